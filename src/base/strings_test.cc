@@ -1,0 +1,58 @@
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+#include "base/result.h"
+
+namespace strata {
+namespace {
+
+TEST(Strings, SplitKeepsEmptyPieces) {
+    EXPECT_EQ(split("a::b", ':'), (std::vector<std::string>{"a", "", "b"}));
+    EXPECT_EQ(split_nonempty("/a//b/", '/'), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Strings, ParseIntRejectsJunkAndOverflow) {
+    EXPECT_EQ(parse_int("-12"), -12);
+    EXPECT_FALSE(parse_int("12x"));
+    EXPECT_FALSE(parse_int(""));
+    EXPECT_FALSE(parse_int("99999999999999999999"));
+    EXPECT_FALSE(parse_uint("-1"));
+}
+
+TEST(Strings, ParseSizeUnderstandsBinaryUnits) {
+    EXPECT_EQ(parse_size("1k"), 1024);
+    EXPECT_EQ(parse_size("32M"), 32LL << 20);
+    EXPECT_EQ(parse_size("2g"), 2LL << 30);
+    EXPECT_EQ(parse_size("100"), 100);
+    EXPECT_FALSE(parse_size("-1"));
+    EXPECT_FALSE(parse_size("1q"));
+    EXPECT_FALSE(parse_size("99999999999T"));
+}
+
+TEST(Strings, QuoteEscapesControlCharacters) {
+    EXPECT_EQ(quote("a\"b\n"), "\"a\\\"b\\x0a\"");
+}
+
+TEST(Result, MessageNamesErrno) {
+    Error e{EPERM, "mount proc on /proc"};
+    EXPECT_EQ(e.message(), "mount proc on /proc: EPERM (Operation not permitted)");
+    Error plain{0, "config.json: .process: missing"};
+    EXPECT_EQ(plain.message(), "config.json: .process: missing");
+}
+
+Result<int> fails() { return os_error(ENOENT, "open x"); }
+Result<int> passes_through() {
+    int v = STRATA_TRY(with_context(fails(), "load"));
+    return v + 1;
+}
+
+TEST(Result, TryPropagatesWithContext) {
+    auto r = passes_through();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().context, "load: open x");
+    EXPECT_EQ(r.error().code, ENOENT);
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,141 @@
+// create, start, state, kill, delete, run: the OCI lifecycle with runc's flags.
+
+#include <iostream>
+
+#include "base/strings.h"
+#include "cli/command.h"
+#include "runtime/lifecycle.h"
+#include "sys/signals.h"
+
+namespace strata::cli {
+namespace {
+
+struct CreateFlags {
+    std::string id, bundle, pid_file, console_socket;
+    bool no_pivot = false, no_new_keyring = false;
+    int preserve_fds = 0;
+};
+
+void add_create_flags(CLI::App* sub, CreateFlags& f) {
+    sub->add_option("--bundle,-b", f.bundle, "path to the bundle (default: current directory)");
+    sub->add_option("--pid-file", f.pid_file, "write the container's pid here");
+    sub->add_option("--console-socket", f.console_socket, "unix socket to send the pty master to");
+    sub->add_flag("--no-pivot", f.no_pivot, "chroot instead of pivot_root (rootfs on ramfs)");
+    sub->add_flag("--no-new-keyring", f.no_new_keyring, "accepted for runc compatibility");
+    sub->add_option("--preserve-fds", f.preserve_fds, "pass fds 3..3+N-1 to the container")->check(CLI::NonNegativeNumber);
+    sub->add_option("id", f.id, "container id")->required();
+}
+
+Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlags& f) {
+    runtime::CreateOptions o;
+    o.root = g.root;
+    o.id = f.id;
+    o.bundle = STRATA_TRY(bundle_path(f.bundle));
+    o.pid_file = f.pid_file;
+    o.console_socket = f.console_socket;
+    o.no_pivot = f.no_pivot;
+    o.preserve_fds = f.preserve_fds;
+    return o;
+}
+
+}  // namespace
+
+void add_create(CLI::App& app, Globals& g) {
+    static CreateFlags flags;  // CLI11 binds to it for the life of the process
+    auto* f = &flags;
+    auto* sub = app.add_subcommand("create", "create a container (it waits for start)");
+    add_create_flags(sub, *f);
+    sub->parse_complete_callback([&g, f] {
+        g.close_fds_from = 3 + f->preserve_fds;
+        g.command = [&g, f]() -> Result<int> {
+            auto o = STRATA_TRY(create_options(g, *f));
+            auto c = STRATA_TRY(runtime::create(o));
+            (void)c;
+            return 0;
+        };
+    });
+}
+
+void add_run(CLI::App& app, Globals& g) {
+    struct RunFlags : CreateFlags {
+        bool detach = false, keep = false, no_subreaper = false;
+    };
+    static RunFlags flags;
+    auto* f = &flags;
+    auto* sub = app.add_subcommand("run", "create and start a container; wait for it unless --detach");
+    add_create_flags(sub, *f);
+    sub->add_flag("--detach,-d", f->detach, "do not wait for the container");
+    sub->add_flag("--keep", f->keep, "do not delete the container after it exits");
+    sub->add_flag("--no-subreaper", f->no_subreaper, "accepted for runc compatibility");
+    sub->parse_complete_callback([&g, f] {
+        g.close_fds_from = 3 + f->preserve_fds;
+        g.command = [&g, f]() -> Result<int> {
+            runtime::RunOptions o;
+            o.create = STRATA_TRY(create_options(g, *f));
+            o.detach = f->detach;
+            o.keep = f->keep;
+            return runtime::run(o);
+        };
+    });
+}
+
+void add_start(CLI::App& app, Globals& g) {
+    static std::string id_flag;
+    auto* id = &id_flag;
+    auto* sub = app.add_subcommand("start", "start a created container");
+    sub->add_option("id", *id, "container id")->required();
+    sub->parse_complete_callback([&g, id] {
+        g.command = [&g, id] { return ok(runtime::start(g.root, *id)); };
+    });
+}
+
+void add_state(CLI::App& app, Globals& g) {
+    static std::string id_flag;
+    auto* id = &id_flag;
+    auto* sub = app.add_subcommand("state", "print a container's OCI state as JSON");
+    sub->add_option("id", *id, "container id")->required();
+    sub->parse_complete_callback([&g, id] {
+        g.command = [&g, id]() -> Result<int> {
+            auto j = STRATA_TRY(runtime::state(g.root, *id));
+            std::cout << j.dump(2) << "\n";
+            return 0;
+        };
+    });
+}
+
+void add_kill(CLI::App& app, Globals& g) {
+    struct KillFlags {
+        std::string id, signal = "SIGTERM";
+        bool all = false;
+    };
+    static KillFlags flags;
+    auto* f = &flags;
+    auto* sub = app.add_subcommand("kill", "send a signal to a container (default SIGTERM)");
+    sub->add_flag("--all,-a", f->all, "signal every process of the container");
+    sub->add_option("id", f->id, "container id")->required();
+    sub->add_option("signal", f->signal, "signal name or number");
+    sub->parse_complete_callback([&g, f] {
+        g.command = [&g, f]() -> Result<int> {
+            auto sig = sys::parse_signal(f->signal);
+            if (!sig) return error("unknown signal " + quote(f->signal));
+            return ok(runtime::kill(g.root, f->id, *sig, f->all));
+        };
+    });
+}
+
+void add_delete(CLI::App& app, Globals& g) {
+    struct DeleteFlags {
+        std::string id;
+        bool force = false;
+    };
+    static DeleteFlags flags;
+    auto* f = &flags;
+    auto* sub = app.add_subcommand("delete", "delete a container and everything it created");
+    sub->add_flag("--force,-f", f->force, "kill a running container first");
+    sub->add_option("id", f->id, "container id")->required();
+    sub->parse_complete_callback([&g, f] {
+        g.command = [&g, f] { return ok(runtime::remove(g.root, f->id, f->force)); };
+    });
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,42 @@
+#pragma once
+// `create`: everything up to the OCI "created" state. The init process is left blocked before the
+// exec of the user's process, waiting for `start` (or, for `run`, for the 'go' on its sync socket).
+
+#include <string>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "runtime/container_dir.h"
+#include "runtime/state.h"
+#include "spec/spec.h"
+
+namespace strata::runtime {
+
+struct CreateOptions {
+    std::string root;            // --root
+    std::string id;
+    std::string bundle;          // absolute
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    int preserve_fds = 0;        // fds 3 .. 3+n-1 are passed to the container
+    bool for_run = false;        // keep the sync socket instead of listening for `start`
+};
+
+struct Created {
+    ContainerDir dir;  // locked until the caller lets go
+    State state;
+    spec::Spec spec;
+    UniqueFd sync;     // run mode: the init's sync socket, to send 'go' on
+    UniqueFd pidfd;
+};
+
+Result<Created> create(const CreateOptions& opts);
+
+// Reads and validates <bundle>/config.json.
+Result<spec::Spec> load_bundle_config(const std::string& bundle, std::string* raw = nullptr);
+
+// Writes `pid` to `path` atomically (runc's format: the number, no newline).
+Result<> write_pid_file(const std::string& path, pid_t pid);
+
+}  // namespace strata::runtime

@@ -1,0 +1,23 @@
+#include <signal.h>
+
+#include "base/strings.h"
+#include "runtime/lifecycle.h"
+#include "sys/process.h"
+
+namespace strata::runtime {
+
+Result<> kill(const std::string& root, const std::string& id, int signal, bool all) {
+    ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
+    State s = STRATA_TRY(dir.load());
+    // containerd's shim recognises "container not running" and treats it as already-exited.
+    auto not_running = [&] { return error("kill " + id + ": container not running"); };
+    if (current_status(s) == Status::stopped) return not_running();
+    auto pidfd = sys::pidfd_open(s.pid);
+    // Checked again after pidfd_open: from here on the pidfd names this process, never a
+    // recycled pid.
+    if (!pidfd || !sys::process_alive(s.pid, s.pid_start_time)) return not_running();
+    (void)all;  // every process of the container: see cgroup (kill --all)
+    return with_context(sys::pidfd_send_signal(pidfd->get(), signal), "kill " + id);
+}
+
+}  // namespace strata::runtime

@@ -1,0 +1,30 @@
+#pragma once
+// The OCI operations on an existing container: state, start, kill, delete, and run (create +
+// start + wait + delete).
+
+#include <string>
+
+#include "base/result.h"
+#include "runtime/container_dir.h"
+#include "runtime/create.h"
+#include "runtime/state.h"
+
+namespace strata::runtime {
+
+// The status as it is now: a dead or recycled pid is "stopped", a frozen cgroup is "paused".
+Status current_status(const State& s);
+
+Result<nlohmann::json> state(const std::string& root, const std::string& id);
+Result<> start(const std::string& root, const std::string& id);
+Result<> kill(const std::string& root, const std::string& id, int signal, bool all);
+Result<> remove(const std::string& root, const std::string& id, bool force);
+
+struct RunOptions {
+    CreateOptions create;
+    bool detach = false;
+    bool keep = false;  // do not delete after the process exits (runc --keep)
+};
+// Foreground: returns the container's exit status (128+N for a signal). Detached: 0.
+Result<int> run(const RunOptions& opts);
+
+}  // namespace strata::runtime

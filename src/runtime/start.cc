@@ -1,0 +1,30 @@
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/strings.h"
+#include "runtime/lifecycle.h"
+#include "runtime/sync.h"
+#include "sys/socket.h"
+
+namespace strata::runtime {
+
+Result<> start(const std::string& root, const std::string& id) {
+    ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
+    State s = STRATA_TRY(dir.load());
+    Status now = current_status(s);
+    if (now != Status::created)
+        return error("cannot start container " + quote(id) + ": it is " + std::string(status_name(now)) + ", not created");
+    auto conn = sys::connect_at(dir.fd(), "init.sock", SOCK_SEQPACKET);
+    if (!conn) return wrap(conn.error(), "start " + id + ": reach the container init");
+    // One start only: later attempts find no socket.
+    ::unlinkat(dir.fd(), "init.sock", 0);
+    STRATA_TRY(sync::send(conn->get(), sync::kGo));
+    // The init exec'd the process when its end of the connection closes (it is CLOEXEC).
+    auto reply = sync::receive(conn->get());
+    if (!reply) return wrap(reply.error(), "start " + id);
+    s.status = Status::running;
+    STRATA_TRY(dir.save(s));
+    return {};
+}
+
+}  // namespace strata::runtime

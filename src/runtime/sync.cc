@@ -1,0 +1,39 @@
+#include "runtime/sync.h"
+
+#include "base/strings.h"
+#include "sys/socket.h"
+
+namespace strata::runtime::sync {
+
+Result<> send(int fd, char type, const std::string& payload) {
+    std::string msg(1, type);
+    msg += payload;
+    return sys::send_msg(fd, msg);
+}
+
+Result<> send_error(int fd, const Error& e) {
+    return send(fd, kError, std::to_string(e.code) + ":" + e.context);
+}
+
+Result<Message> receive(int fd) {
+    auto m = STRATA_TRY(sys::recv_msg(fd));
+    if (m.eof || m.data.empty()) return Message{};
+    Message out{m.data[0], m.data.substr(1)};
+    if (out.type == kError) {
+        auto colon = out.payload.find(':');
+        auto code = parse_int(out.payload.substr(0, colon));
+        std::string context = colon == std::string::npos ? out.payload : out.payload.substr(colon + 1);
+        return std::unexpected(Error{code ? static_cast<int>(*code) : 0, context});
+    }
+    return out;
+}
+
+Result<std::string> expect(int fd, char type, const std::string& step) {
+    Message m = STRATA_TRY(receive(fd));
+    if (m.type == 0) return error("container init exited before " + step);
+    if (m.type != type)
+        return error("unexpected message " + quote(std::string(1, m.type)) + " from container init before " + step);
+    return m.payload;
+}
+
+}  // namespace strata::runtime::sync

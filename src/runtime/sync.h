@@ -1,0 +1,37 @@
+#pragma once
+// The parent <-> container-init protocol over a SOCK_SEQPACKET socketpair (and, for `start`, over
+// the init's listening socket). One message per step; the init never builds host-facing error
+// text on its own terms: it sends {errno, context} and the receiver turns it into an Error.
+//
+//   parent -> init : 'C' continue (maps written, cgroup joined)   'G' go (exec the process)
+//   init -> parent : 'U' userns created (two-stage)  'P'<pid> stage-2 pid  'R' ready
+//                    'E'<errno>:<context> failed     EOF = exec'd (the socket is CLOEXEC)
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "base/result.h"
+
+namespace strata::runtime::sync {
+
+constexpr char kContinue = 'C';
+constexpr char kGo = 'G';
+constexpr char kUserns = 'U';
+constexpr char kPid = 'P';
+constexpr char kReady = 'R';
+constexpr char kError = 'E';
+
+Result<> send(int fd, char type, const std::string& payload = "");
+Result<> send_error(int fd, const Error& e);
+
+struct Message {
+    char type = 0;  // 0 on EOF
+    std::string payload;
+};
+// Receives one message; an 'E' message becomes the returned Error.
+Result<Message> receive(int fd);
+// Receives and checks the type; EOF or another type is an error naming `step`.
+Result<std::string> expect(int fd, char type, const std::string& step);
+
+}  // namespace strata::runtime::sync

@@ -1,0 +1,140 @@
+#include "sys/process.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/strings.h"
+#include "sys/file.h"
+
+namespace strata::sys {
+
+Result<Child> clone3(const CloneArgs& args) {
+    clone_args ca{};
+    int pidfd = -1;
+    ca.flags = args.flags;
+    ca.exit_signal = static_cast<uint64_t>(args.exit_signal);
+    if (args.flags & CLONE_PIDFD) ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    if (args.flags & CLONE_INTO_CGROUP) ca.cgroup = static_cast<uint64_t>(args.cgroup_fd);
+    long rc = ::syscall(SYS_clone3, &ca, sizeof ca);
+    if (rc < 0) return os_error(errno, "clone3");
+    Child c;
+    c.pid = static_cast<pid_t>(rc);
+    if (rc > 0 && pidfd >= 0) c.pidfd.reset(pidfd);
+    return c;
+}
+
+Result<UniqueFd> pidfd_open(pid_t pid) {
+    // Raw syscalls: glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) return os_error(errno, "pidfd_open " + std::to_string(pid));
+    return UniqueFd(fd);
+}
+
+Result<> pidfd_send_signal(int pidfd, int sig) {
+    if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0)
+        return os_error(errno, "send signal " + std::to_string(sig));
+    return {};
+}
+
+Result<> kill(pid_t pid, int sig) {
+    if (::kill(pid, sig) < 0)
+        return os_error(errno, "kill " + std::to_string(pid) + " with signal " + std::to_string(sig));
+    return {};
+}
+
+int exit_status_from_wait(int wstatus) {
+    if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+    return 255;
+}
+
+Result<int> wait_exit_status(pid_t pid) {
+    int st = 0;
+    for (;;) {
+        pid_t r = ::waitpid(pid, &st, 0);
+        if (r == pid) return exit_status_from_wait(st);
+        if (r < 0 && errno != EINTR) return os_error(errno, "wait for " + std::to_string(pid));
+    }
+}
+
+Result<std::optional<int>> try_wait_exit_status(pid_t pid) {
+    int st = 0;
+    pid_t r = ::waitpid(pid, &st, WNOHANG);
+    if (r < 0) return os_error(errno, "wait for " + std::to_string(pid));
+    if (r == 0) return std::optional<int>{};
+    return std::optional<int>{exit_status_from_wait(st)};
+}
+
+namespace {
+
+// Fields after the ")" that ends comm (which may itself contain spaces and parentheses).
+Result<std::vector<std::string>> stat_fields(pid_t pid) {
+    std::string text = STRATA_TRY(read_file("/proc/" + std::to_string(pid) + "/stat"));
+    size_t close = text.rfind(')');
+    if (close == std::string::npos) return error("parse /proc/" + std::to_string(pid) + "/stat");
+    return split_nonempty(std::string_view(text).substr(close + 1), ' ');
+}
+
+}  // namespace
+
+Result<uint64_t> process_start_time(pid_t pid) {
+    auto fields = STRATA_TRY(stat_fields(pid));
+    // After comm: state is field 3, starttime is field 22 -> index 19.
+    if (fields.size() < 20) return error("parse /proc/" + std::to_string(pid) + "/stat");
+    auto v = parse_uint(fields[19]);
+    if (!v) return error("parse start time of " + std::to_string(pid));
+    return *v;
+}
+
+bool process_alive(pid_t pid, uint64_t start_time) {
+    if (pid <= 0) return false;
+    auto fields = stat_fields(pid);
+    if (!fields || fields->size() < 20) return false;
+    if ((*fields)[0] == "Z" || (*fields)[0] == "X") return false;
+    auto st = parse_uint((*fields)[19]);
+    return st && (start_time == 0 || *st == start_time);
+}
+
+Result<> set_child_subreaper() {
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        return os_error(errno, "prctl PR_SET_CHILD_SUBREAPER");
+    return {};
+}
+
+Result<> set_dumpable(bool dumpable) {
+    if (::prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) < 0)
+        return os_error(errno, "prctl PR_SET_DUMPABLE");
+    return {};
+}
+
+Result<> set_no_new_privs() {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return os_error(errno, "prctl PR_SET_NO_NEW_PRIVS");
+    return {};
+}
+
+Result<> set_parent_death_signal(int sig) {
+    if (::prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0) return os_error(errno, "prctl PR_SET_PDEATHSIG");
+    return {};
+}
+
+Result<> set_name(const std::string& name) {
+    if (::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0) < 0) return os_error(errno, "prctl PR_SET_NAME");
+    return {};
+}
+
+Result<> cloexec_from(int first) {
+    if (::close_range(static_cast<unsigned>(first), ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        return os_error(errno, "close_range from " + std::to_string(first));
+    return {};
+}
+
+}  // namespace strata::sys

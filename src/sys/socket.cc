@@ -1,0 +1,120 @@
+#include "sys/socket.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/strings.h"
+
+namespace strata::sys {
+
+Result<SocketPair> socketpair_seqpacket() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+        return os_error(errno, "socketpair");
+    return SocketPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+Result<> send_msg(int sock, std::string_view data, std::span<const int> fds) {
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    char dummy = 0;
+    if (data.empty()) iov = {&dummy, 1};  // SOCK_STREAM cannot carry fds without a byte
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+    if (!fds.empty()) {
+        if (fds.size() > 8) return os_error(EINVAL, "send more than 8 fds");
+        size_t len = sizeof(int) * fds.size();
+        msg.msg_control = cbuf;
+        msg.msg_controllen = CMSG_SPACE(len);
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(len);
+        std::memcpy(CMSG_DATA(c), fds.data(), len);
+    }
+    for (;;) {
+        if (::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return {};
+        if (errno != EINTR) return os_error(errno, "send message");
+    }
+}
+
+Result<Message> recv_msg(int sock, size_t max) {
+    Message m;
+    m.data.resize(max);
+    iovec iov{m.data.data(), max};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    ssize_t n;
+    do {
+        n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return os_error(errno, "receive message");
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; ++i) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            m.fds.emplace_back(fd);
+        }
+    }
+    m.data.resize(static_cast<size_t>(n));
+    m.eof = (n == 0 && m.fds.empty());
+    return m;
+}
+
+namespace {
+
+Result<sockaddr_un> address_at(int dirfd, const std::string& name) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string path = dirfd >= 0 ? "/proc/self/fd/" + std::to_string(dirfd) + "/" + name : name;
+    if (path.size() >= sizeof addr.sun_path) return os_error(ENAMETOOLONG, "socket path " + quote(path));
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    return addr;
+}
+
+}  // namespace
+
+Result<UniqueFd> listen_at(int dirfd, const std::string& name, int type) {
+    sockaddr_un addr = STRATA_TRY(address_at(dirfd, name));
+    int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) return os_error(errno, "socket");
+    UniqueFd s(fd);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return os_error(errno, "bind socket " + quote(name));
+    if (::listen(fd, 4) < 0) return os_error(errno, "listen on " + quote(name));
+    return s;
+}
+
+Result<UniqueFd> connect_at(int dirfd, const std::string& name, int type) {
+    sockaddr_un addr = STRATA_TRY(address_at(dirfd, name));
+    int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) return os_error(errno, "socket");
+    UniqueFd s(fd);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return os_error(errno, "connect to " + quote(name));
+    return s;
+}
+
+Result<UniqueFd> connect_path(const std::string& path, int type) {
+    return connect_at(-1, path, type);
+}
+
+Result<UniqueFd> accept(int listener) {
+    for (;;) {
+        int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) return UniqueFd(fd);
+        if (errno != EINTR) return os_error(errno, "accept");
+    }
+}
+
+}  // namespace strata::sys

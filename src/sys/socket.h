@@ -1,0 +1,35 @@
+#pragma once
+// Unix socket syscalls: socketpairs, fd passing (SCM_RIGHTS), listening/connecting at a path
+// relative to a directory fd (so long --root paths never hit sun_path's 108-byte limit).
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace strata::sys {
+
+struct SocketPair {
+    UniqueFd a, b;
+};
+Result<SocketPair> socketpair_seqpacket();
+
+// Sends `data` with optional fds in one message.
+Result<> send_msg(int sock, std::string_view data, std::span<const int> fds = {});
+struct Message {
+    std::string data;            // empty with eof=true when the peer closed
+    std::vector<UniqueFd> fds;
+    bool eof = false;
+};
+// Receives one message of at most `max` bytes and up to 8 fds.
+Result<Message> recv_msg(int sock, size_t max = 65536);
+
+// A listening SOCK_SEQPACKET socket bound at dirfd/name.
+Result<UniqueFd> listen_at(int dirfd, const std::string& name, int type);
+Result<UniqueFd> connect_at(int dirfd, const std::string& name, int type);
+Result<UniqueFd> connect_path(const std::string& path, int type);
+Result<UniqueFd> accept(int listener);
+
+}  // namespace strata::sys
