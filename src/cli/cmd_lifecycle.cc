@@ -11,7 +11,7 @@ namespace strata::cli {
 namespace {
 
 struct CreateFlags {
-    std::string id, bundle, pid_file, console_socket;
+    std::string id, bundle, pid_file, console_socket, substrate;
     bool no_pivot = false, no_new_keyring = false;
     int preserve_fds = 0;
 };
@@ -23,6 +23,8 @@ void add_create_flags(CLI::App* sub, CreateFlags& f) {
     sub->add_flag("--no-pivot", f.no_pivot, "chroot instead of pivot_root (rootfs on ramfs)");
     sub->add_flag("--no-new-keyring", f.no_new_keyring, "accepted for runc compatibility");
     sub->add_option("--preserve-fds", f.preserve_fds, "pass fds 3..3+N-1 to the container")->check(CLI::NonNegativeNumber);
+    sub->add_option("--substrate", f.substrate, "container, bare or vm (default: the org.strata.substrate annotation, else container)")
+        ->check(CLI::IsMember({"container", "bare", "vm"}));
     sub->add_option("id", f.id, "container id")->required();
 }
 
@@ -35,6 +37,7 @@ Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlag
     o.console_socket = f.console_socket;
     o.no_pivot = f.no_pivot;
     o.preserve_fds = f.preserve_fds;
+    o.substrate = f.substrate;
     return o;
 }
 

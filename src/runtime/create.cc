@@ -93,10 +93,17 @@ Result<Created> create(const CreateOptions& opts) {
         if (!st) return wrap(st.error(), "rootfs");
         if (!S_ISDIR(st->st_mode)) return os_error(ENOTDIR, "rootfs " + quote(rootfs));
     }
-    if (!spec.has_namespace("mount")) return error(opts.bundle + "/config.json: .linux.namespaces: a mount namespace is required");
-
-    ns::Plan nsplan = STRATA_TRY(ns::plan(spec));
-    std::vector<rootfs::MountOp> mounts = STRATA_TRY(rootfs::plan_mounts(spec, opts.bundle));
+    Substrate substrate = STRATA_TRY(substrate_of(spec, opts.substrate));
+    // Bare processes and micro-VMs get no namespaces and no mounts on the host: the init is a
+    // plain process (bare) or the VM's monitor (vm).
+    ns::Plan nsplan;
+    std::vector<rootfs::MountOp> mounts;
+    if (substrate == Substrate::container) {
+        if (!spec.has_namespace("mount"))
+            return error(opts.bundle + "/config.json: .linux.namespaces: a mount namespace is required");
+        nsplan = STRATA_TRY(ns::plan(spec));
+        mounts = STRATA_TRY(rootfs::plan_mounts(spec, opts.bundle));
+    }
 
     ContainerDir dir = STRATA_TRY(ContainerDir::create(opts.root, opts.id));
     pid_t child_pid = 0;
@@ -117,11 +124,11 @@ Result<Created> create(const CreateOptions& opts) {
         restore_pid = STRATA_TRY(NamespaceRestore::save("pid", CLONE_NEWPID));
         STRATA_TRY(sys::setns(pid_join->fd.get(), CLONE_NEWPID, "pid namespace " + quote(pid_join->path)));
     }
+    // A new time namespace is made here for the child so that its offsets can be written before
+    // any process is in it; a joined one is entered by the init itself.
     if (nsplan.creates(CLONE_NEWTIME)) {
         restore_time = STRATA_TRY(NamespaceRestore::save("time", CLONE_NEWTIME));
         STRATA_TRY(ns::prepare_time_namespace(spec.linux->time_offsets));
-    } else if (const ns::Join* t = nsplan.joined(CLONE_NEWTIME)) {
-        (void)t;  // joined by the init itself (setns of a time namespace applies to the caller)
     }
 
     InitContext ctx;
@@ -132,6 +139,8 @@ Result<Created> create(const CreateOptions& opts) {
     ctx.mounts = &mounts;
     ctx.sync_fd = pair.b.get();
     ctx.listener_fd = listener.get();
+    ctx.state_dir_fd = dir.fd();
+    ctx.substrate = substrate;
 
     sys::CloneArgs ca;
     ca.flags = CLONE_PIDFD | (nsplan.two_stage() ? 0 : static_cast<uint64_t>(ns::clone_flags(nsplan)));
@@ -185,6 +194,7 @@ Result<Created> create(const CreateOptions& opts) {
     st.owner = "";
     st.annotations = spec.annotations;
     st.new_pid_namespace = nsplan.creates(CLONE_NEWPID);
+    st.substrate = std::string(substrate_name(substrate));
     STRATA_TRY(sys::write_file_atomic(dir.fd(), "config.json", raw_config, 0600));
     STRATA_TRY(dir.save(st));
     if (!opts.pid_file.empty()) STRATA_TRY(write_pid_file(opts.pid_file, child_pid));

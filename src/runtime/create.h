@@ -21,6 +21,7 @@ struct CreateOptions {
     bool no_pivot = false;
     int preserve_fds = 0;        // fds 3 .. 3+n-1 are passed to the container
     bool for_run = false;        // keep the sync socket instead of listening for `start`
+    std::string substrate;       // --substrate: overrides the org.strata.substrate annotation
 };
 
 struct Created {

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "rootfs/rootfs.h"
+#include "runtime/init_channel.h"
 #include "runtime/sync.h"
 #include "security/caps.h"
 #include "security/exec_guard.h"
@@ -92,6 +93,16 @@ Result<> write_oom_score_adj(int value) {
     return {};
 }
 
+// The process starts with default signal handling and an empty mask whatever strata's caller
+// had (exec keeps ignored signals and the mask).
+void reset_signals() {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+}
+
 // What the init has prepared for the final exec.
 struct Prepared {
     std::string executable;
@@ -139,7 +150,11 @@ Result<> setup(InitContext& ctx, Prepared& out) {
     if (!env_has(out.env, "HOME")) out.env.push_back("HOME=" + home_of(proc.user.uid));
     out.executable = STRATA_TRY(find_executable(proc.args[0], out.env));
 
-    if (::chdir(proc.cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(proc.cwd));
+    // The cwd is resolved refusing magic links: /proc/self/fd/N would otherwise lead to
+    // whatever strata itself still has open (CVE-2024-21626).
+    auto cwd_fd = sys::openat2(AT_FDCWD, proc.cwd, O_PATH | O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
+    if (!cwd_fd) return os_error(cwd_fd.error().code, "cwd " + quote(proc.cwd));
+    if (::fchdir(cwd_fd->get()) < 0) return os_error(errno, "chdir to cwd " + quote(proc.cwd));
     // A cwd reached through a leaked host fd (/proc/self/fd/N) is outside the container's root;
     // getcwd then reports "(unreachable)" (CVE-2024-21626).
     char cwd[PATH_MAX];
@@ -148,6 +163,30 @@ Result<> setup(InitContext& ctx, Prepared& out) {
 
     if (!security::ExecGuard::disabled()) out.guard = STRATA_TRY(security::ExecGuard::create());
     return {};
+}
+
+// Bare mode: no namespaces, no pivot_root. The bundle's rootfs supplies the program and the
+// working directory; the process sees the host's filesystem, keeps the caller's privileges
+// (minus what process.user asks to drop) and runs under the cgroup limits only.
+Result<> setup_bare(InitContext& ctx, Prepared& out) {
+    const spec::Process& proc = *ctx.spec->process;
+    STRATA_TRY(security::apply_rlimits(proc.rlimits));
+    out.env = proc.env;
+    if (!env_has(out.env, "HOME")) out.env.push_back("HOME=/");
+    out.executable = STRATA_TRY(find_executable(proc.args[0], out.env, ctx.rootfs));
+    std::string cwd = ctx.rootfs + proc.cwd;
+    if (::chdir(cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(cwd));
+    return {};
+}
+
+Result<> finish_bare_and_exec(const spec::Process& proc, Prepared& prep) {
+    reset_signals();
+    if (proc.user.uid != 0 || proc.user.gid != 0 || !proc.user.additional_gids.empty())
+        STRATA_TRY(security::switch_user(proc.user));
+    else if (proc.user.umask)
+        ::umask(static_cast<mode_t>(*proc.user.umask));
+    if (proc.no_new_privileges) STRATA_TRY(sys::set_no_new_privs());
+    return security::exec_direct(prep.executable, proc.args, prep.env);
 }
 
 // After 'go': the irreversible steps, then exec. The filter comes last, so it confines the
@@ -167,18 +206,19 @@ Result<> finish_and_exec(InitContext& ctx, Prepared& prep) {
     STRATA_TRY(security::keep_caps(false));
     STRATA_TRY(security::apply(caps, last_cap));
     if (proc.no_new_privileges) STRATA_TRY(sys::set_no_new_privs());
-    // The process starts with default signal handling and an empty mask whatever strata's caller
-    // had (exec keeps ignored signals and the mask).
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    reset_signals();
     // Preserved fds (3 .. 3+n-1) stay open; everything of strata's own is closed at exec.
     STRATA_TRY(sys::cloexec_from(3 + ctx.opts->preserve_fds));
     for (int fd = 3; fd < 3 + ctx.opts->preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
     if (prep.guard) return prep.guard->exec(prep.executable, proc.args, prep.env);
     return security::exec_direct(prep.executable, proc.args, prep.env);
+}
+
+// The state directory's fd carries the parent's flock (locks belong to the open file, which
+// the clone shares): keeping it would block every later command on this container.
+void drop_parent_fds(InitContext& ctx) {
+    if (ctx.state_dir_fd >= 0) ::close(ctx.state_dir_fd);
+    ctx.state_dir_fd = -1;
 }
 
 [[noreturn]] void fail(int fd, const Error& e) {
@@ -188,10 +228,11 @@ Result<> finish_and_exec(InitContext& ctx, Prepared& prep) {
 
 }  // namespace
 
-Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env) {
-    auto usable = [](const std::string& p) -> int {
+Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env,
+                                    const std::string& prefix) {
+    auto usable = [&](const std::string& p) -> int {
         struct stat st{};
-        if (::stat(p.c_str(), &st) < 0) return errno;
+        if (::stat((prefix + p).c_str(), &st) < 0) return errno;
         if (S_ISDIR(st.st_mode)) return EISDIR;
         if (!(st.st_mode & 0111)) return EACCES;
         return 0;
@@ -199,18 +240,19 @@ Result<std::string> find_executable(const std::string& name, const std::vector<s
     if (name.find('/') != std::string::npos) {
         int err = usable(name);
         if (err) return os_error(err, "exec " + quote(name));
-        return name;
+        return prefix + name;
     }
     std::string path = env_value(env, "PATH");
     if (!env_has(env, "PATH")) path = kDefaultPath;
     for (const auto& dir : split(path, ':')) {
         std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (usable(candidate) == 0) return candidate;
+        if (usable(candidate) == 0) return prefix + candidate;
     }
     return os_error(ENOENT, "exec " + quote(name) + ": executable file not found in $PATH");
 }
 
 void run_stage1(InitContext& ctx) {
+    drop_parent_fds(ctx);
     const ns::Plan& nsp = *ctx.namespaces;
     auto step = [&]() -> Result<pid_t> {
         STRATA_TRY(ns::join(nsp, CLONE_NEWUSER));
@@ -240,39 +282,23 @@ void run_stage1(InitContext& ctx) {
 }
 
 void run_init(InitContext& ctx) {
+    drop_parent_fds(ctx);
     (void)sys::set_name("strata:init");
-    // The parent writes the id maps and joins the cgroup first (for stage 2: after it learnt
-    // its pid). EOF means the parent failed or died: nobody is left to report to.
-    if (!sync::expect(ctx.sync_fd, sync::kContinue, "the parent continued")) ::_exit(1);
-    Prepared prep;
-    if (auto r = setup(ctx, prep); !r) fail(ctx.sync_fd, r.error());
-    if (auto r = sync::send(ctx.sync_fd, sync::kReady); !r) ::_exit(1);
-
-    // Wait for `start` (a connection on the listener) or, for `run`, for 'go' from the parent.
-    UniqueFd conn;
-    int go_fd = ctx.sync_fd;
-    if (ctx.listener_fd >= 0) {
-        ::close(ctx.sync_fd);
-        ctx.sync_fd = -1;
-        for (;;) {
-            auto c = sys::accept(ctx.listener_fd);
-            if (!c) ::_exit(1);
-            auto m = sync::receive(c->get());
-            if (m && m->type == sync::kGo) {
-                conn = std::move(*c);
-                break;
-            }
-            // Anything else (a probe, a dropped connection) does not start the container.
-        }
-        ::close(ctx.listener_fd);
-        ctx.listener_fd = -1;
-        go_fd = conn.get();
-    } else {
-        auto m = sync::expect(ctx.sync_fd, sync::kGo, "start");
-        if (!m) ::_exit(1);
+    InitChannel channel(ctx.sync_fd, ctx.listener_fd);
+    // The parent writes the id maps and joins the cgroup first (for stage 2: after it learnt its
+    // pid). If the parent is gone there is nobody left to report to.
+    if (!channel.wait_continue()) ::_exit(1);
+    if (ctx.substrate == Substrate::vm) {
+        channel.fail(Error{ENOTSUP, "the vm substrate is not available in this build"});
     }
-    auto r = finish_and_exec(ctx, prep);
-    fail(go_fd, r.error());
+    Prepared prep;
+    auto prepared = ctx.substrate == Substrate::bare ? setup_bare(ctx, prep) : setup(ctx, prep);
+    if (!prepared) channel.fail(prepared.error());
+    if (!channel.ready()) ::_exit(1);
+    if (!channel.wait_for_go()) ::_exit(1);
+    auto r = ctx.substrate == Substrate::bare ? finish_bare_and_exec(*ctx.spec->process, prep)
+                                              : finish_and_exec(ctx, prep);
+    channel.fail(r.error());
 }
 
 }  // namespace strata::runtime

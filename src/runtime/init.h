@@ -8,6 +8,7 @@
 #include "ns/namespaces.h"
 #include "rootfs/mount_plan.h"
 #include "runtime/create.h"
+#include "runtime/substrate.h"
 #include "spec/spec.h"
 
 namespace strata::runtime {
@@ -21,6 +22,8 @@ struct InitContext {
     int sync_fd = -1;                         // to the parent
     int listener_fd = -1;                     // create mode: `start` connects here
     bool two_stage_child = false;             // stage 2 of the two-stage path: joins already done
+    int state_dir_fd = -1;                    // the parent's locked state dir: closed at once
+    Substrate substrate = Substrate::container;
 };
 
 // Stage 1 of the two-stage path: joins, new user namespace, the rest, then forks stage 2 (as a
@@ -28,7 +31,9 @@ struct InitContext {
 [[noreturn]] void run_stage1(InitContext& ctx);
 [[noreturn]] void run_init(InitContext& ctx);
 
-// PATH lookup inside the container (after pivot_root): args[0] with or without a '/'.
-Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env);
+// PATH lookup of args[0] (with or without a '/'), after pivot_root in a container; with a
+// `prefix` (bare mode: the rootfs path) every candidate is looked up under it.
+Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env,
+                                    const std::string& prefix = "");
 
 }  // namespace strata::runtime

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages strata needs that are missing, then builds it. Idempotent: a second
+# run installs nothing and rebuilds only what changed.
+#   scripts/setup.sh [demo|test]   (default: demo; `test` adds what the test suite drives:
+#                                   Podman, containerd, a registry, skopeo, kernel sources, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:-demo}
+
+build=(build-essential cmake pkg-config libseccomp-dev nlohmann-json3-dev libcli11-dev
+       libarchive-dev libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev)
+run=(busybox-static crun runc erofs-utils qemu-system-x86 linux-image-cloud-amd64 gnuplot-nox
+     iproute2 procps util-linux)
+tests=(podman conmon containerd skopeo umoci docker-registry uidmap tmux linux-source-6.1
+       bc flex bison libelf-dev cpio xz-utils zstd e2fsprogs clang libclang-rt-14-dev hyperfine
+       containernetworking-plugins catatonit)
+
+want=("${build[@]}" "${run[@]}")
+[ "$profile" = test ] && want+=("${tests[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"

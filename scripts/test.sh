@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up (packages + build) and runs every test: unit, integration, clients, VM, VMM; then the
+# unit and integration tests again against an AddressSanitizer/UBSan build. Ends with CTest's
+# summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+
+echo "== sanitizer build (ASan + UBSan): unit and integration tests"
+cmake -S . -B build-asan -DSTRATA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$(nproc)"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j1 -L 'unit|integration' -LE 'slow|clients|vm|vmm')
+
+echo "== full test suite"
+cd build
+ctest --output-on-failure -j1 "$@"

@@ -1,0 +1,42 @@
+#include "runtime/init_channel.h"
+
+#include <unistd.h>
+
+#include "runtime/sync.h"
+#include "sys/socket.h"
+
+namespace strata::runtime {
+
+bool InitChannel::wait_continue() {
+    return bool(sync::expect(m_sync, sync::kContinue, "the parent continued"));
+}
+
+Result<> InitChannel::ready() { return sync::send(m_sync, sync::kReady); }
+
+bool InitChannel::wait_for_go() {
+    if (m_listener < 0) return bool(sync::expect(m_sync, sync::kGo, "start"));
+    // create mode: the parent is gone; `start` connects to the listener.
+    ::close(m_sync);
+    m_sync = -1;
+    for (;;) {
+        auto c = sys::accept(m_listener);
+        if (!c) return false;
+        auto m = sync::receive(c->get());
+        if (m && m->type == sync::kGo) {
+            m_go_conn = c->release();  // CLOEXEC: closes at exec, which tells `start` it worked
+            break;
+        }
+        // Anything else (a probe, a dropped connection) does not start the container.
+    }
+    ::close(m_listener);
+    m_listener = -1;
+    return true;
+}
+
+void InitChannel::fail(const Error& e) {
+    int fd = error_fd();
+    if (fd >= 0) (void)sync::send_error(fd, e);
+    ::_exit(1);
+}
+
+}  // namespace strata::runtime

@@ -1,0 +1,34 @@
+#include "tests/support/require.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace strata::test {
+
+bool require_all() {
+    const char* v = std::getenv("STRATA_REQUIRE_ALL");
+    return v && std::string(v) == "1";
+}
+
+bool is_root() { return ::geteuid() == 0; }
+
+bool have_kvm() {
+    int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    ::close(fd);
+    return true;
+}
+
+bool kernel_has_filesystem(const std::string& fs) {
+    std::ifstream in("/proc/filesystems");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.size() >= fs.size() && line.compare(line.size() - fs.size(), fs.size(), fs) == 0) return true;
+    return false;
+}
+
+}  // namespace strata::test
