@@ -195,6 +195,8 @@ Result<Created> create(const CreateOptions& opts) {
     st.annotations = spec.annotations;
     st.new_pid_namespace = nsplan.creates(CLONE_NEWPID);
     st.substrate = std::string(substrate_name(substrate));
+    st.owned_mounts = opts.owned_mounts;
+    st.owned_paths = opts.owned_paths;
     STRATA_TRY(sys::write_file_atomic(dir.fd(), "config.json", raw_config, 0600));
     STRATA_TRY(dir.save(st));
     if (!opts.pid_file.empty()) STRATA_TRY(write_pid_file(opts.pid_file, child_pid));

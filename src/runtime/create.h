@@ -22,6 +22,10 @@ struct CreateOptions {
     int preserve_fds = 0;        // fds 3 .. 3+n-1 are passed to the container
     bool for_run = false;        // keep the sync socket instead of listening for `start`
     std::string substrate;       // --substrate: overrides the org.strata.substrate annotation
+    // Host resources the container owns from now on (e.g. an image's overlay mount and writable
+    // layer): `delete` detaches these mounts and removes these paths. On a failed create they stay
+    // the caller's.
+    std::vector<std::string> owned_mounts, owned_paths;
 };
 
 struct Created {

@@ -1,9 +1,11 @@
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
 
 #include "base/log.h"
 #include "base/strings.h"
 #include "runtime/lifecycle.h"
+#include "sys/file.h"
 #include "sys/process.h"
 
 namespace strata::runtime {
@@ -38,6 +40,14 @@ Result<> remove(const std::string& root, const std::string& id, bool force) {
     if ((now == Status::running || now == Status::paused) && !force)
         return error("cannot delete container " + quote(id) + ": it is " + std::string(status_name(now)) + " (stop it first or use --force)");
     if (now != Status::stopped) STRATA_TRY(with_context(kill_and_wait(s), "delete " + id));
+    return with_context(release(dir, s), "delete " + id);
+}
+
+Result<> release(ContainerDir& dir, const State& s) {
+    for (const auto& m : s.owned_mounts)
+        if (::umount2(m.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+            return os_error(errno, "detach " + quote(m));
+    for (const auto& p : s.owned_paths) STRATA_TRY(sys::remove_tree(p));
     return dir.remove();
 }
 

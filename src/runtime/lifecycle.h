@@ -18,6 +18,9 @@ Result<nlohmann::json> state(const std::string& root, const std::string& id);
 Result<> start(const std::string& root, const std::string& id);
 Result<> kill(const std::string& root, const std::string& id, int signal, bool all);
 Result<> remove(const std::string& root, const std::string& id, bool force);
+// Releases what a stopped container still holds on the host (owned mounts and paths; its cgroup)
+// and removes its state directory.
+Result<> release(ContainerDir& dir, const State& s);
 
 struct RunOptions {
     CreateOptions create;

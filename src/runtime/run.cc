@@ -60,7 +60,7 @@ Result<int> run(const RunOptions& opts) {
         ::kill(c.state.pid, SIGKILL);
         int st;
         ::waitpid(c.state.pid, &st, 0);
-        (void)c.dir.remove();
+        (void)release(c.dir, c.state);
     });
 
     // Block forwarded signals before the process starts so none is lost in between; the init

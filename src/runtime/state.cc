@@ -32,7 +32,8 @@ json State::to_json() const {
                 {"rootfs", rootfs},             {"created", created},
                 {"owner", owner},               {"annotations", annotations},
                 {"substrate", substrate},       {"cgroup", cgroup},
-                {"extra", extra},               {"newPidNamespace", new_pid_namespace}};
+                {"extra", extra},               {"newPidNamespace", new_pid_namespace},
+                {"ownedMounts", owned_mounts},  {"ownedPaths", owned_paths}};
 }
 
 Result<State> State::from_json(const std::string& text, const std::string& where) {
@@ -55,6 +56,8 @@ Result<State> State::from_json(const std::string& text, const std::string& where
         if (j.contains("cgroup")) s.cgroup = j["cgroup"];
         if (j.contains("extra")) s.extra = j["extra"];
         s.new_pid_namespace = j.value("newPidNamespace", true);
+        s.owned_mounts = j.value("ownedMounts", std::vector<std::string>{});
+        s.owned_paths = j.value("ownedPaths", std::vector<std::string>{});
     } catch (const json::exception& e) {
         return error(where + ": corrupt state file: " + e.what());
     }

@@ -33,6 +33,7 @@ struct State {
     nlohmann::json cgroup;                 // the cgroup manager's own record (paths per hierarchy)
     nlohmann::json extra;                  // backend-specific (vm: pids, sockets, temp dirs)
     bool new_pid_namespace = true;
+    std::vector<std::string> owned_mounts, owned_paths;  // released by delete
 
     nlohmann::json to_json() const;
     static Result<State> from_json(const std::string& text, const std::string& where);
