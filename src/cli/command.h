@@ -33,6 +33,10 @@ void add_run(CLI::App& app, Globals& g);
 void add_list(CLI::App& app, Globals& g);
 void add_spec(CLI::App& app, Globals& g);
 void add_features(CLI::App& app, Globals& g);
+void add_pause(CLI::App& app, Globals& g);  // and resume
+void add_ps(CLI::App& app, Globals& g);
+void add_events(CLI::App& app, Globals& g);
+void add_update(CLI::App& app, Globals& g);
 
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "cgroup/manager.h"
 #include "runtime/lifecycle.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -11,8 +12,14 @@
 namespace strata::runtime {
 namespace {
 
-// SIGKILL and wait until the process is gone (a pidfd polls readable when it exits).
+// SIGKILL to every process of the container and wait until the init is gone (a pidfd polls
+// readable when it exits). Without a pid namespace the init's death would not take the rest.
 Result<> kill_and_wait(const State& s) {
+    if (auto cg = cgroup::load_manager(s.cgroup)) {
+        // A frozen container cannot die until thawed.
+        if ((*cg)->frozen().value_or(false)) (void)(*cg)->set_frozen(false);
+        (void)(*cg)->kill_all(SIGKILL);
+    }
     auto pidfd = sys::pidfd_open(s.pid);
     if (!pidfd || !sys::process_alive(s.pid, s.pid_start_time)) return {};
     STRATA_TRY(sys::pidfd_send_signal(pidfd->get(), SIGKILL));
@@ -44,6 +51,13 @@ Result<> remove(const std::string& root, const std::string& id, bool force) {
 }
 
 Result<> release(ContainerDir& dir, const State& s) {
+    log::Timer t("release (cgroup, owned resources, state)");
+    if (auto cg = cgroup::load_manager(s.cgroup)) {
+        // Stray processes (no pid namespace, or a double fork) still hold the cgroup.
+        auto left = (*cg)->pids();
+        if (left && !left->empty()) (void)(*cg)->kill_all(SIGKILL);
+        STRATA_TRY((*cg)->destroy());
+    }
     for (const auto& m : s.owned_mounts)
         if (::umount2(m.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
             return os_error(errno, "detach " + quote(m));

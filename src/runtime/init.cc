@@ -285,9 +285,13 @@ void run_init(InitContext& ctx) {
     drop_parent_fds(ctx);
     (void)sys::set_name("strata:init");
     InitChannel channel(ctx.sync_fd, ctx.listener_fd);
+    // The namespaces clone left out (see create.cc), made while the parent sets up the cgroup.
+    int early = ctx.two_stage_child ? 0 : ns::clone_flags(*ctx.namespaces) & ~(CLONE_NEWPID | CLONE_NEWUSER);
+    auto unshared = early ? with_context(sys::unshare(early), "create namespaces") : Result<>{};
     // The parent writes the id maps and joins the cgroup first (for stage 2: after it learnt its
     // pid). If the parent is gone there is nobody left to report to.
     if (!channel.wait_continue()) ::_exit(1);
+    if (!unshared) channel.fail(unshared.error());
     if (ctx.substrate == Substrate::vm) {
         channel.fail(Error{ENOTSUP, "the vm substrate is not available in this build"});
     }

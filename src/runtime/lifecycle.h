@@ -15,6 +15,10 @@ namespace strata::runtime {
 Status current_status(const State& s);
 
 Result<nlohmann::json> state(const std::string& root, const std::string& id);
+Result<> pause(const std::string& root, const std::string& id);
+Result<> resume(const std::string& root, const std::string& id);
+// The container's processes (host pids), from its cgroup.
+Result<std::vector<pid_t>> processes(const std::string& root, const std::string& id);
 Result<> start(const std::string& root, const std::string& id);
 Result<> kill(const std::string& root, const std::string& id, int signal, bool all);
 Result<> remove(const std::string& root, const std::string& id, bool force);

@@ -70,7 +70,10 @@ Result<int> run(const RunOptions& opts) {
     if (!opts.detach) ::sigprocmask(SIG_BLOCK, &sigs, &old);
 
     STRATA_TRY(sync::send(c.sync.get(), sync::kGo));
-    auto reply = sync::receive(c.sync.get());
+    auto reply = [&] {
+        log::Timer go("start (go -> exec)");
+        return sync::receive(c.sync.get());
+    }();
     if (!reply) return wrap(reply.error(), "run " + id);
     c.state.status = Status::running;
     STRATA_TRY(c.dir.save(c.state));
