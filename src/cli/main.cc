@@ -30,7 +30,7 @@ constexpr Subcommand kSubcommands[] = {
     {"create", add_create}, {"start", add_start},   {"state", add_state},   {"kill", add_kill},
     {"delete", add_delete}, {"run", add_run},       {"list", add_list},     {"ls", add_list},
     {"spec", add_spec},     {"features", add_features}, {"pause", add_pause}, {"resume", add_pause},
-    {"ps", add_ps},         {"events", add_events}, {"update", add_update},
+    {"ps", add_ps},         {"events", add_events}, {"update", add_update}, {"exec", add_exec},
 };
 
 // The subcommand named in argv, found without CLI11: the first word that is neither a global
@@ -87,7 +87,13 @@ int main(int argc, char** argv) {
     app.add_flag("--debug", g.debug, "log debug messages");
     app.add_flag("--systemd-cgroup", g.systemd_cgroup, "accepted for runc compatibility (cgroupfs is used)");
     app.add_option("--rootless", g.rootless, "accepted for runc compatibility");
-    register_subcommands(app, g, subcommand_name(argc, argv));
+    std::string name = subcommand_name(argc, argv);
+    register_subcommands(app, g, name);
+    if (name == "exec") {
+        int cut = exec_command_start(argc, argv);
+        g.trailing.assign(argv + cut, argv + argc);
+        argc = cut;
+    }
 
     try {
         app.parse(argc, argv);

@@ -5,7 +5,9 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "cgroup/manager.h"
+#include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
+#include "spec/parse.h"
 #include "sys/file.h"
 #include "sys/process.h"
 
@@ -62,6 +64,10 @@ Result<> release(ContainerDir& dir, const State& s) {
         if (::umount2(m.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
             return os_error(errno, "detach " + quote(m));
     for (const auto& p : s.owned_paths) STRATA_TRY(sys::remove_tree(p));
+    // poststop: after the container is gone, before delete returns; failures are warnings.
+    if (auto raw = sys::read_file_at(dir.fd(), "config.json"))
+        if (auto spec = spec::parse_config(*raw, "config.json"); spec && !spec->hooks.poststop.empty())
+            run_hooks_warn(spec->hooks.poststop, hook_state(s.id, "stopped", 0, s.bundle, s.annotations), "poststop");
     return dir.remove();
 }
 

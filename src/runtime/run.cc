@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "runtime/lifecycle.h"
 #include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "sys/process.h"
 
 namespace strata::runtime {
@@ -54,6 +55,7 @@ Result<int> wait_forwarding(pid_t pid, int pidfd, int sigfd) {
 Result<int> run(const RunOptions& opts) {
     CreateOptions co = opts.create;
     co.for_run = true;
+    co.relay_terminal = !opts.detach;
     Created c = STRATA_TRY(create(co));
     const std::string& id = co.id;
     ScopeExit cleanup([&] {
@@ -78,6 +80,7 @@ Result<int> run(const RunOptions& opts) {
     c.state.status = Status::running;
     STRATA_TRY(c.dir.save(c.state));
     cleanup.dismiss();
+    run_poststart(c.dir, c.state);
     if (opts.detach) return 0;
 
     pid_t pid = c.state.pid;
@@ -88,6 +91,7 @@ Result<int> run(const RunOptions& opts) {
         // Let other strata commands (state, kill, exec) at the container while it runs.
         ContainerDir unlocked = std::move(c.dir);
     }
+    if (c.pty_master) STRATA_TRY(relay(c.pty_master.get(), c.pidfd.get(), sigfd));
     int status = STRATA_TRY(wait_forwarding(pid, c.pidfd.get(), sigfd));
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     if (!opts.keep) {

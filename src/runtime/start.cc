@@ -2,11 +2,22 @@
 #include <unistd.h>
 
 #include "base/strings.h"
+#include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
+#include "spec/parse.h"
+#include "sys/file.h"
 #include "runtime/sync.h"
 #include "sys/socket.h"
 
 namespace strata::runtime {
+
+void run_poststart(const ContainerDir& dir, const State& s) {
+    auto raw = sys::read_file_at(dir.fd(), "config.json");
+    if (!raw) return;
+    auto spec = spec::parse_config(*raw, "config.json");
+    if (spec && !spec->hooks.poststart.empty())
+        run_hooks_warn(spec->hooks.poststart, hook_state(s.id, "running", s.pid, s.bundle, s.annotations), "poststart");
+}
 
 Result<> start(const std::string& root, const std::string& id) {
     ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
@@ -24,6 +35,7 @@ Result<> start(const std::string& root, const std::string& id) {
     if (!reply) return wrap(reply.error(), "start " + id);
     s.status = Status::running;
     STRATA_TRY(dir.save(s));
+    run_poststart(dir, s);
     return {};
 }
 

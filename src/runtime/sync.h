@@ -5,6 +5,7 @@
 //
 //   parent -> init : 'C' continue (maps written, cgroup joined)   'G' go (exec the process)
 //   init -> parent : 'U' userns created (two-stage)  'P'<pid> stage-2 pid  'R' ready
+//                    'H' namespaces and mounts made: run prestart/createRuntime hooks now
 //                    'E'<errno>:<context> failed     EOF = exec'd (the socket is CLOEXEC)
 
 #include <sys/types.h>
@@ -20,6 +21,7 @@ constexpr char kGo = 'G';
 constexpr char kUserns = 'U';
 constexpr char kPid = 'P';
 constexpr char kReady = 'R';
+constexpr char kHooks = 'H';
 constexpr char kError = 'E';
 
 Result<> send(int fd, char type, const std::string& payload = "");
