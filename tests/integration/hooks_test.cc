@@ -96,7 +96,7 @@ TEST_F(Hooks, FailingCreateHookFailsCreateAndLeavesNothing) {
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find("createRuntime hook 0 (" + root.path() + "/hook-bad): exited with status 3"), std::string::npos) << r.err;
     EXPECT_EQ(strata({"list", "-q"}).out, "");
-    EXPECT_EQ(processes_matching("strata:init"), std::vector<int>{});
+    EXPECT_EQ(our_inits(), std::vector<int>{});
 }
 
 TEST_F(Hooks, TimeoutIsHonoured) {
