@@ -15,6 +15,7 @@
 #include "rootfs/mount_plan.h"
 #include "runtime/init.h"
 #include "runtime/sync.h"
+#include "security/seccomp/cache.h"
 #include "spec/parse.h"
 #include "sys/file.h"
 #include "sys/ns.h"
@@ -105,6 +106,13 @@ Result<Created> create(const CreateOptions& opts) {
         mounts = STRATA_TRY(rootfs::plan_mounts(spec, opts.bundle));
     }
 
+    // Compiled here, before anything exists, so that a bad profile fails create with its JSON
+    // path; the init only loads the result.
+    std::optional<security::seccomp::Program> seccomp;
+    if (substrate == Substrate::container && spec.linux && spec.linux->seccomp)
+        seccomp = STRATA_TRY(security::seccomp::compile_cached(*spec.linux->seccomp, opts.bundle + "/config.json",
+                                                               opts.root + "/.cache:seccomp"));
+
     ContainerDir dir = STRATA_TRY(ContainerDir::create(opts.root, opts.id));
     pid_t child_pid = 0;
     ScopeExit cleanup([&] {
@@ -141,6 +149,7 @@ Result<Created> create(const CreateOptions& opts) {
     ctx.listener_fd = listener.get();
     ctx.state_dir_fd = dir.fd();
     ctx.substrate = substrate;
+    ctx.seccomp = seccomp ? &*seccomp : nullptr;
 
     sys::CloneArgs ca;
     ca.flags = CLONE_PIDFD | (nsplan.two_stage() ? 0 : static_cast<uint64_t>(ns::clone_flags(nsplan)));

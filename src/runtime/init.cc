@@ -14,6 +14,7 @@
 
 #include <climits>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "base/log.h"
 #include "base/strings.h"
@@ -189,10 +190,37 @@ Result<> finish_bare_and_exec(const spec::Process& proc, Prepared& prep) {
     return security::exec_direct(prep.executable, proc.args, prep.env);
 }
 
+// Loads the seccomp filter. A notify fd goes at once to whoever said 'go' (`start`, or `run`
+// itself), which passes it on to the agent at listenerPath: this init has pivoted away from the
+// host's paths. Nothing runs between the load and that sendmsg, not even an allocation: a
+// syscall the filter sends to the agent would wait forever for an agent without the fd.
+Result<> load_seccomp(const security::seccomp::Program& prog, int reply_fd) {
+    std::string msg;
+    if (prog.notifies())
+        msg = sync::encode(sync::kSeccomp, nlohmann::json{{"listenerPath", prog.listener_path},
+                                                          {"listenerMetadata", prog.listener_metadata}}.dump());
+    auto loaded = security::seccomp::load(prog);
+    if (!loaded) return wrap(loaded.error(), "seccomp");
+    UniqueFd notify = std::move(*loaded);
+    if (!notify) return {};
+    const int fds[] = {notify.get()};
+    STRATA_TRY(sys::send_msg(reply_fd, msg, fds));
+    notify.reset();
+    STRATA_TRY(sync::expect(reply_fd, sync::kAck, "the seccomp agent got the notify fd"));
+    return {};
+}
+
 // After 'go': the irreversible steps, then exec. The filter comes last, so it confines the
 // process and not the runtime.
-Result<> finish_and_exec(InitContext& ctx, Prepared& prep) {
+Result<> finish_and_exec(InitContext& ctx, Prepared& prep, int reply_fd) {
     const spec::Process& proc = *ctx.spec->process;
+    // Loading a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs it therefore
+    // goes in first, while the init still has every capability (runc does the same); the
+    // profile must then allow what strata calls until the exec: prctl, capset, setgroups,
+    // setresgid, setresuid, rt_sigaction, rt_sigprocmask, close_range, fcntl, execveat or
+    // execve. Docker's profile and strata's default do.
+    const bool seccomp_first = ctx.seccomp && !proc.no_new_privileges;
+    if (seccomp_first) STRATA_TRY(load_seccomp(*ctx.seccomp, reply_fd));
     int last_cap = security::kernel_last_cap();
     security::CapSets caps;
     if (proc.capabilities) {
@@ -210,6 +238,7 @@ Result<> finish_and_exec(InitContext& ctx, Prepared& prep) {
     // Preserved fds (3 .. 3+n-1) stay open; everything of strata's own is closed at exec.
     STRATA_TRY(sys::cloexec_from(3 + ctx.opts->preserve_fds));
     for (int fd = 3; fd < 3 + ctx.opts->preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
+    if (ctx.seccomp && !seccomp_first) STRATA_TRY(load_seccomp(*ctx.seccomp, reply_fd));
     if (prep.guard) return prep.guard->exec(prep.executable, proc.args, prep.env);
     return security::exec_direct(prep.executable, proc.args, prep.env);
 }
@@ -297,7 +326,7 @@ void run_init(InitContext& ctx) {
     if (!channel.ready()) ::_exit(1);
     if (!channel.wait_for_go()) ::_exit(1);
     auto r = ctx.substrate == Substrate::bare ? finish_bare_and_exec(*ctx.spec->process, prep)
-                                              : finish_and_exec(ctx, prep);
+                                              : finish_and_exec(ctx, prep, channel.error_fd());
     channel.fail(r.error());
 }
 

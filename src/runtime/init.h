@@ -9,6 +9,7 @@
 #include "rootfs/mount_plan.h"
 #include "runtime/create.h"
 #include "runtime/substrate.h"
+#include "security/seccomp/filter.h"
 #include "spec/spec.h"
 
 namespace strata::runtime {
@@ -24,6 +25,7 @@ struct InitContext {
     bool two_stage_child = false;             // stage 2 of the two-stage path: joins already done
     int state_dir_fd = -1;                    // the parent's locked state dir: closed at once
     Substrate substrate = Substrate::container;
+    const security::seccomp::Program* seccomp = nullptr;  // compiled by create; loaded last
 };
 
 // Stage 1 of the two-stage path: joins, new user namespace, the rest, then forks stage 2 (as a

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "base/strings.h"
+#include "runtime/exec_wait.h"
 #include "runtime/lifecycle.h"
 #include "runtime/sync.h"
 #include "sys/socket.h"
@@ -20,8 +21,8 @@ Result<> start(const std::string& root, const std::string& id) {
     ::unlinkat(dir.fd(), "init.sock", 0);
     STRATA_TRY(sync::send(conn->get(), sync::kGo));
     // The init exec'd the process when its end of the connection closes (it is CLOEXEC).
-    auto reply = sync::receive(conn->get());
-    if (!reply) return wrap(reply.error(), "start " + id);
+    auto exec = wait_for_exec(conn->get(), s);
+    if (!exec) return wrap(exec.error(), "start " + id);
     s.status = Status::running;
     STRATA_TRY(dir.save(s));
     return {};

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec/default_seccomp.h"
+
 namespace strata::spec {
 
 using json = nlohmann::json;
@@ -51,6 +53,8 @@ json default_spec(const DefaultSpecOptions& opts) {
           "/proc/scsi", "/sys/devices/virtual/powercap"}},
         {"readonlyPaths",
          {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+        // Docker's and Podman's profile, resolved for the capabilities granted above.
+        {"seccomp", default_seccomp_profile(caps.get<std::vector<std::string>>())},
     };
     if (opts.rootless) {
         linux_section["namespaces"].push_back({{"type", "user"}});
