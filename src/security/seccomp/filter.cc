@@ -153,6 +153,8 @@ Result<Program> compile(const spec::Seccomp& config, const std::string& file) {
         if (!arch) return w.fail(index_path("architectures", i), "unknown architecture " + quote(name));
         int rc = seccomp_arch_add(ctx.get(), *arch);
         if (rc == -EEXIST) continue;  // the native one, or listed twice
+        if (rc == -EDOM)  // libseccomp cannot mix byte orders in one filter
+            return w.fail(index_path("architectures", i), name + " cannot be filtered on this host (other byte order)");
         if (rc < 0) return w.fail_rc(rc, index_path("architectures", i), "add architecture " + name);
         arches.push_back(*arch);
     }

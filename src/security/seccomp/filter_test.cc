@@ -244,6 +244,13 @@ TEST(SeccompFilter, BadInputNamesTheJsonPath) {
     for (const auto& c : cases) EXPECT_EQ(error_of(c.seccomp), c.message) << c.seccomp.dump();
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+TEST(SeccompFilter, ArchitectureOfTheOtherByteOrderIsRefused) {
+    EXPECT_EQ(error_of({{"defaultAction", "SCMP_ACT_ALLOW"}, {"architectures", {"SCMP_ARCH_S390X"}}}),
+              "config.json: .linux.seccomp.architectures[0]: SCMP_ARCH_S390X cannot be filtered on this host (other byte order)");
+}
+#endif
+
 TEST(SeccompFilter, NotifyRuleAsksForAListener) {
     Program p = must_compile({{"defaultAction", "SCMP_ACT_ALLOW"},
                               {"listenerPath", "/run/agent.sock"},
