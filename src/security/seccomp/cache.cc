@@ -47,8 +47,9 @@ std::string cache_key(const spec::Seccomp& c) {
         c.default_errno_ret ? json(*c.default_errno_ret) : json(),
         c.architectures,
         c.flags,
-        c.listener_path,
-        c.listener_metadata,
+        // The listener's path and metadata do not change the program, only whether it
+        // compiles: per-container sockets must not each need an entry.
+        {!c.listener_path.empty(), c.listener_path.starts_with('/'), !c.listener_metadata.empty()},
         syscalls,
     };
     return key.dump();

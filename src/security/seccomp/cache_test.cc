@@ -70,6 +70,29 @@ TEST_F(SeccompCache, DifferentProfilesGetDifferentEntries) {
     EXPECT_EQ(entries().size(), 2u);
 }
 
+TEST_F(SeccompCache, ListenerPathsShareAnEntryButKeepTheirOwnPath) {
+    config.listener_path = "/run/agent-1.sock";
+    config.syscalls.push_back({.names = {"mkdir"}, .action = "SCMP_ACT_NOTIFY"});
+    auto a = compile_cached(config, "config.json", dir);
+    config.listener_path = "/run/agent-2.sock";
+    config.listener_metadata = "m";
+    auto b = compile_cached(config, "config.json", dir);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->listener_path, "/run/agent-1.sock");
+    EXPECT_EQ(b->listener_path, "/run/agent-2.sock");
+    EXPECT_EQ(b->listener_metadata, "m");
+    EXPECT_TRUE(b->notifies());
+    // Metadata-or-not is part of the key (it decides an error elsewhere), so two entries.
+    EXPECT_EQ(entries().size(), 2u);
+    config.listener_path = "/run/agent-3.sock";
+    ASSERT_TRUE(compile_cached(config, "config.json", dir));
+    EXPECT_EQ(entries().size(), 2u);
+    // Without a path the same profile is an error, never a cache hit.
+    config.listener_path.clear();
+    config.listener_metadata.clear();
+    EXPECT_FALSE(compile_cached(config, "config.json", dir));
+}
+
 TEST_F(SeccompCache, DamagedEntriesAreRecompiledNotLoaded) {
     ASSERT_TRUE(compile_cached(config, "config.json", dir));
     auto path = entries().at(0);
