@@ -184,8 +184,11 @@ TEST(DefaultProfile, BuildAndLoadCost) {
     RecordProperty("build_us", std::to_string(build_us));
     RecordProperty("load_us", std::to_string(load_us));
     RecordProperty("instructions", std::to_string(insns));
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+    // Optimised builds only: Debug + ASan is three times slower and says nothing about strata.
     EXPECT_LT(build_us, 20000);
     EXPECT_LT(load_us, 5000);
+#endif
 }
 
 }  // namespace
