@@ -18,6 +18,7 @@
 #include "runtime/init.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "security/seccomp/cache.h"
 #include "spec/parse.h"
 #include "sys/file.h"
 #include "sys/ns.h"
@@ -110,6 +111,13 @@ Result<Created> create(const CreateOptions& opts) {
         mounts = STRATA_TRY(rootfs::plan_mounts(spec, opts.bundle));
     }
 
+    // Compiled here, before anything exists, so that a bad profile fails create with its JSON
+    // path; the init only loads the result.
+    std::optional<security::seccomp::Program> seccomp;
+    if (substrate == Substrate::container && spec.linux && spec.linux->seccomp)
+        seccomp = STRATA_TRY(security::seccomp::compile_cached(*spec.linux->seccomp, opts.bundle + "/config.json",
+                                                               opts.root + "/.cache:seccomp"));
+
     ContainerDir dir = STRATA_TRY(ContainerDir::create(opts.root, opts.id));
     pid_t child_pid = 0;
     std::unique_ptr<cgroup::Manager> cg;
@@ -164,6 +172,7 @@ Result<Created> create(const CreateOptions& opts) {
     ctx.state_dir_fd = dir.fd();
     ctx.substrate = substrate;
     ctx.console_fd = console.get();
+    ctx.seccomp = seccomp ? &*seccomp : nullptr;
 
     // Only the pid namespace (the child must be its pid 1) and a user namespace (it owns the
     // others) are made by clone; the child unshares the rest itself at once, on the other CPU,

@@ -16,11 +16,13 @@
 #include "cgroup/manager.h"
 #include "runtime/container_dir.h"
 #include "runtime/create.h"
+#include "runtime/exec_wait.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "security/rlimits.h"
+#include "security/seccomp/cache.h"
 #include "spec/parse.h"
 #include "spec/tables.h"
 #include "sys/file.h"
@@ -121,7 +123,7 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
 
 // The child: join, set up, exec. Never returns.
 [[noreturn]] void exec_child(int sync, std::vector<Join>& joins, spec::Process& proc, const ExecOptions& o,
-                             const spec::Seccomp* seccomp, int console) {
+                             const security::seccomp::Program* seccomp, int console) {
     auto r = [&]() -> Result<> {
         STRATA_TRY(sync::expect(sync, sync::kContinue, "the parent continued"));
         for (auto& j : joins)
@@ -143,7 +145,7 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
         }
         STRATA_TRY(security::apply_rlimits(proc.rlimits));
         Launch l = STRATA_TRY(prepare_in_container(proc, o.preserve_fds));
-        return confine_and_exec(proc, seccomp, l);
+        return confine_and_exec(proc, seccomp, sync, l);
     }();
     (void)sync::send_error(sync, r.error());
     ::_exit(1);
@@ -163,7 +165,11 @@ Result<int> exec(const ExecOptions& o) {
     spec::Process proc = STRATA_TRY(build_process(o, spec));
     if (proc.terminal && o.console_socket.empty() && o.detach)
         return error("exec " + o.id + ": a detached exec with a terminal needs --console-socket");
-    const spec::Seccomp* seccomp = spec.linux && spec.linux->seccomp ? &*spec.linux->seccomp : nullptr;
+    // The container's seccomp profile confines exec'd processes too, as with runc.
+    std::optional<security::seccomp::Program> seccomp;
+    if (spec.linux && spec.linux->seccomp)
+        seccomp = STRATA_TRY(security::seccomp::compile_cached(*spec.linux->seccomp, dir.path() + "/config.json",
+                                                               o.root + "/.cache:seccomp"));
 
     auto joins = STRATA_TRY(namespaces_of(st.pid));
     // Checked after opening the namespaces: they belong to the container's process, not to a
@@ -197,7 +203,7 @@ Result<int> exec(const ExecOptions& o) {
     if (child && child->pid == 0) {
         pair.a.reset();
         console_back.reset();
-        exec_child(pair.b.get(), joins, proc, o, seccomp, console.get());
+        exec_child(pair.b.get(), joins, proc, o, seccomp ? &*seccomp : nullptr, console.get());
     }
     if (own_pid_ns) STRATA_TRY(sys::setns(own_pid_ns.get(), CLONE_NEWPID, "the runtime's pid namespace again"));
     if (!child) return wrap(child.error(), "exec " + o.id);
@@ -228,8 +234,10 @@ Result<int> exec(const ExecOptions& o) {
         auto m = STRATA_TRY(sys::recv_msg(console_back.get()));
         if (!m.fds.empty()) master = std::move(m.fds[0]);
     }
-    auto reply = sync::receive(pair.a.get());
-    if (!reply) return wrap(reply.error(), "exec " + o.id);
+    State exec_state = st;
+    exec_state.pid = pid;  // the notify agent gets the exec'd process, not the container's init
+    auto exec_done = wait_for_exec(pair.a.get(), exec_state);
+    if (!exec_done) return wrap(exec_done.error(), "exec " + o.id);
     if (!o.pid_file.empty()) STRATA_TRY(write_pid_file(o.pid_file, pid));
     cleanup.dismiss();
     if (o.detach) return 0;

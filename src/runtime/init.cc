@@ -102,8 +102,8 @@ void run_init(InitContext& ctx) {
         if (auto h = run_hooks(ctx.spec->hooks.start_container, state, "startContainer"); !h) channel.fail(h.error());
     }
     const spec::Process& proc = *ctx.spec->process;
-    const spec::Seccomp* seccomp = ctx.spec->linux && ctx.spec->linux->seccomp ? &*ctx.spec->linux->seccomp : nullptr;
-    auto r = ctx.substrate == Substrate::bare ? exec_bare(proc, *launch) : confine_and_exec(proc, seccomp, *launch);
+    auto r = ctx.substrate == Substrate::bare ? exec_bare(proc, *launch)
+                                              : confine_and_exec(proc, ctx.seccomp, channel.error_fd(), *launch);
     channel.fail(r.error());
 }
 

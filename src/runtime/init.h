@@ -9,6 +9,7 @@
 #include "rootfs/mount_plan.h"
 #include "runtime/create.h"
 #include "runtime/substrate.h"
+#include "security/seccomp/filter.h"
 #include "spec/spec.h"
 
 namespace strata::runtime {
@@ -26,6 +27,7 @@ struct InitContext {
     Substrate substrate = Substrate::container;
     int console_fd = -1;                      // terminal: where the pty master goes
     std::string hook_state;                   // state JSON for the hooks the init runs itself
+    const security::seccomp::Program* seccomp = nullptr;  // compiled by create; loaded last
 };
 
 // Stage 1 of the two-stage path: joins, new user namespace, the rest, then forks stage 2 (as a

@@ -8,12 +8,16 @@
 
 #include <climits>
 
+#include <nlohmann/json.hpp>
+
 #include "base/log.h"
 #include "base/strings.h"
+#include "runtime/sync.h"
 #include "security/caps.h"
 #include "security/user.h"
 #include "sys/file.h"
 #include "sys/process.h"
+#include "sys/socket.h"
 
 namespace strata::runtime {
 namespace {
@@ -58,6 +62,26 @@ void reset_signals() {
 Result<> pass_fds(int preserve_fds) {
     STRATA_TRY(sys::cloexec_from(3 + preserve_fds));
     for (int fd = 3; fd < 3 + preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
+    return {};
+}
+
+// Loads the seccomp filter. A notify fd goes at once to whoever said 'go' (`start`, `run` or
+// `exec` itself), which passes it on to the agent at listenerPath: this process has left the
+// host's paths behind. Nothing runs between the load and that sendmsg, not even an allocation:
+// a syscall the filter sends to the agent would wait forever for an agent without the fd.
+Result<> load_seccomp(const security::seccomp::Program& prog, int reply_fd) {
+    std::string msg;
+    if (prog.notifies())
+        msg = sync::encode(sync::kSeccomp, nlohmann::json{{"listenerPath", prog.listener_path},
+                                                          {"listenerMetadata", prog.listener_metadata}}.dump());
+    auto loaded = security::seccomp::load(prog);
+    if (!loaded) return wrap(loaded.error(), "seccomp");
+    UniqueFd notify = std::move(*loaded);
+    if (!notify) return {};
+    const int fds[] = {notify.get()};
+    STRATA_TRY(sys::send_msg(reply_fd, msg, fds));
+    notify.reset();
+    STRATA_TRY(sync::expect(reply_fd, sync::kAck, "the seccomp agent got the notify fd"));
     return {};
 }
 
@@ -115,8 +139,15 @@ Result<Launch> prepare_bare(const spec::Process& proc, const std::string& rootfs
     return l;
 }
 
-Result<> confine_and_exec(const spec::Process& proc, const spec::Seccomp* seccomp, Launch& launch) {
-    (void)seccomp;  // loaded here, last, once the seccomp module lands
+Result<> confine_and_exec(const spec::Process& proc, const security::seccomp::Program* seccomp, int reply_fd,
+                          Launch& launch) {
+    // Loading a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs it therefore goes
+    // in first, while every capability is still there (runc does the same); the profile must then
+    // allow what strata calls until the exec: prctl, capset, setgroups, setresgid, setresuid,
+    // rt_sigaction, rt_sigprocmask, close_range, fcntl, execveat or execve. Docker's profile and
+    // strata's default do.
+    const bool seccomp_first = seccomp && !proc.no_new_privileges;
+    if (seccomp_first) STRATA_TRY(load_seccomp(*seccomp, reply_fd));
     int last_cap = security::kernel_last_cap();
     security::CapSets caps;
     if (proc.capabilities) {
@@ -132,6 +163,7 @@ Result<> confine_and_exec(const spec::Process& proc, const spec::Seccomp* seccom
     if (proc.no_new_privileges) STRATA_TRY(sys::set_no_new_privs());
     reset_signals();
     STRATA_TRY(pass_fds(launch.preserve_fds));
+    if (seccomp && !seccomp_first) STRATA_TRY(load_seccomp(*seccomp, reply_fd));
     if (launch.guard) return launch.guard->exec(launch.executable, proc.args, launch.env);
     return security::exec_direct(launch.executable, proc.args, launch.env);
 }

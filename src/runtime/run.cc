@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "base/strings.h"
+#include "runtime/exec_wait.h"
 #include "runtime/lifecycle.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -72,11 +73,11 @@ Result<int> run(const RunOptions& opts) {
     if (!opts.detach) ::sigprocmask(SIG_BLOCK, &sigs, &old);
 
     STRATA_TRY(sync::send(c.sync.get(), sync::kGo));
-    auto reply = [&] {
+    auto exec = [&] {
         log::Timer go("start (go -> exec)");
-        return sync::receive(c.sync.get());
+        return wait_for_exec(c.sync.get(), c.state);
     }();
-    if (!reply) return wrap(reply.error(), "run " + id);
+    if (!exec) return wrap(exec.error(), "run " + id);
     c.state.status = Status::running;
     STRATA_TRY(c.dir.save(c.state));
     cleanup.dismiss();

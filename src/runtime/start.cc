@@ -3,6 +3,7 @@
 
 #include "base/strings.h"
 #include "runtime/hooks.h"
+#include "runtime/exec_wait.h"
 #include "runtime/lifecycle.h"
 #include "spec/parse.h"
 #include "sys/file.h"
@@ -31,8 +32,8 @@ Result<> start(const std::string& root, const std::string& id) {
     ::unlinkat(dir.fd(), "init.sock", 0);
     STRATA_TRY(sync::send(conn->get(), sync::kGo));
     // The init exec'd the process when its end of the connection closes (it is CLOEXEC).
-    auto reply = sync::receive(conn->get());
-    if (!reply) return wrap(reply.error(), "start " + id);
+    auto exec = wait_for_exec(conn->get(), s);
+    if (!exec) return wrap(exec.error(), "start " + id);
     s.status = Status::running;
     STRATA_TRY(dir.save(s));
     run_poststart(dir, s);
