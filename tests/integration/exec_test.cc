@@ -252,3 +252,19 @@ TEST_F(Exec, PreserveFdsAndListenFds) {
 
 }  // namespace
 }  // namespace strata::test
+
+namespace strata::test {
+namespace {
+
+// The container's seccomp profile (strata spec's default here) confines exec'd processes too.
+TEST_F(Exec, ExecIsConfinedByTheContainersSeccompProfile) {
+    ASSERT_TRUE(bundle->config["linux"].contains("seccomp")) << "strata spec's default has a profile";
+    bundle->set_args({"sleep", "1000"});
+    ASSERT_EQ(strata.detached({"run", "-d", "-b", bundle->path(), "sc"}, log_path()).status, 0);
+    auto r = strata({"exec", "sc", "sh", "-c", "unshare -U true 2>/dev/null; echo unshare=$?; grep Seccomp: /proc/self/status"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "unshare=1\nSeccomp:\t2\n");
+}
+
+}  // namespace
+}  // namespace strata::test
