@@ -102,8 +102,10 @@ Result<> setup_container(InitContext& ctx) {
     STRATA_TRY(write_sysctls(lx.sysctl, fs.proc_fd()));
     STRATA_TRY(fs.create_devices(lx.devices));
     if (proc.terminal) STRATA_TRY(setup_console(ctx, fs.root_fd()));
-    STRATA_TRY(fs.mask_paths(lx.masked_paths));
+    // Read-only first, masks on top (runc's order): a mask must stay a separate mount, untouched
+    // by the read-only bind over its parent.
     STRATA_TRY(fs.readonly_paths(lx.readonly_paths));
+    STRATA_TRY(fs.mask_paths(lx.masked_paths));
     if (proc.oom_score_adj) STRATA_TRY(write_oom_score_adj(*proc.oom_score_adj));
     STRATA_TRY(security::apply_rlimits(proc.rlimits));
     // Hooks, before pivot_root: prestart and createRuntime run by the parent in the runtime's

@@ -18,7 +18,9 @@
 #include "runtime/init.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "security/lsm.h"
 #include "security/seccomp/cache.h"
+#include "security/sysctl.h"
 #include "spec/parse.h"
 #include "sys/file.h"
 #include "sys/ns.h"
@@ -105,6 +107,8 @@ Result<Created> create(const CreateOptions& opts) {
     ns::Plan nsplan;
     std::vector<rootfs::MountOp> mounts;
     if (substrate == Substrate::container) {
+        STRATA_TRY(security::validate_sysctls(spec, opts.bundle + "/config.json"));
+        STRATA_TRY(security::validate_lsm(spec, opts.bundle + "/config.json"));
         if (!spec.has_namespace("mount"))
             return error(opts.bundle + "/config.json: .linux.namespaces: a mount namespace is required");
         nsplan = STRATA_TRY(ns::plan(spec));

@@ -123,7 +123,7 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
 
 // The child: join, set up, exec. Never returns.
 [[noreturn]] void exec_child(int sync, std::vector<Join>& joins, spec::Process& proc, const ExecOptions& o,
-                             const security::seccomp::Program* seccomp, int console) {
+                             Confinement conf, int console) {
     auto r = [&]() -> Result<> {
         STRATA_TRY(sync::expect(sync, sync::kContinue, "the parent continued"));
         for (auto& j : joins)
@@ -145,7 +145,8 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
         }
         STRATA_TRY(security::apply_rlimits(proc.rlimits));
         Launch l = STRATA_TRY(prepare_in_container(proc, o.preserve_fds));
-        return confine_and_exec(proc, seccomp, sync, l);
+        conf.reply_fd = sync;
+        return confine_and_exec(proc, conf, l);
     }();
     (void)sync::send_error(sync, r.error());
     ::_exit(1);
@@ -203,7 +204,10 @@ Result<int> exec(const ExecOptions& o) {
     if (child && child->pid == 0) {
         pair.a.reset();
         console_back.reset();
-        exec_child(pair.b.get(), joins, proc, o, seccomp ? &*seccomp : nullptr, console.get());
+        Confinement conf;
+        conf.seccomp = seccomp ? &*seccomp : nullptr;
+        if (spec.linux && spec.linux->personality) conf.personality = &*spec.linux->personality;
+        exec_child(pair.b.get(), joins, proc, o, conf, console.get());
     }
     if (own_pid_ns) STRATA_TRY(sys::setns(own_pid_ns.get(), CLONE_NEWPID, "the runtime's pid namespace again"));
     if (!child) return wrap(child.error(), "exec " + o.id);

@@ -1,6 +1,7 @@
 #include "runtime/features.h"
 
 #include "rootfs/mount_plan.h"
+#include "security/lsm.h"
 #include "security/seccomp/features.h"
 #include "spec/tables.h"
 
@@ -31,10 +32,11 @@ nlohmann::json features() {
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
           {"capabilities", caps},
-          {"cgroup", {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
+          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
           {"seccomp", seccomp},
-          {"apparmor", {{"enabled", false}}},
-          {"selinux", {{"enabled", false}}},
+          // Implemented; whether usable depends on the host running the LSM.
+          {"apparmor", {{"enabled", security::apparmor_enabled()}}},
+          {"selinux", {{"enabled", security::selinux_enabled()}}},
           {"intelRdt", {{"enabled", false}}},
           {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
         {"annotations",

@@ -102,8 +102,11 @@ void run_init(InitContext& ctx) {
         if (auto h = run_hooks(ctx.spec->hooks.start_container, state, "startContainer"); !h) channel.fail(h.error());
     }
     const spec::Process& proc = *ctx.spec->process;
-    auto r = ctx.substrate == Substrate::bare ? exec_bare(proc, *launch)
-                                              : confine_and_exec(proc, ctx.seccomp, channel.error_fd(), *launch);
+    Confinement conf;
+    conf.seccomp = ctx.seccomp;
+    conf.reply_fd = channel.error_fd();
+    if (ctx.spec->linux && ctx.spec->linux->personality) conf.personality = &*ctx.spec->linux->personality;
+    auto r = ctx.substrate == Substrate::bare ? exec_bare(proc, *launch) : confine_and_exec(proc, conf, *launch);
     channel.fail(r.error());
 }
 

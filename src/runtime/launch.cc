@@ -14,6 +14,8 @@
 #include "base/strings.h"
 #include "runtime/sync.h"
 #include "security/caps.h"
+#include "security/lsm.h"
+#include "security/process_attrs.h"
 #include "security/user.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -139,8 +141,14 @@ Result<Launch> prepare_bare(const spec::Process& proc, const std::string& rootfs
     return l;
 }
 
-Result<> confine_and_exec(const spec::Process& proc, const security::seccomp::Program* seccomp, int reply_fd,
-                          Launch& launch) {
+Result<> confine_and_exec(const spec::Process& proc, const Confinement& c, Launch& launch) {
+    const security::seccomp::Program* seccomp = c.seccomp;
+    int reply_fd = c.reply_fd;
+    // Attributes a real-time policy or a profile change may need privileges for, while they last.
+    if (proc.scheduler) STRATA_TRY(security::apply_scheduler(*proc.scheduler));
+    if (proc.io_priority) STRATA_TRY(security::apply_io_priority(*proc.io_priority));
+    if (c.personality) STRATA_TRY(security::apply_personality(*c.personality));
+    STRATA_TRY(security::apply_exec_labels(proc));
     // Loading a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs it therefore goes
     // in first, while every capability is still there (runc does the same); the profile must then
     // allow what strata calls until the exec: prctl, capset, setgroups, setresgid, setresuid,

@@ -32,11 +32,16 @@ Result<Launch> prepare_in_container(const spec::Process& proc, int preserve_fds)
 // Bare mode: the rootfs supplies the program and the cwd; the process sees the host.
 Result<Launch> prepare_bare(const spec::Process& proc, const std::string& rootfs, int preserve_fds);
 
-// The irreversible steps, then exec; returns only on failure. `seccomp` (may be null, compiled by
-// the parent) is loaded last so that it confines the process, not the runtime; a notify fd goes
-// over `reply_fd` to whoever said 'go' (see exec_wait.h).
-Result<> confine_and_exec(const spec::Process& proc, const security::seccomp::Program* seccomp, int reply_fd,
-                          Launch& launch);
+// What confines the process beyond its spec::Process.
+struct Confinement {
+    const security::seccomp::Program* seccomp = nullptr;  // compiled by the parent
+    int reply_fd = -1;                                    // where a seccomp notify fd goes (exec_wait.h)
+    const spec::Personality* personality = nullptr;
+};
+
+// The irreversible steps, then exec; returns only on failure. The seccomp filter is loaded last
+// so that it confines the process, not the runtime.
+Result<> confine_and_exec(const spec::Process& proc, const Confinement& c, Launch& launch);
 // Bare mode: only the user switch and no_new_privs.
 Result<> exec_bare(const spec::Process& proc, Launch& launch);
 
