@@ -7,12 +7,16 @@
  *   probe idle             sleep until stdin closes or a signal arrives
  *   probe io DIR MIB       write then read MIB MiB sequentially in DIR (fsync'd, page cache
  *                          dropped for the file); prints "write_mbps=<x> read_mbps=<y>"
- *   probe facts            prints what confines it: CapEff, Seccomp, NoNewPrivs, kernel release */
+ *   probe facts            prints what confines it: CapEff, Seccomp, NoNewPrivs, kernel release
+ * As PID 1 of a VM (the bare-QEMU baseline: rdinit=/probe, arguments after "--" on the kernel
+ * command line) it mounts /proc first and powers the machine off when done. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -109,10 +113,8 @@ static int facts(void) {
     return 0;
 }
 
-int main(int argc, char** argv) {
-    ready();
+static int run(int argc, char** argv) {
     const char* mode = argc > 1 ? argv[1] : "ready";
-    setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(mode, "ready")) return 0;
     if (!strcmp(mode, "cpu") && argc > 2) return cpu(atoll(argv[2]));
     if (!strcmp(mode, "syscall") && argc > 2) return syscalls(atoll(argv[2]));
@@ -127,4 +129,18 @@ int main(int argc, char** argv) {
     }
     fprintf(stderr, "strata-probe: unknown mode %s\n", mode);
     return 2;
+}
+
+int main(int argc, char** argv) {
+    int init = getpid() == 1;
+    if (init) mount("proc", "/proc", "proc", 0, NULL);
+    ready();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int rc = run(argc, argv);
+    if (init) {
+        fflush(stdout);
+        sync();
+        reboot(RB_POWER_OFF);
+    }
+    return rc;
 }
