@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
     add_list(app, g);
     add_spec(app, g);
     add_features(app, g);
+    add_info(app, g);
+    add_vm(app, g);
 
     try {
         app.parse(argc, argv);

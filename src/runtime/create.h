@@ -22,6 +22,8 @@ struct CreateOptions {
     int preserve_fds = 0;        // fds 3 .. 3+n-1 are passed to the container
     bool for_run = false;        // keep the sync socket instead of listening for `start`
     std::string substrate;       // --substrate: overrides the org.strata.substrate annotation
+    std::string vm_kernel;       // --vm-kernel: the guest kernel (vm substrate)
+    std::string vm_backend;      // --vm-backend: own | qemu (vm substrate; default: automatic)
     // Host resources the container owns from now on (e.g. an image's overlay mount and writable
     // layer): `delete` detaches these mounts and removes these paths. On a failed create they stay
     // the caller's.

@@ -2,6 +2,7 @@
 
 #include "rootfs/mount_plan.h"
 #include "spec/tables.h"
+#include "vm/backend_select.h"
 
 namespace strata::runtime {
 
@@ -12,6 +13,16 @@ nlohmann::json features() {
     json mount_options = json::array();
     for (const auto& o : rootfs::known_mount_options())
         if (o != "idmap" && o != "ridmap") mount_options.push_back(o);  // not implemented yet
+    // The vm substrate's backend as `strata info` explains it (values are strings: OCI features
+    // annotations are a string map).
+    const vm::HostVirt& host = vm::host_virt();
+    auto choice = vm::choose_backend(host, "");
+    json annotations = {{"org.strata.version", "0.1.0"},
+                        {"org.strata.substrates", "container,bare,vm"},
+                        {"org.strata.vm.kvm", host.kvm_accelerated() ? "true" : "false"},
+                        {"org.strata.vm.backend", !choice ? "unavailable" : choice->kind == vm::BackendKind::own ? "own" : "qemu"},
+                        {"org.strata.vm.accelerator", choice && choice->kvm ? "kvm" : "tcg"},
+                        {"org.strata.vm.reason", choice ? choice->reason : choice.error().message()}};
     return json{
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.2.0"},
@@ -26,8 +37,7 @@ nlohmann::json features() {
           {"selinux", {{"enabled", false}}},
           {"intelRdt", {{"enabled", false}}},
           {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
-        {"annotations",
-         {{"org.strata.version", "0.1.0"}, {"org.strata.substrates", "container"}}},
+        {"annotations", annotations},
     };
 }
 

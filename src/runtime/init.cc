@@ -20,6 +20,7 @@
 #include "rootfs/rootfs.h"
 #include "runtime/init_channel.h"
 #include "runtime/sync.h"
+#include "runtime/vm_init.h"
 #include "security/caps.h"
 #include "security/exec_guard.h"
 #include "security/rlimits.h"
@@ -288,9 +289,7 @@ void run_init(InitContext& ctx) {
     // The parent writes the id maps and joins the cgroup first (for stage 2: after it learnt its
     // pid). If the parent is gone there is nobody left to report to.
     if (!channel.wait_continue()) ::_exit(1);
-    if (ctx.substrate == Substrate::vm) {
-        channel.fail(Error{ENOTSUP, "the vm substrate is not available in this build"});
-    }
+    if (ctx.substrate == Substrate::vm) run_vm_monitor(ctx, channel);
     Prepared prep;
     auto prepared = ctx.substrate == Substrate::bare ? setup_bare(ctx, prep) : setup(ctx, prep);
     if (!prepared) channel.fail(prepared.error());
