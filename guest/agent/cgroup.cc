@@ -7,6 +7,8 @@
 
 #include <linux/magic.h>
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "sys/file.h"
 
@@ -54,28 +56,34 @@ std::vector<std::pair<std::string, std::string>> cgroup_v2_writes(const spec::Re
 }
 
 Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings) {
+    std::vector<std::pair<std::string, std::string>> writes;
+    if (spec.linux && spec.linux->resources) writes = cgroup_v2_writes(*spec.linux->resources);
+    // Without limits the workload stays in the guest's root cgroup: every controller enabled
+    // costs guest time at each boot.
+    if (writes.empty()) return UniqueFd();
     struct statfs fs{};
     if (::statfs(kRoot, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
         warnings.push_back("the guest kernel has no cgroup v2: resource limits are not applied inside the VM");
         return UniqueFd();
     }
-    // Controllers must be enabled in the parent's subtree_control before a child can use them;
-    // each is tried alone so one the kernel lacks does not block the others.
-    auto available = sys::read_file(std::string(kRoot) + "/cgroup.controllers");
-    if (available)
-        for (const auto& c : split_nonempty(std::string(trim(*available)), ' '))
-            (void)sys::write_file(std::string(kRoot) + "/cgroup.subtree_control", "+" + c);
+    // A controller must be enabled in the parent's subtree_control before a child can use it;
+    // each is enabled alone so one the kernel lacks does not block the others.
+    std::vector<std::string> enabled;
+    for (const auto& w : writes) {
+        std::string controller = w.first.substr(0, w.first.find('.'));
+        if (std::find(enabled.begin(), enabled.end(), controller) != enabled.end()) continue;
+        enabled.push_back(controller);
+        (void)sys::write_file(std::string(kRoot) + "/cgroup.subtree_control", "+" + controller);
+    }
     if (::mkdir(kWorkload, 0755) < 0 && errno != EEXIST) return os_error(errno, "create cgroup " + std::string(kWorkload));
-    if (spec.linux && spec.linux->resources) {
-        for (const auto& [file, value] : cgroup_v2_writes(*spec.linux->resources)) {
-            auto r = sys::write_file(std::string(kWorkload) + "/" + file, value);
-            if (!r) {
-                if (r.error().code == ENOENT) {
-                    warnings.push_back("cgroup " + file + " is not available in the guest kernel; not applied");
-                    continue;
-                }
-                return os_error(r.error().code, "set cgroup " + file + " to " + quote(value));
+    for (const auto& [file, value] : writes) {
+        auto r = sys::write_file(std::string(kWorkload) + "/" + file, value);
+        if (!r) {
+            if (r.error().code == ENOENT) {
+                warnings.push_back("cgroup " + file + " is not available in the guest kernel; not applied");
+                continue;
             }
+            return os_error(r.error().code, "set cgroup " + file + " to " + quote(value));
         }
     }
     return sys::open(kWorkload, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

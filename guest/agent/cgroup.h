@@ -17,7 +17,7 @@ std::vector<std::pair<std::string, std::string>> cgroup_v2_writes(const spec::Re
 
 // Creates the workload's cgroup, enables the controllers it needs and writes the limits.
 // Returns the cgroup's directory fd (for clone3's CLONE_INTO_CGROUP), or an invalid fd when the
-// guest has no cgroup2 mount.
+// config sets no limits or the guest has no cgroup2 mount.
 Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings);
 
 }  // namespace strata::agent

@@ -4,14 +4,15 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <optional>
 
 #include "agent/workload.h"
-#include "spec/parse.h"
 #include "vm/frame_io.h"
+#include "vm/spec_codec.h"
 
 namespace strata::agent {
 namespace {
@@ -191,8 +192,7 @@ Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
     auto prepare = [&]() -> Result<Workload> {
         auto sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
         static spec::Spec spec;  // the child refers to it until exec
-        spec = STRATA_TRY(spec::parse_config(sc.config_json, "config.json"));
-        if (!spec.process) return error("config.json: .process is required");
+        spec = STRATA_TRY(vm::agent::decode_spec(sc.spec));
         std::vector<std::string> warnings;
         auto w = prepare_workload(sc, spec, warnings);
         for (const auto& warning : warnings) STRATA_TRY(write_frame(ch, Msg::log, warning));
@@ -221,6 +221,9 @@ Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
     STRATA_TRY(write_frame(ch, Msg::started));
     ExitStatus status = STRATA_TRY(relay.run());
     STRATA_TRY(write_frame(ch, Msg::exit, vm::agent::encode(status)));
+    // write(2) on hvc0 returns once the bytes are in the tty's buffer; the VM must not power off
+    // before the device took them.
+    ::tcdrain(ch);
     return status;
 }
 

@@ -141,7 +141,6 @@ Result<Created> create(const CreateOptions& opts) {
     ctx.listener_fd = listener.get();
     ctx.state_dir_fd = dir.fd();
     ctx.substrate = substrate;
-    ctx.config_json = &raw_config;
 
     sys::CloneArgs ca;
     ca.flags = CLONE_PIDFD | (nsplan.two_stage() ? 0 : static_cast<uint64_t>(ns::clone_flags(nsplan)));

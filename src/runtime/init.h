@@ -24,7 +24,6 @@ struct InitContext {
     bool two_stage_child = false;             // stage 2 of the two-stage path: joins already done
     int state_dir_fd = -1;                    // the parent's locked state dir: closed at once
     Substrate substrate = Substrate::container;
-    const std::string* config_json = nullptr;  // config.json as read (the vm monitor sends it on)
 };
 
 // Stage 1 of the two-stage path: joins, new user namespace, the rest, then forks stage 2 (as a

@@ -14,7 +14,6 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     o.work_dir = ctx.opts->root + "/" + ctx.opts->id + "/vm";
     o.kernel = ctx.opts->vm_kernel;
     o.backend = ctx.opts->vm_backend;
-    o.config_json = ctx.config_json ? *ctx.config_json : "";
     vm::MonitorHooks h;
     h.ready = [&] { return channel.ready(); };
     h.wait_for_go = [&] { return channel.wait_for_go(); };

@@ -75,7 +75,7 @@ std::string encode(const StartConfig& c) {
     return Writer()
         .u8(static_cast<uint8_t>(c.rootfs))
         .str(c.rootfs_source)
-        .str(c.config_json)
+        .str(c.spec)
         .u32(c.writable_mib)
         .take();
 }
@@ -88,7 +88,7 @@ Result<StartConfig> decode_start_config(std::string_view payload) {
         return error("agent protocol: unknown rootfs kind " + std::to_string(kind));
     c.rootfs = static_cast<RootfsKind>(kind);
     c.rootfs_source = STRATA_TRY(r.str());
-    c.config_json = STRATA_TRY(r.str());
+    c.spec = STRATA_TRY(r.str());
     c.writable_mib = STRATA_TRY(r.u32());
     return c;
 }

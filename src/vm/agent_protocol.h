@@ -61,7 +61,7 @@ enum class RootfsKind : uint8_t { erofs = 1, initramfs = 2 };
 struct StartConfig {
     RootfsKind rootfs = RootfsKind::erofs;
     std::string rootfs_source;    // erofs: block device ("/dev/vda"); initramfs: directory
-    std::string config_json;      // the bundle's config.json, verbatim
+    std::string spec;             // the container's config, encoded by encode_spec (spec_codec.h)
     uint32_t writable_mib = 0;    // size of the tmpfs upper layer (0: the tmpfs default)
 };
 

@@ -8,13 +8,13 @@ TEST(AgentProtocol, StartConfigRoundTrip) {
     StartConfig c;
     c.rootfs = RootfsKind::initramfs;
     c.rootfs_source = "/rootfs";
-    c.config_json = R"({"ociVersion":"1.0.2"})";
+    c.spec = std::string("\0\1binary", 8);
     c.writable_mib = 64;
     auto d = decode_start_config(encode(c));
     ASSERT_TRUE(d) << d.error().message();
     EXPECT_EQ(d->rootfs, RootfsKind::initramfs);
     EXPECT_EQ(d->rootfs_source, "/rootfs");
-    EXPECT_EQ(d->config_json, c.config_json);
+    EXPECT_EQ(d->spec, c.spec);
     EXPECT_EQ(d->writable_mib, 64u);
 }
 

@@ -38,7 +38,8 @@ struct VmConfig {
     UniqueFd log_fd;         // the VMM's own diagnostics (QEMU's stderr); -1: none
 };
 
-// A running VM. Destroying it kills the VM if it still runs and waits until it is gone.
+// A running VM. Destroying it kills the VM if it still runs and waits until it is gone. A VM never
+// outlives the process that launched it (the monitor): its exit ends the VM too.
 class Vm {
 public:
     virtual ~Vm() = default;

@@ -18,6 +18,7 @@
 #include "vm/plan.h"
 #include "vm/relay.h"
 #include "vm/rootfs_image.h"
+#include "vm/spec_codec.h"
 
 namespace strata::vm {
 namespace {
@@ -78,11 +79,25 @@ Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
     }
 }
 
+// What config.json asks for that the guest does not do (yet): said once, at create.
+void warn_unsupported(const spec::Spec& spec) {
+    auto warn = [](const std::string& what) { log::warn("vm: " + what + " is not applied inside the VM"); };
+    if (spec.process->terminal) warn("process.terminal (the workload gets pipes)");
+    if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() || !spec.hooks.create_container.empty() ||
+        !spec.hooks.start_container.empty() || !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
+        warn("hooks");
+    if (!spec.linux) return;
+    if (spec.linux->seccomp) warn("linux.seccomp");
+    if (!spec.linux->uid_mappings.empty() || !spec.linux->gid_mappings.empty()) warn("a user namespace (uid/gid mappings)");
+    if (spec.linux->personality) warn("linux.personality");
+}
+
 // Everything before `ready`: assets, the VM, the agent's hello, the prepared workload.
 Result<> prepare(const MonitorOptions& opts, Booted& b) {
     const spec::Spec& spec = *opts.spec;
     int64_t t0 = now_ms();
     VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
+    warn_unsupported(spec);
     const HostVirt& host = host_virt();
     BackendChoice choice = STRATA_TRY(choose_backend(host, plan.backend));
     log::debug("vm: backend: " + choice.reason);
@@ -143,7 +158,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     int64_t t2 = now_ms();
     log::debug("vm: agent up " + std::to_string(t2 - t1) + " ms after launch; guest uptime at /init " +
                std::to_string(hello.uptime_us / 1000) + " ms");
-    sc.config_json = opts.config_json;
+    sc.spec = agent::encode_spec(spec);
     STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc)));
     auto prepared = expect_frame(b, agent::Msg::prepared, boot_timeout);
     if (!prepared) return wrap(prepared.error(), "vm: prepare the workload in the guest");
@@ -186,9 +201,10 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     int64_t t_start = now_ms();
     auto status = relay_workload(b.agent.get(), b.parser, *b.vm, sigfd.get());
     if (status) log::debug("vm: workload exited " + std::to_string(now_ms() - t_start) + " ms after start");
-    // The guest has nothing left to do once the status is in: stop it now rather than wait for
-    // its shutdown.
-    b.vm->kill();
+    // The guest has nothing left to do once the status is in. The monitor exits at once and the
+    // VM ends with it (the backend's contract: QEMU dies by PR_SET_PDEATHSIG, an in-process VMM
+    // with the process), so the caller does not wait for the guest's shutdown or the VMM's
+    // teardown of guest memory.
     if (!status) {
         log::error(with_guest_logs(status.error(), b).message());
         ::_exit(255);

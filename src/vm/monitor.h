@@ -20,7 +20,6 @@ struct MonitorOptions {
     std::string work_dir;      // per-container directory (console log, ...), removed by delete
     std::string kernel;        // --vm-kernel ("" = annotation or default)
     std::string backend;       // --vm-backend ("" = annotation or automatic)
-    std::string config_json;   // the bundle's config.json as create read it (for the agent)
 };
 
 // The lifecycle protocol of the runtime's init channel, passed in so vm/ does not depend on
