@@ -53,6 +53,9 @@ cp "$work/init" "$work/ir/init"
 mknod "$work/ir/dev/console" c 5 1
 (cd "$work/ir" && find . | cpio -o -H newc --quiet) > "$work/bare.cpio"
 
+# The guest command line strata uses (vm/plan.cc guest_cmdline), so both boot the same way.
+bare_cmdline="console=ttyS0 quiet reboot=t panic=-1 rdinit=/init 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests tsc_early_khz=$tsc"
+
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # One measurement per call: prints "<wall ms> <guest ms to /init>".
@@ -70,7 +73,7 @@ run_bare() {  # kernel acpi
     t0=$(now_ms)
     qemu-system-x86_64 -M microvm,acpi="$acpi" -nodefaults -no-user-config -display none -no-reboot \
         -accel tcg -cpu max -smp 1 -m 256 -kernel "$k" -initrd "$work/bare.cpio" \
-        -append "console=ttyS0 quiet reboot=t panic=-1 rdinit=/init tsc_early_khz=$tsc" \
+        -append "$bare_cmdline" \
         -chardev file,id=c,path="$work/bare.console" -serial chardev:c </dev/null >/dev/null 2>&1
     t1=$(now_ms)
     echo "$((t1 - t0)) $(sed -n 's/.*uptime_ms=\([0-9]*\).*/\1/p' "$work/bare.console" | tail -1)"
@@ -104,7 +107,7 @@ qemu_rss=$(rss_kib "$qemu"); monitor_rss=$(rss_kib "$mon")
 "$STRATA" --root "$work/root" delete -f rss
 bare_rss=$( { /usr/bin/time -f '%M' qemu-system-x86_64 -M microvm,acpi=off -nodefaults -no-user-config -display none \
     -no-reboot -accel tcg -cpu max -smp 1 -m 256 -kernel "$kernel" -initrd "$work/bare.cpio" \
-    -append "console=ttyS0 quiet reboot=t panic=-1 tsc_early_khz=$tsc" >/dev/null; } 2>&1 | tail -1)
+    -append "$bare_cmdline" >/dev/null; } 2>&1 | tail -1)
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 m() { echo "${wall[$1]:-}" | median; }

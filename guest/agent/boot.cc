@@ -1,5 +1,6 @@
 #include "agent/boot.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -13,6 +14,7 @@
 
 #include "base/strings.h"
 #include "sys/file.h"
+#include "vm/agent_protocol.h"
 
 namespace strata::agent {
 namespace {
@@ -51,14 +53,39 @@ Result<> load_modules(const char* list) {
     return {};
 }
 
-Result<UniqueFd> open_channel(int timeout_ms) {
-    // With Debian's modular kernels the port appears when virtio_console's probe finished.
-    int fd = -1;
-    for (int waited = 0;; waited += 5) {
-        fd = ::open("/dev/hvc0", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (fd >= 0 || (errno != ENOENT && errno != ENODEV && errno != ENXIO) || waited >= timeout_ms) break;
-        ::usleep(5000);
+namespace {
+
+// /dev/vportNpM of the port whose name (announced by the device) is the agent's, or "".
+std::string named_port() {
+    DIR* d = ::opendir("/sys/class/virtio-ports");
+    if (!d) return "";
+    std::string found;
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        auto name = sys::read_file(std::string("/sys/class/virtio-ports/") + e->d_name + "/name");
+        if (name && trim(*name) == vm::agent::kAgentPortName) found = std::string("/dev/") + e->d_name;
     }
+    ::closedir(d);
+    return found;
+}
+
+}  // namespace
+
+Result<UniqueFd> open_channel(int timeout_ms) {
+    // Ports appear once the device announced them (and, with Debian's modular kernels, once the
+    // virtio_console module's probe finished).
+    for (int waited = 0;; waited += 2) {
+        std::string port = named_port();
+        if (!port.empty()) {
+            int fd = ::open(port.c_str(), O_RDWR | O_CLOEXEC);
+            if (fd >= 0) return UniqueFd(fd);
+            if (errno != ENOENT) return os_error(errno, "open the agent channel " + port);
+        }
+        if (::access("/dev/hvc0", F_OK) == 0) break;
+        if (waited >= timeout_ms) return os_error(ENOENT, "the agent channel (port org.strata.agent or /dev/hvc0) did not appear");
+        ::usleep(2000);
+    }
+    int fd = ::open("/dev/hvc0", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) return os_error(errno, "open the agent channel /dev/hvc0");
     UniqueFd owned(fd);
     termios t{};

@@ -16,7 +16,8 @@ Result<> mount_pseudo_filesystems();
 // Only Debian's kernels need this: strata's own kernel has every driver built in.
 Result<> load_modules(const char* list);
 
-// Opens virtio-console port hvc0 in raw mode (binary-safe, no echo), waiting for the driver.
+// Opens the agent channel, waiting for the driver: the virtio-serial port named
+// org.strata.agent, else virtio-console port 0 (/dev/hvc0) in raw mode (binary-safe, no echo).
 Result<UniqueFd> open_channel(int timeout_ms);
 
 // CLOCK_BOOTTIME in microseconds: the guest's own time since its kernel started.

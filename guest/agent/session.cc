@@ -137,6 +137,8 @@ void Relay::reap() {
 Result<ExitStatus> Relay::run() {
     constexpr int kDrainMs = 2000;  // output still arriving after the workload's exit
     int drain_left = kDrainMs;
+    // Frames that arrived together with `start` are already in the parser.
+    while (auto f = STRATA_TRY(m_parser.next())) STRATA_TRY(on_frame(*f));
     for (;;) {
         if (m_exit && !m_w.stdout_r && !m_w.stderr_r) return *m_exit;
         pollfd fds[5];
@@ -221,9 +223,9 @@ Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
     STRATA_TRY(write_frame(ch, Msg::started));
     ExitStatus status = STRATA_TRY(relay.run());
     STRATA_TRY(write_frame(ch, Msg::exit, vm::agent::encode(status)));
-    // write(2) on hvc0 returns once the bytes are in the tty's buffer; the VM must not power off
-    // before the device took them.
-    ::tcdrain(ch);
+    // On hvc0, write(2) returns once the bytes are in the tty's buffer; the VM must not power off
+    // before the device took them. (A virtio-serial port's write returns when the host has them.)
+    if (::isatty(ch)) ::tcdrain(ch);
     return status;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The host <-> guest-agent protocol, shared by the monitor (src/vm) and the agent (guest/agent).
-// It runs over one byte stream: virtio-console port hvc0 in the guest, a socket on the host (so
-// every backend that offers a virtio-console carries it, QEMU's and strata's own VMM alike).
+// It runs over one byte stream: in the guest a virtio-console port named kAgentPortName
+// (/dev/vportNpM; QEMU: virtserialport), or port 0 of a single-port virtio-console (/dev/hvc0,
+// put in raw mode) for a VMM that offers only that; on the host a connected stream socket.
 //
 // A frame is an 8-byte header {u32 payload length (LE), u8 type, 3 reserved bytes} and the payload.
 //
@@ -54,6 +55,7 @@ inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
 inline constexpr const char* kVersion = "1";
+inline constexpr const char* kAgentPortName = "org.strata.agent";
 
 enum class RootfsKind : uint8_t { erofs = 1, initramfs = 2 };
 

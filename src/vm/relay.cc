@@ -86,6 +86,8 @@ Result<> HostRelay::read_stdin() {
 }
 
 Result<agent::ExitStatus> HostRelay::run() {
+    // Frames that arrived together with `started` are already in the parser.
+    while (auto f = STRATA_TRY(m_parser.next())) STRATA_TRY(on_frame(*f));
     for (;;) {
         if (m_exit) return *m_exit;
         pollfd fds[4] = {{m_agent, POLLIN, 0}, {m_sigfd, POLLIN, 0}, {m_vm.stopped_fd(), POLLIN, 0}, {0, POLLIN, 0}};

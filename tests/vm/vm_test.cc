@@ -71,12 +71,17 @@ TEST_F(Vm, PrintsFromItsOwnKernelAndReturnsExitCode) {
     EXPECT_NE(r.err.find("oops"), std::string::npos) << r.err;
 }
 
-TEST_F(Vm, StdinReachesTheWorkloadAndExitZero) {
-    bundle->set_args({"sh", "-c", "read a; read b; echo \"got:$a:$b\"; wc -c"});
-    std::string big(300 * 1024, 'x');  // beyond the stdin window: flow control must hold
+TEST_F(Vm, StdioBothWaysAndExitZero) {
+    // 300 KiB in (beyond the stdin window: flow control must hold) and 4 MiB out (beyond every
+    // buffer between the guest and us: nothing may be dropped).
+    bundle->set_args({"sh", "-c", "read a; read b; echo \"got:$a:$b\"; wc -c; head -c 4194304 /dev/zero | tr '\\0' y"});
+    std::string big(300 * 1024, 'x');
     auto r = strata({"run", "-b", bundle->path(), "stdin"}, "one\ntwo\n" + big, kBoot);
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "got:one:two\n" + std::to_string(big.size()) + "\n");
+    std::string head = "got:one:two\n" + std::to_string(big.size()) + "\n";
+    ASSERT_EQ(r.out.substr(0, head.size()), head);
+    EXPECT_EQ(r.out.size(), head.size() + 4194304);
+    EXPECT_EQ(r.out.find_first_not_of('y', head.size()), std::string::npos);
 }
 
 TEST_F(Vm, SignalDeathIs128PlusSignal) {

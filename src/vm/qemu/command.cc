@@ -1,5 +1,7 @@
 #include "vm/qemu/command.h"
 
+#include "vm/agent_protocol.h"
+
 namespace strata::vm::qemu {
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
@@ -29,10 +31,11 @@ std::vector<std::string> command_line(const std::string& qemu, const VmConfig& c
                                          (c.disks[i].readonly ? ",readonly=on" : ""),
                            "-device", "virtio-blk-device,drive=" + id});
     }
-    // The agent channel: a virtio-console whose first port is a console port (hvc0), which the
-    // own VMM's single-port virtio-console offers as well.
-    a.insert(a.end(), {"-chardev", "socket,id=agent,fd=" + std::to_string(fds.agent), "-device",
-                       "virtio-serial-device,max_ports=1", "-device", "virtconsole,chardev=agent"});
+    // The agent channel: a named virtio-serial port, not a console port (virtconsole): QEMU
+    // drops a console port's output when the host end is not reading fast enough (it cannot
+    // throttle the guest's hvc driver), while a plain port applies backpressure.
+    a.insert(a.end(), {"-chardev", "socket,id=agent,fd=" + std::to_string(fds.agent), "-device", "virtio-serial-device",
+                       "-device", std::string("virtserialport,chardev=agent,name=") + agent::kAgentPortName});
     return a;
 }
 
