@@ -29,6 +29,7 @@ if [ -f "$out/vmlinux" ]; then echo "strata-kernel: done $out (already built)"; 
 
 work=$(mktemp -d "$out.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM HUP  # so that the EXIT trap cleans up after ^C or kill too
 echo "strata-kernel: stage unpack $tarball"
 tar -xf "$tarball" -C "$work"
 src=$(echo "$work"/linux-source-*)

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "base/log.h"
 #include "vm/monitor.h"
 
 namespace strata::runtime {
@@ -14,6 +15,8 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     o.work_dir = ctx.opts->root + "/" + ctx.opts->id + "/vm";
     o.kernel = ctx.opts->vm_kernel;
     o.backend = ctx.opts->vm_backend;
+    if (ctx.opts->preserve_fds > 0)
+        log::warn("vm: --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
     vm::MonitorHooks h;
     h.ready = [&] { return channel.ready(); };
     h.wait_for_go = [&] { return channel.wait_for_go(); };

@@ -56,13 +56,24 @@ protected:
 };
 
 TEST_F(Vm, PrintsFromItsOwnKernelAndReturnsExitCode) {
-    bundle->set_args({"sh", "-c", "echo hello-from-guest; uname -r; echo oops >&2; exit 3"});
+    // The OCI process fields apply inside the guest as they do in a container.
+    auto& p = bundle->config["process"];
+    p["env"].push_back("FOO=bar");
+    p["cwd"] = "/tmp";
+    p["user"] = {{"uid", 1000}, {"gid", 1000}, {"additionalGids", {5}}};
+    p["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 123}, {"hard", 456}}};
+    bundle->config["hostname"] = "vmguest";
+    bundle->set_args({"sh", "-c",
+                      "echo hello-from-guest; uname -r; echo oops >&2; "
+                      "echo \"$FOO $(pwd) $(id -u):$(id -g):$(id -G) $(hostname) $(ulimit -n) $(ulimit -Hn)\"; exit 3"});
     auto r = strata({"run", "-b", bundle->path(), "hello"}, "", kBoot);
     EXPECT_EQ(r.status, 3) << r.err;
     std::istringstream lines(r.out);
-    std::string first, release;
+    std::string first, release, fields;
     std::getline(lines, first);
     std::getline(lines, release);
+    std::getline(lines, fields);
+    EXPECT_EQ(fields, "bar /tmp 1000:1000:1000 5 vmguest 123 456");
     EXPECT_EQ(first, "hello-from-guest") << r.out;
     EXPECT_NE(release, host_release()) << "the workload ran on the host's kernel";
     if (!host["kernel"]["version"].get<std::string>().empty()) {
