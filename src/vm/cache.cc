@@ -45,23 +45,31 @@ Result<std::string> cached(std::string_view kind, const std::string& name,
     return path;
 }
 
-void prune(std::string_view kind, size_t keep, long min_age_s) {
+void prune(std::string_view kind, size_t keep, uint64_t max_bytes, long min_age_s) {
     std::string dir = cache_dir(kind);
     DIR* d = ::opendir(dir.c_str());
     if (!d) return;
-    std::vector<std::pair<time_t, std::string>> entries;
+    struct Entry {
+        time_t used;
+        uint64_t bytes;
+        std::string name;
+    };
+    std::vector<Entry> entries;
     while (dirent* e = ::readdir(d)) {
         if (e->d_name[0] == '.') continue;
         struct stat st{};
         if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-            entries.emplace_back(st.st_mtime, e->d_name);
+            entries.push_back({st.st_mtime, uint64_t(st.st_blocks) * 512, e->d_name});
     }
     ::closedir(d);
-    if (entries.size() <= keep) return;
-    std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.used > b.used; });
     time_t cutoff = std::time(nullptr) - min_age_s;
-    for (size_t i = keep; i < entries.size(); ++i)
-        if (entries[i].first < cutoff) ::unlink((dir + "/" + entries[i].second).c_str());
+    uint64_t total = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        total += entries[i].bytes;
+        if ((i >= keep || total > max_bytes) && entries[i].used < cutoff)
+            ::unlink((dir + "/" + entries[i].name).c_str());
+    }
 }
 
 }  // namespace strata::vm

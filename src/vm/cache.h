@@ -3,9 +3,12 @@
 // initramfs archives, rootfs images. Entries are immutable files named by a SHA-256 key of
 // their inputs: written to a temp file and renamed into place, so readers never see a partial
 // entry and concurrent builders of the same key both succeed. A use refreshes an entry's mtime;
-// pruning unlinks entries unused for a week beyond a per-kind count (a VM that still has an
-// image open keeps the inode).
+// pruning unlinks the least recently used entries beyond a count or a byte budget. A running VM
+// is not disturbed: QEMU reads the initramfs at launch and holds the rootfs image open (an
+// unlinked file lives on while open); entries used in the last minutes are never pruned, which
+// covers the moment between choosing an entry and the VMM opening it.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -24,7 +27,8 @@ Result<std::string> cached(std::string_view kind, const std::string& name,
                            const std::function<Result<>(const std::string& temp)>& build,
                            bool* built = nullptr);
 
-// Unlinks the oldest entries of `kind` beyond `keep`, if they are older than `min_age_s`.
-void prune(std::string_view kind, size_t keep, long min_age_s = 7 * 24 * 3600);
+// Unlinks the least recently used entries of `kind` beyond `keep` entries or `max_bytes`, except
+// those used in the last `min_age_s` seconds.
+void prune(std::string_view kind, size_t keep, uint64_t max_bytes, long min_age_s = 600);
 
 }  // namespace strata::vm

@@ -46,7 +46,7 @@ Result<std::string> build_initramfs(const InitramfsInputs& in) {
         UniqueFd fd = STRATA_TRY(sys::open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         return sys::write_all(fd.get(), w.finish(), temp);
     });
-    prune("initramfs", 32);
+    prune("initramfs", 64, 1ull << 30);
     return path;
 }
 
