@@ -12,7 +12,7 @@ namespace strata::cli {
 namespace {
 
 struct CreateFlags {
-    std::string id, bundle, pid_file, console_socket, substrate;
+    std::string id, bundle, pid_file, console_socket, substrate, vm_kernel, vm_backend;
     bool no_pivot = false, no_new_keyring = false;
     int preserve_fds = 0;
 };
@@ -26,6 +26,9 @@ void add_create_flags(CLI::App* sub, CreateFlags& f) {
     sub->add_option("--preserve-fds", f.preserve_fds, "pass fds 3..3+N-1 to the container")->check(CLI::NonNegativeNumber);
     sub->add_option("--substrate", f.substrate, "container, bare or vm (default: the org.strata.substrate annotation, else container)")
         ->check(CLI::IsMember({"container", "bare", "vm"}));
+    sub->add_option("--vm-kernel", f.vm_kernel, "vm substrate: the guest kernel to boot (default: strata's, else Debian's cloud kernel)");
+    sub->add_option("--vm-backend", f.vm_backend, "vm substrate: own or qemu (default: own VMM with KVM, else QEMU)")
+        ->check(CLI::IsMember({"auto", "own", "qemu"}));
     sub->add_option("id", f.id, "container id")->required();
 }
 
@@ -48,6 +51,8 @@ Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlag
     o.preserve_fds = f.preserve_fds + listen_fds();
     if (int n = listen_fds()) o.extra_env = {"LISTEN_FDS=" + std::to_string(n), "LISTEN_PID=1"};
     o.substrate = f.substrate;
+    o.vm_kernel = f.vm_kernel;
+    o.vm_backend = f.vm_backend;
     return o;
 }
 

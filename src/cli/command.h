@@ -45,6 +45,8 @@ void add_compare(CLI::App& app, Globals& g);
 // For `exec`: the index in argv of the first word after the container id, or argc. Everything from
 // there on is the command, whatever it looks like (`exec -t c1 sh -c 'ls -l'`).
 int exec_command_start(int argc, char** argv);
+void add_info(CLI::App& app, Globals& g);
+void add_vm(CLI::App& app, Globals& g);
 
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);

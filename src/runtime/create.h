@@ -24,6 +24,8 @@ struct CreateOptions {
     bool relay_terminal = false; // foreground run: strata itself relays a terminal
     std::string substrate;       // --substrate: overrides the org.strata.substrate annotation
     std::vector<std::string> extra_env;  // added to process.env (LISTEN_FDS, LISTEN_PID)
+    std::string vm_kernel;       // --vm-kernel: the guest kernel (vm substrate)
+    std::string vm_backend;      // --vm-backend: own | qemu (vm substrate; default: automatic)
     // Host resources the container owns from now on (e.g. an image's overlay mount and writable
     // layer): `delete` detaches these mounts and removes these paths. On a failed create they stay
     // the caller's.

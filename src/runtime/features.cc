@@ -4,6 +4,7 @@
 #include "security/lsm.h"
 #include "security/seccomp/features.h"
 #include "spec/tables.h"
+#include "vm/backend_select.h"
 
 namespace strata::runtime {
 
@@ -24,10 +25,22 @@ nlohmann::json features() {
         seccomp["knownFlags"] = sc.known_flags;
         seccomp["supportedFlags"] = sc.supported_flags;
     }
+    // The vm substrate's backend as `strata info` explains it (values are strings: OCI features
+    // annotations are a string map).
+    const vm::HostVirt& host = vm::host_virt();
+    auto choice = vm::choose_backend(host, "");
+    json annotations = {{"org.strata.version", "0.1.0"},
+                        {"org.strata.substrates", "container,bare,vm"},
+                        {"org.strata.vm.kvm", host.kvm_accelerated() ? "true" : "false"},
+                        {"org.strata.vm.backend", !choice ? "unavailable" : choice->kind == vm::BackendKind::own ? "own" : "qemu"},
+                        {"org.strata.vm.accelerator", choice && choice->kvm ? "kvm" : "tcg"},
+                        {"org.strata.vm.reason", choice ? choice->reason : choice.error().message()},
+                        // runc's key, which engines read.
+                        {"io.github.seccomp.libseccomp.version", sc.libseccomp_version}};
     return json{
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.2.0"},
-        {"hooks", json::array()},
+        {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
         {"mountOptions", mount_options},
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
@@ -39,10 +52,7 @@ nlohmann::json features() {
           {"selinux", {{"enabled", security::selinux_enabled()}}},
           {"intelRdt", {{"enabled", false}}},
           {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
-        {"annotations",
-         {{"org.strata.version", "0.1.0"}, {"org.strata.substrates", "container"},
-          // runc's key, which engines read.
-          {"io.github.seccomp.libseccomp.version", sc.libseccomp_version}}},
+        {"annotations", annotations},
     };
 }
 

@@ -15,6 +15,7 @@
 #include "runtime/init_channel.h"
 #include "runtime/launch.h"
 #include "runtime/sync.h"
+#include "runtime/vm_init.h"
 #include "security/rlimits.h"
 #include "sys/ns.h"
 #include "sys/process.h"
@@ -90,7 +91,7 @@ void run_init(InitContext& ctx) {
     if (!cont) ::_exit(1);
     ctx.hook_state = std::move(*cont);  // set when the container has hooks the init runs
     if (!unshared) channel.fail(unshared.error());
-    if (ctx.substrate == Substrate::vm) channel.fail(Error{ENOTSUP, "the vm substrate is not available in this build"});
+    if (ctx.substrate == Substrate::vm) run_vm_monitor(ctx, channel);
 
     auto launch = prepare(ctx);
     if (!launch) channel.fail(launch.error());

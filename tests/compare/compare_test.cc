@@ -37,7 +37,7 @@ protected:
 TEST_F(Compare, ContainersAgainstBareMetalAndPeers) {
     TempDir out("strata-compare-test");
     std::string svg = out.path() + "/chart.svg";
-    auto r = run_cmd({strata_bin(), "compare", "--json", "--only", "bare,container,crun,runc", "-n", "5", "--svg", svg, "--budget", "1024"},
+    auto r = run_cmd({strata_bin(), "compare", "--json", "--only", "bare,container,crun,runc", "-n", "8", "--svg", svg, "--budget", "1024"},
                      "", std::chrono::minutes(5));
     ASSERT_EQ(r.status, 0) << r.err;
     auto doc = nlohmann::json::parse(r.out);
@@ -48,8 +48,9 @@ TEST_F(Compare, ContainersAgainstBareMetalAndPeers) {
     ASSERT_TRUE(bare && ctr);
     ASSERT_TRUE((*bare)["available"].get<bool>()) << bare->dump();
     ASSERT_TRUE((*ctr)["available"].get<bool>()) << ctr->dump();
-    // Sane, not exact: this machine is shared and noisy.
-    EXPECT_LT((*bare)["startup"]["exitMs"]["median"].get<double>(), (*ctr)["startup"]["exitMs"]["median"].get<double>());
+    // Sane, not exact: this machine is shared and noisy, so the ordering is checked on the
+    // minimum, which noise cannot lower.
+    EXPECT_LT((*bare)["startup"]["exitMs"]["min"].get<double>(), (*ctr)["startup"]["exitMs"]["min"].get<double>());
     for (const auto* c : {bare, ctr}) {
         EXPECT_GE((*c)["cpu"]["computeRatio"].get<double>(), 0.8) << c->dump();
         EXPECT_GE((*c)["cpu"]["syscallRatio"].get<double>(), 0.8) << c->dump();
