@@ -33,6 +33,7 @@ void add_run(CLI::App& app, Globals& g);
 void add_list(CLI::App& app, Globals& g);
 void add_spec(CLI::App& app, Globals& g);
 void add_features(CLI::App& app, Globals& g);
+void add_vmm(CLI::App& app, Globals& g);
 
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);

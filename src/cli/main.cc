@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     add_list(app, g);
     add_spec(app, g);
     add_features(app, g);
+    add_vmm(app, g);
 
     try {
         app.parse(argc, argv);

@@ -4,6 +4,7 @@
 
 #include "sys/file.h"
 #include "sys/ioctl.h"
+#include "vmm/kvm/abi.h"
 
 namespace strata::vmm::kvm {
 namespace {
@@ -48,13 +49,14 @@ Result<int> System::check_extension(int cap) const {
 Result<std::vector<kvm_cpuid_entry2>> System::supported_cpuid() const {
     // The table size is not known in advance: grow until KVM stops answering E2BIG.
     for (uint32_t n = 64; n <= 4096; n *= 2) {
-        std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + n * sizeof(kvm_cpuid_entry2));
-        auto* c = reinterpret_cast<kvm_cpuid2*>(buf.data());
+        std::vector<uint8_t> buf(sizeof(abi::CpuidHeader) + n * sizeof(kvm_cpuid_entry2));
+        auto* c = reinterpret_cast<abi::CpuidHeader*>(buf.data());
         c->nent = n;
-        auto r = sys::ioctl(fd(), KVM_GET_SUPPORTED_CPUID, c, "KVM_GET_SUPPORTED_CPUID");
+        auto r = sys::ioctl(fd(), abi::get_supported_cpuid, c, "KVM_GET_SUPPORTED_CPUID");
         if (!r && r.error().code == E2BIG) continue;
         if (!r) return std::unexpected(r.error());
-        return std::vector<kvm_cpuid_entry2>(c->entries, c->entries + c->nent);
+        const auto* first = reinterpret_cast<const kvm_cpuid_entry2*>(buf.data() + sizeof(abi::CpuidHeader));
+        return std::vector<kvm_cpuid_entry2>(first, first + c->nent);
     }
     return os_error(E2BIG, "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
 }

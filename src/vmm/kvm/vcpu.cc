@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "sys/ioctl.h"
+#include "vmm/kvm/abi.h"
 #include "vmm/format.h"
 
 namespace strata::vmm::kvm {
@@ -19,11 +20,11 @@ Result<> Vcpu::run() {
 
 Result<> Vcpu::set_signal_mask(const sigset_t& mask) {
     // The kernel's sigset is 8 bytes on x86-64, not glibc's 128.
-    std::vector<uint8_t> buf(sizeof(kvm_signal_mask) + 8);
-    auto* m = reinterpret_cast<kvm_signal_mask*>(buf.data());
-    m->len = 8;
-    std::memcpy(m->sigset, &mask, 8);
-    STRATA_TRY(sys::ioctl(m_fd.get(), KVM_SET_SIGNAL_MASK, m, what("KVM_SET_SIGNAL_MASK")));
+    uint8_t buf[sizeof(abi::SignalMaskHeader) + 8];
+    const abi::SignalMaskHeader h{8};
+    std::memcpy(buf, &h, sizeof h);
+    std::memcpy(buf + sizeof h, &mask, 8);
+    STRATA_TRY(sys::ioctl(m_fd.get(), abi::set_signal_mask, buf, what("KVM_SET_SIGNAL_MASK")));
     return {};
 }
 
@@ -58,11 +59,11 @@ Result<> Vcpu::set_fpu(const kvm_fpu& fpu) {
 }
 
 Result<> Vcpu::set_msrs(const std::vector<kvm_msr_entry>& msrs) {
-    std::vector<uint8_t> buf(sizeof(kvm_msrs) + msrs.size() * sizeof(kvm_msr_entry));
-    auto* m = reinterpret_cast<kvm_msrs*>(buf.data());
-    m->nmsrs = static_cast<uint32_t>(msrs.size());
-    std::memcpy(m->entries, msrs.data(), msrs.size() * sizeof(kvm_msr_entry));
-    int n = STRATA_TRY(sys::ioctl(m_fd.get(), KVM_SET_MSRS, m, what("KVM_SET_MSRS")));
+    std::vector<uint8_t> buf(sizeof(abi::MsrsHeader) + msrs.size() * sizeof(kvm_msr_entry));
+    const abi::MsrsHeader h{static_cast<uint32_t>(msrs.size()), 0};
+    std::memcpy(buf.data(), &h, sizeof h);
+    std::memcpy(buf.data() + sizeof h, msrs.data(), msrs.size() * sizeof(kvm_msr_entry));
+    int n = STRATA_TRY(sys::ioctl(m_fd.get(), abi::set_msrs, buf.data(), what("KVM_SET_MSRS")));
     // KVM stops at the first MSR it refuses and returns how many it set.
     if (n < static_cast<int>(msrs.size()))
         return os_error(EINVAL, what("KVM_SET_MSRS") + ": MSR " + hex(msrs[static_cast<size_t>(n)].index) +
@@ -71,11 +72,11 @@ Result<> Vcpu::set_msrs(const std::vector<kvm_msr_entry>& msrs) {
 }
 
 Result<> Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
-    std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
-    auto* c = reinterpret_cast<kvm_cpuid2*>(buf.data());
-    c->nent = static_cast<uint32_t>(entries.size());
-    std::memcpy(c->entries, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
-    STRATA_TRY(sys::ioctl(m_fd.get(), KVM_SET_CPUID2, c, what("KVM_SET_CPUID2")));
+    std::vector<uint8_t> buf(sizeof(abi::CpuidHeader) + entries.size() * sizeof(kvm_cpuid_entry2));
+    const abi::CpuidHeader h{static_cast<uint32_t>(entries.size()), 0};
+    std::memcpy(buf.data(), &h, sizeof h);
+    std::memcpy(buf.data() + sizeof h, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+    STRATA_TRY(sys::ioctl(m_fd.get(), abi::set_cpuid2, buf.data(), what("KVM_SET_CPUID2")));
     return {};
 }
 
