@@ -166,7 +166,10 @@ void MmioTransport::read(uint64_t offset, std::span<uint8_t> data) {
         return;
     }
     // Control registers are 32-bit only (4.2.2.2); other widths read as zero.
-    if (data.size() != 4 || offset % 4) return;
+    if (data.size() != 4 || offset % 4) {
+        std::memset(data.data(), 0, data.size());
+        return;
+    }
     uint32_t v = read_register(offset);
     std::memcpy(data.data(), &v, 4);
 }
