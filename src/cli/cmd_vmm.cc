@@ -19,6 +19,7 @@ struct VmmRunFlags {
     std::vector<std::string> disks;
     int console_fd = -1;
     double timeout = 0;
+    bool no_pit = false;
 };
 
 // PATH, PATH:ro or PATH:rw (read-only unless :rw).
@@ -56,6 +57,7 @@ Result<int> vmm_run(const VmmRunFlags& f) {
     c.serial_in = STDIN_FILENO;
     c.serial_out = STDOUT_FILENO;
     c.console_fd = f.console_fd;
+    c.pit = !f.no_pit;
     auto machine = STRATA_TRY(vmm::Machine::create(c));
     const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::llround(f.timeout * 1000)));
     const vmm::ExitReason why = STRATA_TRY(machine->run(timeout));
@@ -80,6 +82,7 @@ void add_vmm(CLI::App& app, Globals& g) {
     run->add_option("--disk", f->disks, "virtio-blk disk PATH[:rw] (read-only unless :rw); repeatable");
     run->add_option("--console-fd", f->console_fd, "join virtio-console port 0 (hvc0) to this inherited fd");
     run->add_option("--timeout", f->timeout, "stop the guest after this many seconds (exit status 124)");
+    run->add_flag("--no-pit", f->no_pit, "no i8254 PIT (for guests that only use the LAPIC timer)");
     run->parse_complete_callback([&g, f] { g.command = [f] { return vmm_run(*f); }; });
 }
 

@@ -230,7 +230,7 @@ Result<std::unique_ptr<Machine::Impl>> build(const MachineConfig& config) {
     STRATA_TRY(m->vm->set_identity_map_addr(layout::identity_map));
     STRATA_TRY(m->vm->set_tss_addr(layout::tss));
     STRATA_TRY(m->vm->create_irqchip());
-    STRATA_TRY(m->vm->create_pit2());
+    if (config.pit) STRATA_TRY(m->vm->create_pit2());
 
     // memory
     m->memory = STRATA_TRY(GuestMemory::create(uint64_t{config.mem_mib} * layout::MiB));
