@@ -112,6 +112,21 @@ TEST(VmmBoot, PvhEntryGetsStartInfoInEbx) {
     EXPECT_EQ(value(r.serial, "cmdline"), "strata.test=pvh");
 }
 
+TEST(VmmBoot, SecondVcpuStartsOnInitAndStartupIpis) {
+    REQUIRE_KVM();
+    MachineConfig c;
+    c.kernel = guest("smp.elf");
+    c.mem_mib = 16;
+    c.vcpus = 2;
+    auto r = run_guest(c, 60s);
+    ASSERT_TRUE(r.exit) << r.exit.error().message() << "\n" << r.serial;
+    EXPECT_EQ(*r.exit, ExitReason::reset) << r.serial;
+    EXPECT_EQ(value(r.serial, "mptable"), "found");
+    EXPECT_EQ(value(r.serial, "mptable_cpus"), "0x2");
+    EXPECT_EQ(value(r.serial, "bsp_apic_id"), "0x0");
+    EXPECT_EQ(value(r.serial, "smp: ap running in real mode, apic id"), "1") << r.serial;
+}
+
 TEST(VmmExit, I8042ResetEndsTheMachine) {
     REQUIRE_KVM();
     MachineConfig c;
