@@ -1,6 +1,7 @@
 #include "sys/rw.h"
 
 #include <linux/fs.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,18 +21,30 @@ Result<size_t> read_some(int fd, std::span<uint8_t> buf, std::string_view what) 
     }
 }
 
-Result<> write_all_bytes(int fd, std::span<const uint8_t> buf, std::string_view what) {
-    bool socket = true;
+bool is_socket(int fd) {
+    struct stat st{};
+    return ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+Result<> write_all_cancellable(int fd, std::span<const uint8_t> buf, std::string_view what, bool socket,
+                               const std::atomic<bool>& cancel) {
+    // A pipe that polls writable takes PIPE_BUF bytes without blocking; larger writes could.
+    constexpr size_t chunk = 4096;
     while (!buf.empty()) {
-        ssize_t n = socket ? ::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL)
-                           : ::write(fd, buf.data(), buf.size());
-        if (n < 0) {
+        if (cancel.load(std::memory_order_relaxed)) return os_error(ECANCELED, "write " + std::string(what));
+        pollfd p{fd, POLLOUT, 0};
+        int r = ::poll(&p, 1, 100);
+        if (r < 0) {
             const int err = errno;
             if (err == EINTR) continue;
-            if (err == ENOTSOCK && socket) {
-                socket = false;
-                continue;
-            }
+            return os_error(err, "poll " + std::string(what));
+        }
+        if (r == 0) continue;
+        const size_t len = std::min(buf.size(), chunk);
+        ssize_t n = socket ? ::send(fd, buf.data(), len, MSG_DONTWAIT | MSG_NOSIGNAL) : ::write(fd, buf.data(), len);
+        if (n < 0) {
+            const int err = errno;
+            if (err == EINTR || err == EAGAIN) continue;
             return os_error(err, "write " + std::string(what));
         }
         buf = buf.subspan(static_cast<size_t>(n));

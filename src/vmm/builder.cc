@@ -90,7 +90,7 @@ Result<> wire_serial_input(Machine::Impl& m, int fd) {
 
 Result<> add_legacy_devices(Machine::Impl& m) {
     devices::IrqLine* com1 = STRATA_TRY(add_irq(m, serial_irq));
-    m.serial = std::make_unique<devices::Serial>(com1, m.config.serial_out);
+    m.serial = std::make_unique<devices::Serial>(com1, m.config.serial_out, m.stopping);
     STRATA_TRY(m.pio.add(serial_port, 8, m.serial.get(), "serial"));
     if (m.config.serial_in >= 0) STRATA_TRY(wire_serial_input(m, m.config.serial_in));
 

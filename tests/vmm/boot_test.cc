@@ -1,7 +1,9 @@
 // Boot paths of strata's VMM under /dev/kvm, with tiny guests: the 64-bit boot protocol (ELF and
 // bzImage), PVH, and the ways a machine ends (i8042 reset, triple fault, timeout, stop()).
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <future>
 #include <thread>
@@ -160,6 +162,26 @@ TEST(VmmExit, TimeoutStopsAHaltedGuest) {
     ASSERT_TRUE(r.exit) << r.exit.error().message();
     EXPECT_EQ(*r.exit, ExitReason::timeout);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
+TEST(VmmExit, HostNotReadingSerialOutputCannotWedgeTheMachine) {
+    REQUIRE_KVM();
+    int p[2];
+    ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+    MachineConfig c;
+    c.kernel = guest("chatty.elf");
+    c.mem_mib = 8;
+    c.serial_out = p[1];  // nobody reads p[0]: the 64 KiB pipe fills within a few seconds
+    auto m = Machine::create(c);
+    ASSERT_TRUE(m) << m.error().message();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = (*m)->run(3s);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    ::close(p[0]);
+    ::close(p[1]);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(*r, ExitReason::timeout);
+    EXPECT_LT(took, 6s);
 }
 
 TEST(VmmExit, StopFromAnotherThread) {

@@ -12,6 +12,8 @@
 namespace strata::vmm::devices {
 namespace {
 
+const std::atomic<bool> never{false};
+
 uint8_t rd(BusDevice& d, uint64_t off) {
     uint8_t v = 0;
     d.read(off, {&v, 1});
@@ -47,7 +49,7 @@ TEST(Bus, DispatchesByRangeAndRejectsOverlaps) {
 TEST(Serial, TransmitsToTheFdAndReportsAnIdleLine) {
     int fd = ::memfd_create("serial", MFD_CLOEXEC);
     CountingIrq irq;
-    Serial s(&irq, fd);
+    Serial s(&irq, fd, never);
     EXPECT_EQ(rd(s, 5), 0x60) << "THR empty, transmitter empty, no data";
     for (char c : std::string("hi\n")) wr(s, 0, static_cast<uint8_t>(c));
     char buf[8] = {};
@@ -59,7 +61,7 @@ TEST(Serial, TransmitsToTheFdAndReportsAnIdleLine) {
 
 TEST(Serial, ThreInterruptOnEnableAndAfterEachByte) {
     CountingIrq irq;
-    Serial s(&irq, -1);
+    Serial s(&irq, -1, never);
     wr(s, 1, 0x02);  // IER: THRE
     EXPECT_EQ(irq.count, 1);
     EXPECT_EQ(rd(s, 2) & 0x0f, 0x02) << "IIR: THR empty";
@@ -70,7 +72,7 @@ TEST(Serial, ThreInterruptOnEnableAndAfterEachByte) {
 
 TEST(Serial, ReceivesHostInputWithInterrupt) {
     CountingIrq irq;
-    Serial s(&irq, -1);
+    Serial s(&irq, -1, never);
     int drained = 0;
     s.on_input_drained([&] { ++drained; });
     wr(s, 1, 0x01);  // IER: received data
@@ -87,7 +89,7 @@ TEST(Serial, ReceivesHostInputWithInterrupt) {
 }
 
 TEST(Serial, LoopbackAndDivisorLatch) {
-    Serial s(nullptr, -1);
+    Serial s(nullptr, -1, never);
     wr(s, 4, 0x10 | 0x0a);  // loopback, RTS, OUT2
     EXPECT_EQ(rd(s, 6) & 0xf0, 0x90) << "CTS and DCD follow RTS and OUT2 (Linux's autoconfig)";
     wr(s, 0, 'L');

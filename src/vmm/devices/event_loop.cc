@@ -40,6 +40,7 @@ Result<> EventLoop::start() {
 }
 
 void EventLoop::stop() {
+    m_stopping = true;
     if (!m_thread.joinable()) return;
     sys::eventfd_signal(m_wake.get());
     m_thread.join();

@@ -2,6 +2,7 @@
 // EventLoop: the VMM's one device thread. It waits (epoll) on ioeventfds of virtqueue notifies and
 // on host fds feeding guest input, and runs each fd's handler on that thread.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +32,8 @@ public:
     Result<> start();
     // Wakes the thread and joins it; idempotent. Handlers never run after it returns.
     void stop();
+    // Set once stop() has begun: handlers blocked on a host fd give up (write_all_cancellable).
+    const std::atomic<bool>& stopping() const { return m_stopping; }
 
 private:
     struct Watch {
@@ -44,6 +47,7 @@ private:
     UniqueFd m_epoll, m_wake;
     std::vector<std::unique_ptr<Watch>> m_watches;
     std::thread m_thread;
+    std::atomic<bool> m_stopping{false};
 };
 
 }  // namespace strata::vmm::devices

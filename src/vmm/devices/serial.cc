@@ -19,6 +19,9 @@ constexpr uint8_t fcr_enable = 0x01, fcr_clear_rx = 0x02;
 
 }  // namespace
 
+Serial::Serial(IrqLine* irq, int out_fd, const std::atomic<bool>& cancel)
+    : m_irq(irq), m_out_fd(out_fd), m_out_socket(out_fd >= 0 && sys::is_socket(out_fd)), m_cancel(cancel) {}
+
 bool Serial::irq_pending() const {
     return ((m_ier & ier_rda) && !m_rx.empty()) || ((m_ier & ier_thre) && m_thre_pending);
 }
@@ -42,7 +45,8 @@ void Serial::transmit(uint8_t byte) {
         return;
     }
     if (m_out_fd < 0 || m_out_broken) return;
-    if (auto r = sys::write_all_bytes(m_out_fd, {&byte, 1}, "serial console output"); !r) {
+    if (auto r = sys::write_all_cancellable(m_out_fd, {&byte, 1}, "serial console output", m_out_socket, m_cancel);
+        !r) {
         log::warn("vmm: " + r.error().message() + "; dropping further serial output");
         m_out_broken = true;
     }

@@ -3,6 +3,7 @@
 // Transmitted bytes go to a host fd; host input is queued for the receive register. Modem lines
 // read as connected and the loopback mode the driver's autoconfig probes is honoured.
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -15,9 +16,10 @@ namespace strata::vmm::devices {
 
 class Serial : public BusDevice {
 public:
-    // `out_fd` (not owned; -1 drops output) receives every byte the guest transmits. `irq` may be
-    // null (no interrupts: polling drivers only).
-    Serial(IrqLine* irq, int out_fd) : m_irq(irq), m_out_fd(out_fd) {}
+    // `out_fd` (not owned; -1 drops output) receives every byte the guest transmits; a write
+    // waiting for a host that does not read gives up once `cancel` is set (machine stopping).
+    // `irq` may be null (no interrupts: polling drivers only).
+    Serial(IrqLine* irq, int out_fd, const std::atomic<bool>& cancel);
 
     void read(uint64_t offset, std::span<uint8_t> data) override;
     void write(uint64_t offset, std::span<const uint8_t> data) override;
@@ -41,6 +43,8 @@ private:
 
     IrqLine* m_irq;
     int m_out_fd;
+    bool m_out_socket;
+    const std::atomic<bool>& m_cancel;
     std::function<void()> m_on_drained;
 
     mutable std::mutex m_lock;

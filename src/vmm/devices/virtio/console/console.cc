@@ -17,6 +17,9 @@ constexpr size_t read_chunk = 4096;
 
 }  // namespace
 
+Console::Console(UniqueFd fd, devices::EventLoop& loop)
+    : m_fd(std::move(fd)), m_socket(sys::is_socket(m_fd.get())), m_loop(loop) {}
+
 Result<std::unique_ptr<Console>> Console::create(int fd, devices::EventLoop& loop) {
     int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (copy < 0) {
@@ -135,9 +138,11 @@ void Console::transmit() {
         buf.resize((*next)->readable_bytes());
         auto got = (*next)->read(*m_mem, 0, buf);
         if (got) {
-            // Blocking: a host reader that falls behind slows the guest down rather than
-            // losing its output.
-            if (auto r = sys::write_all_bytes(m_fd.get(), {buf.data(), *got}, "virtio-console fd"); !r)
+            // A host reader that falls behind slows the guest down rather than losing its
+            // output; one that never reads is abandoned when the machine stops.
+            if (auto r = sys::write_all_cancellable(m_fd.get(), {buf.data(), *got}, "virtio-console fd", m_socket,
+                                                    m_loop.stopping());
+                !r)
                 log::warn("vmm: " + r.error().message());
         }
         if (!tx.push_used(*m_mem, (*next)->head, 0)) {

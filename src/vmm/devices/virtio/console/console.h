@@ -33,7 +33,7 @@ public:
     static constexpr uint16_t receiveq = 0, transmitq = 1;
 
 private:
-    Console(UniqueFd fd, devices::EventLoop& loop) : m_fd(std::move(fd)), m_loop(loop) {}
+    Console(UniqueFd fd, devices::EventLoop& loop);
     void on_readable();   // event loop, takes the lock
     void deliver();       // lock held: move m_pending into receive buffers
     void transmit();      // lock held
@@ -41,6 +41,7 @@ private:
     void finish(Queue& q);
 
     UniqueFd m_fd;
+    bool m_socket;
     devices::EventLoop& m_loop;
     std::vector<uint8_t> m_pending;  // read from the fd, not yet in a guest buffer
     bool m_watching = true;
