@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -201,6 +204,34 @@ TEST(VmmExit, StopFromAnotherThread) {
     EXPECT_EQ(*r, ExitReason::stopped);
     auto again = (*m)->run();
     EXPECT_FALSE(again) << "a machine runs once";
+}
+
+size_t count_entries(const char* dir) {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+    return n;
+}
+
+TEST(VmmExit, NoFdOrThreadOutlivesTheMachine) {
+    REQUIRE_KVM();
+    const size_t fds = count_entries("/proc/self/fd"), threads = count_entries("/proc/self/task");
+    TempFile disk(std::string(4096, 0));
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    {
+        MachineConfig c;
+        c.kernel = guest("reset.elf");
+        c.mem_mib = 8;
+        c.vcpus = 2;
+        c.disks.push_back({disk.path(), false});
+        c.console_fd = sv[1];
+        auto r = run_guest(c);
+        ASSERT_TRUE(r.exit) << r.exit.error().message();
+    }
+    ::close(sv[0]);
+    ::close(sv[1]);
+    EXPECT_EQ(count_entries("/proc/self/fd"), fds);
+    EXPECT_EQ(count_entries("/proc/self/task"), threads);
 }
 
 TEST(VmmErrors, NamesTheObjectAndTheProblem) {
