@@ -95,7 +95,7 @@ std::vector<uint8_t> elf_image(const std::vector<uint8_t>& notes, uint16_t machi
     Elf64_Phdr note{PT_NOTE, PF_R, 0x200, 0, 0, notes.size(), notes.size(), 4};
     std::memcpy(b.data() + sizeof eh, &load, sizeof load);
     std::memcpy(b.data() + sizeof eh + sizeof load, &note, sizeof note);
-    std::memcpy(b.data() + 0x200, notes.data(), notes.size());
+    if (!notes.empty()) std::memcpy(b.data() + 0x200, notes.data(), notes.size());
     return b;
 }
 
