@@ -36,8 +36,9 @@ void guest_main(void *bp) {
     memcpy((void *)TRAMPOLINE, ap_trampoline_start, (size_t)(ap_trampoline_end - ap_trampoline_start));
     lapic_write(0xf0, lapic_read(0xf0) | 0x100);  /* software-enable the LAPIC */
     put_kv_hex("bsp_apic_id", lapic_read(0x20) >> 24);
+    /* From here on the AP owns COM1: print first, so the two vCPUs' lines cannot interleave. */
+    puts("smp: bsp sends INIT and STARTUP\n");
     ipi(1, 0x4500);                               /* INIT, assert */
     ipi(1, 0x4600 | (uint32_t)(TRAMPOLINE >> 12)); /* STARTUP at vector 0x10 */
-    puts("smp: bsp sent INIT and STARTUP\n");
     for (;;) __asm__ volatile("cli; hlt");
 }
