@@ -1,5 +1,5 @@
 // Machine::create: the one recipe that builds a VM, in order —
-// kvm -> memory -> devices -> kernel (+ initrd, cmdline, boot data) -> vcpus.
+// kvm -> memory (+ irqchip) -> devices -> kernel (+ initrd, cmdline, boot data) -> PIT -> vcpus.
 
 #include <sys/epoll.h>
 
@@ -224,26 +224,39 @@ Result<std::unique_ptr<Machine::Impl>> build(const MachineConfig& config) {
     auto m = std::make_unique<Machine::Impl>();
     m->config = config;
 
-    // kvm
+    // kvm. Several of these ioctls wait for SRCU grace periods, which cost milliseconds here when
+    // they come back to back; the order below (memory before the interrupt controllers, the PIT
+    // last) is the cheapest measured on PVM.
     m->kvm = STRATA_TRY(kvm::System::open());
     m->vm = STRATA_TRY(m->kvm->create_vm());
     STRATA_TRY(m->vm->set_identity_map_addr(layout::identity_map));
     STRATA_TRY(m->vm->set_tss_addr(layout::tss));
-    STRATA_TRY(m->vm->create_irqchip());
-    if (config.pit) STRATA_TRY(m->vm->create_pit2());
 
     // memory
     m->memory = STRATA_TRY(GuestMemory::create(uint64_t{config.mem_mib} * layout::MiB));
     uint32_t slot = 0;
     for (const auto& r : m->memory.regions()) STRATA_TRY(m->vm->set_memory_region(slot++, r.gpa, r.size, r.host));
+    STRATA_TRY(m->vm->create_irqchip());
 
     // devices
     m->loop = STRATA_TRY(devices::EventLoop::create());
     STRATA_TRY(add_legacy_devices(*m));
     auto descs = STRATA_TRY(add_virtio_devices(*m));
 
-    // kernel, then vcpus
+    // kernel
     boot::LoadedKernel k = STRATA_TRY(load_guest(*m, descs));
+
+    if (config.pit) {
+        STRATA_TRY(m->vm->create_pit2());
+        // Lost ticks are dropped, not replayed (QEMU's lost_tick_policy=discard): kvm-clock guests
+        // keep time without counting PIT ticks. It also makes VM teardown ~15 ms cheaper: with
+        // reinjection on, KVM waits for a full SRCU grace period on its ack notifier at destroy,
+        // while turning it off before the guest ran is nearly free — unless an interrupt-routing
+        // update just finished (KVM_CREATE_IRQCHIP), hence doing it here, well after that one.
+        STRATA_TRY(m->vm->set_pit_reinject(false));
+    }
+
+    // vcpus
     STRATA_TRY(create_vcpus(*m, k));
     return m;
 }

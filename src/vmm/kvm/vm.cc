@@ -30,6 +30,13 @@ Result<> Vm::create_pit2() {
     return {};
 }
 
+Result<> Vm::set_pit_reinject(bool on) {
+    kvm_reinject_control rc{};
+    rc.pit_reinject = on ? 1 : 0;
+    STRATA_TRY(sys::ioctl(fd(), KVM_REINJECT_CONTROL, &rc, "KVM_REINJECT_CONTROL"));
+    return {};
+}
+
 Result<> Vm::set_memory_region(uint32_t slot, uint64_t gpa, uint64_t size, void* host) {
     kvm_userspace_memory_region region{};
     region.slot = slot;

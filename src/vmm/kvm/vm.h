@@ -26,6 +26,8 @@ public:
     Result<> create_irqchip();
     // The i8254 PIT on ports 0x40-0x43, with a dummy speaker port 0x61 (Linux calibrates with it).
     Result<> create_pit2();
+    // KVM_REINJECT_CONTROL: whether PIT ticks the guest missed (vCPU descheduled) are replayed.
+    Result<> set_pit_reinject(bool on);
     Result<> set_memory_region(uint32_t slot, uint64_t gpa, uint64_t size, void* host);
     // Writing to `eventfd` raises (edge) interrupt line `gsi`.
     Result<> add_irqfd(int eventfd, uint32_t gsi);
