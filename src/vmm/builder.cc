@@ -198,7 +198,7 @@ Result<> create_vcpus(Machine::Impl& m, const boot::LoadedKernel& k) {
         STRATA_TRY(vcpu.set_msrs(x86::boot_msrs()));
         STRATA_TRY(vcpu.set_fpu(x86::boot_fpu()));
         kvm_lapic_state lapic = STRATA_TRY(vcpu.lapic());
-        x86::set_virtual_wire(lapic);
+        x86::set_virtual_wire(lapic, i == 0);
         STRATA_TRY(vcpu.set_lapic(lapic));
         // Application processors stay in wait-for-SIPI (KVM's default for them with an in-kernel
         // LAPIC) until the kernel starts them.

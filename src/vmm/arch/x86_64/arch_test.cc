@@ -160,12 +160,15 @@ TEST(Regs, VirtualWire) {
     uint32_t masked = 1u << 16;
     std::memcpy(l.regs + 0x350, &masked, 4);
     std::memcpy(l.regs + 0x360, &masked, 4);
-    set_virtual_wire(l);
+    set_virtual_wire(l, true);
     uint32_t lint0, lint1;
     std::memcpy(&lint0, l.regs + 0x350, 4);
     std::memcpy(&lint1, l.regs + 0x360, 4);
     EXPECT_EQ(lint0, 0x700u);
     EXPECT_EQ(lint1, 0x400u);
+    set_virtual_wire(l, false);
+    std::memcpy(&lint0, l.regs + 0x350, 4);
+    EXPECT_EQ(lint0, 0x10700u) << "application processors: ExtINT masked";
 }
 
 uint8_t sum(const uint8_t* p, size_t n) { return static_cast<uint8_t>(std::accumulate(p, p + n, 0u)); }

@@ -85,15 +85,16 @@ std::vector<kvm_msr_entry> boot_msrs() {
     };
 }
 
-void set_virtual_wire(kvm_lapic_state& lapic) {
-    auto set_delivery = [&](uint32_t reg, uint32_t mode) {
+void set_virtual_wire(kvm_lapic_state& lapic, bool bsp) {
+    constexpr uint32_t masked = 1u << 16;
+    auto set_delivery = [&](uint32_t reg, uint32_t mode, bool mask) {
         uint32_t v;
         std::memcpy(&v, lapic.regs + reg, sizeof v);
-        v = (v & ~(7u << 8) & ~(1u << 16)) | mode;  // delivery mode bits 8-10; unmask (bit 16)
+        v = (v & ~(7u << 8) & ~masked) | mode | (mask ? masked : 0);  // delivery mode: bits 8-10
         std::memcpy(lapic.regs + reg, &v, sizeof v);
     };
-    set_delivery(apic_lvt0, delivery_extint);
-    set_delivery(apic_lvt1, delivery_nmi);
+    set_delivery(apic_lvt0, delivery_extint, !bsp);
+    set_delivery(apic_lvt1, delivery_nmi, false);
 }
 
 }  // namespace strata::vmm::x86

@@ -24,8 +24,8 @@ kvm_fpu boot_fpu();
 // MSRs firmware leaves initialised: syscall MSRs zeroed, fast strings on, MTRRs default
 // write-back (without it Linux maps all of RAM uncached).
 std::vector<kvm_msr_entry> boot_msrs();
-// LINT0 as ExtINT and LINT1 as NMI: the MP spec's virtual wire mode, which BIOSes set up and
-// Linux expects for the PIC's interrupts to reach the boot CPU.
-void set_virtual_wire(kvm_lapic_state& lapic);
+// The MP spec's virtual wire mode, which BIOSes set up and Linux expects: LINT1 as NMI on every
+// CPU, LINT0 as ExtINT (the PIC's output) on the boot CPU only, masked on the others.
+void set_virtual_wire(kvm_lapic_state& lapic, bool bsp);
 
 }  // namespace strata::vmm::x86
