@@ -1,5 +1,6 @@
 // create, start, state, kill, delete, run: the OCI lifecycle with runc's flags.
 
+#include <cstdlib>
 #include <iostream>
 
 #include "base/strings.h"
@@ -28,6 +29,14 @@ void add_create_flags(CLI::App* sub, CreateFlags& f) {
     sub->add_option("id", f.id, "container id")->required();
 }
 
+// systemd socket activation: fds 3..3+LISTEN_FDS-1 go to the container before --preserve-fds,
+// which then sets LISTEN_FDS and LISTEN_PID=1 (the process is pid 1 there), as runc does.
+int listen_fds() {
+    const char* v = std::getenv("LISTEN_FDS");
+    auto n = v ? parse_int(v) : std::nullopt;
+    return n && *n > 0 ? static_cast<int>(*n) : 0;
+}
+
 Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlags& f) {
     runtime::CreateOptions o;
     o.root = g.root;
@@ -36,7 +45,8 @@ Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlag
     o.pid_file = f.pid_file;
     o.console_socket = f.console_socket;
     o.no_pivot = f.no_pivot;
-    o.preserve_fds = f.preserve_fds;
+    o.preserve_fds = f.preserve_fds + listen_fds();
+    if (int n = listen_fds()) o.extra_env = {"LISTEN_FDS=" + std::to_string(n), "LISTEN_PID=1"};
     o.substrate = f.substrate;
     return o;
 }
@@ -49,7 +59,7 @@ void add_create(CLI::App& app, Globals& g) {
     auto* sub = app.add_subcommand("create", "create a container (it waits for start)");
     add_create_flags(sub, *f);
     sub->parse_complete_callback([&g, f] {
-        g.close_fds_from = 3 + f->preserve_fds;
+        g.close_fds_from = 3 + f->preserve_fds + listen_fds();
         g.command = [&g, f]() -> Result<int> {
             auto o = STRATA_TRY(create_options(g, *f));
             auto c = STRATA_TRY(runtime::create(o));
@@ -71,7 +81,7 @@ void add_run(CLI::App& app, Globals& g) {
     sub->add_flag("--keep", f->keep, "do not delete the container after it exits");
     sub->add_flag("--no-subreaper", f->no_subreaper, "accepted for runc compatibility");
     sub->parse_complete_callback([&g, f] {
-        g.close_fds_from = 3 + f->preserve_fds;
+        g.close_fds_from = 3 + f->preserve_fds + listen_fds();
         g.command = [&g, f]() -> Result<int> {
             runtime::RunOptions o;
             o.create = STRATA_TRY(create_options(g, *f));

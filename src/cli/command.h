@@ -21,6 +21,8 @@ struct Globals {
     std::function<Result<int>()> command;
     // Commands that may pass fds into a container close every other inherited fd first.
     int close_fds_from = -1;
+    // exec: the words after the container id (split off before CLI11 sees argv).
+    std::vector<std::string> trailing;
 };
 
 // Each registers one subcommand on `app`.
@@ -33,7 +35,16 @@ void add_run(CLI::App& app, Globals& g);
 void add_list(CLI::App& app, Globals& g);
 void add_spec(CLI::App& app, Globals& g);
 void add_features(CLI::App& app, Globals& g);
+void add_pause(CLI::App& app, Globals& g);  // and resume
+void add_ps(CLI::App& app, Globals& g);
+void add_events(CLI::App& app, Globals& g);
+void add_update(CLI::App& app, Globals& g);
+void add_exec(CLI::App& app, Globals& g);
 void add_vmm(CLI::App& app, Globals& g);
+
+// For `exec`: the index in argv of the first word after the container id, or argc. Everything from
+// there on is the command, whatever it looks like (`exec -t c1 sh -c 'ls -l'`).
+int exec_command_start(int argc, char** argv);
 
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);

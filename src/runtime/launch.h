@@ -1,0 +1,43 @@
+#pragma once
+// Starting the user's process, shared by the container init, bare mode and `exec`: resolve the
+// executable and environment, enter the cwd safely, then confine (capabilities, user, no_new_privs,
+// seccomp last) and exec through the exec guard.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "security/exec_guard.h"
+#include "security/seccomp/filter.h"
+#include "spec/spec.h"
+
+namespace strata::runtime {
+
+struct Launch {
+    std::string executable;
+    std::vector<std::string> env;
+    std::optional<security::ExecGuard> guard;
+    int preserve_fds = 0;  // fds 3 .. 3+n-1 are passed on
+};
+
+// PATH lookup of args[0] (with or without a '/'), after pivot_root in a container; with a
+// `prefix` (bare mode: the rootfs path) every candidate is looked up under it.
+Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env,
+                                    const std::string& prefix = "");
+
+// Inside the container (after pivot_root or setns): executable, env (HOME from /etc/passwd when
+// unset), cwd, and the exec guard.
+Result<Launch> prepare_in_container(const spec::Process& proc, int preserve_fds);
+// Bare mode: the rootfs supplies the program and the cwd; the process sees the host.
+Result<Launch> prepare_bare(const spec::Process& proc, const std::string& rootfs, int preserve_fds);
+
+// The irreversible steps, then exec; returns only on failure. `seccomp` (may be null, compiled by
+// the parent) is loaded last so that it confines the process, not the runtime; a notify fd goes
+// over `reply_fd` to whoever said 'go' (see exec_wait.h).
+Result<> confine_and_exec(const spec::Process& proc, const security::seccomp::Program* seccomp, int reply_fd,
+                          Launch& launch);
+// Bare mode: only the user switch and no_new_privs.
+Result<> exec_bare(const spec::Process& proc, Launch& launch);
+
+}  // namespace strata::runtime
