@@ -41,6 +41,7 @@ void add_events(CLI::App& app, Globals& g);
 void add_update(CLI::App& app, Globals& g);
 void add_exec(CLI::App& app, Globals& g);
 void add_compare(CLI::App& app, Globals& g);
+void add_vmm(CLI::App& app, Globals& g);
 
 // For `exec`: the index in argv of the first word after the container id, or argc. Everything from
 // there on is the command, whatever it looks like (`exec -t c1 sh -c 'ls -l'`).

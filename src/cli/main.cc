@@ -31,7 +31,7 @@ constexpr Subcommand kSubcommands[] = {
     {"delete", add_delete}, {"run", add_run},       {"list", add_list},     {"ls", add_list},
     {"spec", add_spec},     {"features", add_features}, {"pause", add_pause}, {"resume", add_pause},
     {"ps", add_ps},         {"events", add_events}, {"update", add_update}, {"exec", add_exec},
-    {"compare", add_compare}, {"info", add_info}, {"vm", add_vm},
+    {"compare", add_compare}, {"info", add_info}, {"vm", add_vm}, {"vmm", add_vmm},
 };
 
 // The subcommand named in argv, found without CLI11: the first word that is neither a global

@@ -1,0 +1,89 @@
+// vmm run: boots a micro-VM on strata's own VMM with COM1 on stdin/stdout — the developer's way
+// to try a kernel or a test guest. The status says how the guest ended.
+
+#include <unistd.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "base/strings.h"
+#include "cli/command.h"
+#include "vmm/machine.h"
+
+namespace strata::cli {
+namespace {
+
+struct VmmRunFlags {
+    std::string kernel, initrd, cmdline;
+    uint32_t mem = 256, vcpus = 1;
+    std::vector<std::string> disks;
+    int console_fd = -1;
+    double timeout = 0;
+    bool no_pit = false;
+};
+
+// PATH, PATH:ro or PATH:rw (read-only unless :rw).
+vmm::DiskConfig parse_disk(const std::string& flag) {
+    vmm::DiskConfig d;
+    d.path = flag;
+    if (flag.size() > 3 && (flag.ends_with(":rw") || flag.ends_with(":ro"))) {
+        d.path = flag.substr(0, flag.size() - 3);
+        d.read_only = flag.ends_with(":ro");
+    }
+    return d;
+}
+
+// 0 for a guest that ended itself normally (reset, i.e. reboot=k, or shutdown); otherwise a
+// status a script can tell apart, in the conventions of timeout(1) and shells.
+int exit_status(vmm::ExitReason r) {
+    switch (r) {
+    case vmm::ExitReason::reset:
+    case vmm::ExitReason::shutdown: return 0;
+    case vmm::ExitReason::triple_fault: return 2;
+    case vmm::ExitReason::timeout: return 124;
+    case vmm::ExitReason::stopped: return 130;
+    }
+    return 1;
+}
+
+Result<int> vmm_run(const VmmRunFlags& f) {
+    vmm::MachineConfig c;
+    c.kernel = f.kernel;
+    c.initrd = f.initrd;
+    c.cmdline = f.cmdline;
+    c.mem_mib = f.mem;
+    c.vcpus = f.vcpus;
+    for (const auto& d : f.disks) c.disks.push_back(parse_disk(d));
+    c.serial_in = STDIN_FILENO;
+    c.serial_out = STDOUT_FILENO;
+    c.console_fd = f.console_fd;
+    c.pit = !f.no_pit;
+    auto machine = STRATA_TRY(vmm::Machine::create(c));
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::llround(f.timeout * 1000)));
+    const vmm::ExitReason why = STRATA_TRY(machine->run(timeout));
+    const int status = exit_status(why);
+    if (status != 0) std::cerr << "strata: vmm: guest ended: " << vmm::to_string(why) << "\n";
+    return status;
+}
+
+}  // namespace
+
+void add_vmm(CLI::App& app, Globals& g) {
+    static VmmRunFlags flags;
+    auto* f = &flags;
+    auto* vmm = app.add_subcommand("vmm", "strata's own KVM VMM (developer commands)");
+    vmm->require_subcommand(1);
+    auto* run = vmm->add_subcommand("run", "boot a kernel or test guest; serial console on stdin/stdout");
+    run->add_option("--kernel", f->kernel, "bzImage, vmlinux (PVH or 64-bit entry) or ELF64 guest")->required();
+    run->add_option("--initrd", f->initrd, "initramfs to load");
+    run->add_option("--cmdline", f->cmdline, "kernel command line (virtio_mmio.device= entries are appended)");
+    run->add_option("--mem", f->mem, "guest memory in MiB")->capture_default_str();
+    run->add_option("--vcpus", f->vcpus, "number of vCPUs")->capture_default_str();
+    run->add_option("--disk", f->disks, "virtio-blk disk PATH[:rw] (read-only unless :rw); repeatable");
+    run->add_option("--console-fd", f->console_fd, "join virtio-console port 0 (hvc0) to this inherited fd");
+    run->add_option("--timeout", f->timeout, "stop the guest after this many seconds (exit status 124)");
+    run->add_flag("--no-pit", f->no_pit, "no i8254 PIT (for guests that only use the LAPIC timer)");
+    run->parse_complete_callback([&g, f] { g.command = [f] { return vmm_run(*f); }; });
+}
+
+}  // namespace strata::cli
