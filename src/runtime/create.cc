@@ -73,6 +73,17 @@ private:
     UniqueFd m_fd;
 };
 
+// What the host cgroup enforces. For a micro-VM the cgroup holds the monitor and the VMM, not the
+// workload: the workload's device rules and memory limit are applied inside the guest (and its
+// RAM is the guest's), while on the host they would deny the VMM /dev/kvm and OOM-kill it.
+spec::Resources host_resources(Substrate substrate, spec::Resources r) {
+    if (substrate != Substrate::vm) return r;
+    r.devices.clear();
+    r.memory.reset();
+    r.hugepage_limits.clear();
+    return r;
+}
+
 // Kills and reaps a half-created init so a failed create leaves no process behind.
 void kill_and_reap(pid_t pid) {
     if (pid <= 0) return;
@@ -206,7 +217,8 @@ Result<Created> create(const CreateOptions& opts) {
         log::Timer t("cgroup setup");
         cg = STRATA_TRY(with_context(cgroup::new_manager(lx.cgroups_path, opts.id), "create " + opts.id));
         STRATA_TRY(with_context(cg->create(), "create " + opts.id));
-        STRATA_TRY(with_context(cg->apply(lx.resources.value_or(spec::Resources{})), opts.bundle + "/config.json"));
+        STRATA_TRY(with_context(cg->apply(host_resources(substrate, lx.resources.value_or(spec::Resources{}))),
+                                opts.bundle + "/config.json"));
         STRATA_TRY(with_context(cg->add_process(child_pid), "create " + opts.id));
     }
 

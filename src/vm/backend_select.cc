@@ -1,6 +1,7 @@
 #include "vm/backend_select.h"
 
 #include "base/strings.h"
+#include "vm/own/own_backend.h"
 #include "vm/qemu/qemu_backend.h"
 
 namespace strata::vm {
@@ -48,7 +49,7 @@ Result<BackendChoice> choose_backend(const HostVirt& host, std::string_view requ
 }
 
 Result<std::unique_ptr<Backend>> make_backend(const BackendChoice& choice, const HostVirt& host) {
-    if (choice.kind == BackendKind::own) return error("strata's own VMM is not part of this build");
+    if (choice.kind == BackendKind::own) return std::unique_ptr<Backend>(std::make_unique<OwnBackend>());
     return std::unique_ptr<Backend>(std::make_unique<QemuBackend>(host.qemu));
 }
 

@@ -18,8 +18,8 @@ namespace strata::vm {
 
 enum class BackendKind { own, qemu };
 
-// False until src/vmm is merged: selection and `strata info` say so rather than pretend.
-inline constexpr bool kOwnVmmBuilt = false;
+// strata's own VMM (src/vmm) is part of this build.
+inline constexpr bool kOwnVmmBuilt = true;
 
 struct BackendChoice {
     BackendKind kind = BackendKind::qemu;
