@@ -70,7 +70,7 @@ void add_compare(CLI::App& app, Globals& g) {
                 r.machine = compare::describe_machine();
                 r.options = o;
                 r.date = rfc3339_now();
-                r.columns = STRATA_TRY(compare::measure(compare::make_columns(self, dir), w, o, progress_bar));
+                r.columns = STRATA_TRY(compare::measure(compare::make_columns(self, dir, w.probe), w, o, progress_bar));
                 r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 return r;
             }();

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,15 @@ struct Column {
     std::vector<std::string> state;     // state {id}
     std::vector<std::string> remove;    // delete --force {id}
     bool private_v1_namespace = false;  // crun on hybrid hosts: a mount namespace without cgroup2
+    // A VMM run directly (the bare-QEMU baseline): argv comes from the bundle's probe arguments,
+    // the foreground process is the instance itself, and its memory is the VMM's RSS (it has no
+    // cgroup of its own).
+    std::function<std::vector<std::string>(const std::string& bundle)> argv_for;
 };
 
-// Every column this machine can show, available or with the reason it is not.
-std::vector<Column> make_columns(const std::string& strata_bin, const std::string& work_dir);
+// Every column this machine can show, available or with the reason it is not. `probe` is the
+// workload binary (the bare-QEMU column boots it as a guest's init).
+std::vector<Column> make_columns(const std::string& strata_bin, const std::string& work_dir, const std::string& probe);
 
 struct Spawned {
     pid_t pid = -1;

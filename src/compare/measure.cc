@@ -1,6 +1,7 @@
 #include "compare/measure.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,6 +96,14 @@ std::optional<double> charged_mib(pid_t pid) {
     return static_cast<double>(bytes) / (1 << 20);
 }
 
+// A process's resident memory (for a VMM run without a cgroup of its own).
+std::optional<double> rss_mib(pid_t pid) {
+    std::string text = sys::read_file("/proc/" + std::to_string(pid) + "/status").value_or("");
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex("VmRSS:\\s*([0-9]+) kB"))) return std::nullopt;
+    return std::stod(m[1].str()) / 1024;
+}
+
 struct Instance {
     std::string id;
     Spawned spawned;
@@ -136,11 +145,14 @@ std::vector<Instance> start_idle(const Column& c, const std::string& bundle, int
         }
     }
     *seconds = ms_since(t0) / 1000;
-    for (auto& in : all) ::waitpid(in.spawned.pid, nullptr, 0);  // the `run -d` processes
+    // The `run -d` processes exit once the instance runs; a directly run VMM is the instance.
+    if (!c.argv_for)
+        for (auto& in : all) ::waitpid(in.spawned.pid, nullptr, 0);
     return all;
 }
 
-pid_t workload_pid(const Column& c, const std::string& id) {
+pid_t workload_pid(const Column& c, const std::string& id, pid_t spawned) {
+    if (c.argv_for) return spawned;
     auto out = run_capture(c, c.state, "", id);
     if (!out) return -1;
     auto j = nlohmann::json::parse(*out, nullptr, false);
@@ -149,7 +161,9 @@ pid_t workload_pid(const Column& c, const std::string& id) {
 
 Isolation isolation_of(const Column& c, pid_t wpid, const std::string& facts, bool kvm) {
     Isolation iso;
-    iso.kernel = std::regex_replace(facts, std::regex("(?:.|\\n)*kernel=([^\\n]*)(?:.|\\n)*"), "$1");
+    std::smatch k;
+    // A guest's serial console ends lines with \r\n.
+    if (std::regex_search(facts, k, std::regex("kernel=([^\\r\\n]*)"))) iso.kernel = k[1].str();
     std::smatch m;
     if (std::regex_search(facts, m, std::regex("CapEff:=([0-9a-f]+)")))
         iso.capabilities = std::popcount(std::stoull(m[1].str(), nullptr, 16));
@@ -212,8 +226,17 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
     // Startup: interleaved runs (A B C A B C ...), so noise hits every column alike.
     int rounds = o.startup_runs;
     std::map<std::string, std::vector<double>> ready_ms, exit_ms;
+    // Each round starts with the next column: whichever runs first after a slow one (a VM) meets
+    // a colder kernel (the first cgroup migration after a pause waits for an RCU grace period,
+    // ~10 ms here), and rotating spreads that over every column alike.
+    auto rotated = [&](int round) {
+        std::vector<ColumnResult*> order;
+        for (size_t k = 0; k < results.size(); ++k) order.push_back(&results[(k + static_cast<size_t>(round)) % results.size()]);
+        return order;
+    };
     for (int i = 0; i < rounds; ++i)
-        for (auto& r : results) {
+        for (ColumnResult* rp : rotated(i)) {
+            auto& r = *rp;
             if (!r.column.available || i >= runs_for(r, rounds)) continue;
             tick("startup: " + r.column.title);
             Timing t = time_run(r.column, ready, "cmp-" + r.column.key + "-" + std::to_string(i));
@@ -234,7 +257,8 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
     std::string sys_b = STRATA_TRY(w.bundle({"syscall", std::to_string(o.syscalls)}));
     std::map<std::string, std::vector<double>> cpu_ms, sys_ms;
     for (int i = 0; i < o.cpu_runs; ++i)
-        for (auto& r : results) {
+        for (ColumnResult* rp : rotated(i)) {
+            auto& r = *rp;
             if (!r.column.available || i >= runs_for(r, o.cpu_runs)) continue;
             tick("cpu: " + r.column.title);
             Timing c = time_run(r.column, cpu, "cmp-" + r.column.key + "-cpu" + std::to_string(i));
@@ -264,7 +288,9 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
         else r.notes.push_back("rootfs I/O: " + std::string(trim(a.output)).substr(0, 200));
         Timing b = time_run(r.column, bare ? bare_bind : io_bind, "cmp-" + r.column.key + "-io2");
         if (auto wr = field(b.output, "write_mbps")) r.io_bind = Io{*wr, field(b.output, "read_mbps").value_or(0)};
-        else r.notes.push_back("bind-mount I/O: " + std::string(trim(b.output)).substr(0, 200));
+        else if (r.column.group == Group::vm)
+            r.notes.push_back("host directory I/O: a micro-VM here shares no host directory (no virtio-fs yet)");
+        else r.notes.push_back("host directory I/O: " + std::string(trim(b.output)).substr(0, 200));
     }
 
     // Memory, density and isolation from idle instances started all at once.
@@ -284,13 +310,20 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
         for (auto& in : inst) {
             if (!in.ready) continue;
             ++up;
-            pid_t pid = workload_pid(r.column, in.id);
+            pid_t pid = workload_pid(r.column, in.id, in.spawned.pid);
             if (first_pid < 0) first_pid = pid;
-            if (auto m = charged_mib(pid)) charged.push_back(*m);
+            if (auto m = r.column.argv_for ? rss_mib(pid) : charged_mib(pid)) charged.push_back(*m);
         }
         Timing f = time_run(r.column, facts, "cmp-" + r.column.key + "-facts");
         r.isolation = isolation_of(r.column, first_pid, f.output, kvm);
-        for (auto& in : inst) (void)run_capture(r.column, r.column.remove, "", in.id);
+        for (auto& in : inst) {
+            if (r.column.argv_for) {
+                ::kill(in.spawned.pid, SIGKILL);
+                ::waitpid(in.spawned.pid, nullptr, 0);
+            } else {
+                (void)run_capture(r.column, r.column.remove, "", in.id);
+            }
+        }
         if (up == 0) {
             r.notes.push_back("no idle instance came up: " + (inst.empty() ? std::string() : std::string(trim(inst[0].output)).substr(0, 200)));
             continue;

@@ -9,7 +9,9 @@
  *                          dropped for the file); prints "write_mbps=<x> read_mbps=<y>"
  *   probe facts            prints what confines it: CapEff, Seccomp, NoNewPrivs, kernel release
  * As PID 1 of a VM (the bare-QEMU baseline: rdinit=/probe, arguments after "--" on the kernel
- * command line) it mounts /proc first and powers the machine off when done. */
+ * command line) it mounts /proc first and ends the machine when done: reboot(2), which the
+ * guest's reboot=t turns into a triple fault and QEMU's -no-reboot into an exit (a power-off
+ * would hang on a microvm without ACPI). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -140,7 +142,7 @@ int main(int argc, char** argv) {
     if (init) {
         fflush(stdout);
         sync();
-        reboot(RB_POWER_OFF);
+        reboot(RB_AUTOBOOT);
     }
     return rc;
 }
