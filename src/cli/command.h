@@ -16,6 +16,7 @@ struct Globals {
     bool debug = false;
     bool systemd_cgroup = false;   // accepted for compatibility; strata manages cgroupfs itself
     std::string rootless = "auto";
+    std::string data_root = "/var/lib/strata";  // --data-root: the image store
 
     // Set by the chosen subcommand's parse callback; run by main after logging is configured.
     std::function<Result<int>()> command;
@@ -33,6 +34,8 @@ void add_run(CLI::App& app, Globals& g);
 void add_list(CLI::App& app, Globals& g);
 void add_spec(CLI::App& app, Globals& g);
 void add_features(CLI::App& app, Globals& g);
+// load, pull, images, rmi, image inspect, prune (cmd_image.cc).
+void add_image_commands(CLI::App& app, Globals& g);
 
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     app.add_flag("--debug", g.debug, "log debug messages");
     app.add_flag("--systemd-cgroup", g.systemd_cgroup, "accepted for runc compatibility (cgroupfs is used)");
     app.add_option("--rootless", g.rootless, "accepted for runc compatibility");
+    app.add_option("--data-root", g.data_root, "directory of the image store")->capture_default_str();
     add_create(app, g);
     add_start(app, g);
     add_state(app, g);
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
     add_list(app, g);
     add_spec(app, g);
     add_features(app, g);
+    add_image_commands(app, g);
 
     try {
         app.parse(argc, argv);
