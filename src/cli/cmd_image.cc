@@ -14,6 +14,7 @@
 #include "image/index.h"
 #include "image/load.h"
 #include "image/oci.h"
+#include "image/pull.h"
 #include "image/reference.h"
 #include "image/store.h"
 
@@ -73,6 +74,42 @@ void add_load(CLI::App& app, Globals& g) {
                 if (l.names.empty()) std::cout << "Loaded image: " << l.config << "\n";
                 for (const auto& n : l.names) std::cout << "Loaded image: " << n << "\n";
             }
+            return 0;
+        };
+    });
+}
+
+void add_pull(CLI::App& app, Globals& g) {
+    struct Flags {
+        std::string ref, creds;
+        bool tls_verify = true, quiet = false;
+        int jobs = 3;
+    };
+    static Flags flags;
+    auto* f = &flags;
+    auto* sub = app.add_subcommand("pull", "pull an image from a registry: HOST[:PORT]/NAME[:TAG|@DIGEST]");
+    sub->add_option("--tls-verify", f->tls_verify, "verify the registry's certificate (--tls-verify=false: don't, and allow plain HTTP)");
+    sub->add_option("--creds", f->creds, "USER:PASSWORD for the registry");
+    sub->add_option("--jobs", f->jobs, "layers downloaded in parallel")->check(CLI::Range(1, 16));
+    sub->add_flag("--quiet,-q", f->quiet, "no progress output");
+    sub->add_option("image", f->ref, "the image reference")->required();
+    sub->parse_complete_callback([&g, f] {
+        g.command = [&g, f]() -> Result<int> {
+            image::Store store = STRATA_TRY(image::Store::open(g.data_root));
+            image::PullOptions o;
+            o.reference = f->ref;
+            o.client.tls_verify = f->tls_verify;
+            if (!f->creds.empty()) {
+                auto colon = f->creds.find(':');
+                o.client.username = f->creds.substr(0, colon);
+                if (colon != std::string::npos) o.client.password = f->creds.substr(colon + 1);
+            }
+            o.jobs = f->jobs;
+            o.tty = ::isatty(2);
+            if (!f->quiet) o.out = [](const std::string& s) { std::cerr << s << std::flush; };
+            auto p = STRATA_TRY(image::pull(store, o));
+            if (!f->quiet) std::cerr << "Writing manifest " << p.manifest << "\n";
+            std::cout << p.config << "\n";
             return 0;
         };
     });
@@ -190,6 +227,7 @@ void add_prune(CLI::App& app, Globals& g) {
 
 void add_image_commands(CLI::App& app, Globals& g) {
     add_load(app, g);
+    add_pull(app, g);
     add_images(app, g);
     add_rmi(app, g);
     add_image_inspect(app, g);

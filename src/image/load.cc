@@ -123,15 +123,7 @@ Result<std::vector<Candidate>> read_docker_archive(const ImageSource& src) {
             bool zst = magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
             if (gz || zst) {
                 type = gz ? "application/vnd.docker.image.rootfs.diff.tar.gzip" : "application/vnd.oci.image.layer.v1.tar+zstd";
-                Sha256 h = STRATA_TRY(Sha256::create());
-                std::string buf(1 << 20, '\0');
-                for (int64_t off = 0; off < r.range.length;) {
-                    ssize_t n = ::pread(r.range.fd, buf.data(), std::min<int64_t>(buf.size(), r.range.length - off), r.range.offset + off);
-                    if (n <= 0) return os_error(n < 0 ? errno : EIO, "read " + quote(img.layers[i]));
-                    h.update(buf.data(), static_cast<size_t>(n));
-                    off += n;
-                }
-                digest = h.finish();
+                digest = STRATA_TRY(hash_range(r.range));
             }
             layers.push_back({{"mediaType", type}, {"digest", digest}, {"size", r.range.length}});
             c.layers.push_back({img.layers[i], gz || zst ? digest : "", cfg.diff_ids[i]});

@@ -24,6 +24,9 @@ struct StagedLayer {
 Result<StagedLayer> stage_layer(const Store& store, FileRange src, const std::string& blob_digest,
                                 const std::string& diff_id, const std::string& what);
 
+// The sha256 of the bytes in `src` (for blobs that are not unpacked, and for error messages).
+Result<std::string> hash_range(FileRange src);
+
 // Moves a staged layer into place (another import may have got there first: fine).
 Result<> commit_layer(const Store& store, StagedLayer& layer);
 

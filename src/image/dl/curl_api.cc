@@ -20,8 +20,6 @@ Result<Loaded*> load() {
     STRATA_TRY(lib.bind(a.easy_perform, "curl_easy_perform"));
     STRATA_TRY(lib.bind(a.easy_getinfo, "curl_easy_getinfo"));
     STRATA_TRY(lib.bind(a.easy_strerror, "curl_easy_strerror"));
-    STRATA_TRY(lib.bind(a.easy_escape, "curl_easy_escape"));
-    STRATA_TRY(lib.bind(a.free, "curl_free"));
     STRATA_TRY(lib.bind(a.slist_append, "curl_slist_append"));
     STRATA_TRY(lib.bind(a.slist_free_all, "curl_slist_free_all"));
     // curl_global_init is not thread-safe: done here, inside the once-only static initialiser.

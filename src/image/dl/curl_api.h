@@ -17,8 +17,6 @@ struct CurlApi {
     decltype(&::curl_easy_perform) easy_perform;
     decltype(&::curl_easy_getinfo) easy_getinfo;
     decltype(&::curl_easy_strerror) easy_strerror;
-    decltype(&::curl_easy_escape) easy_escape;
-    decltype(&::curl_free) free;
     decltype(&::curl_slist_append) slist_append;
     decltype(&::curl_slist_free_all) slist_free_all;
 };
