@@ -82,7 +82,7 @@ void add_run(CLI::App& app, Globals& g) {
     sub->add_flag("--keep", f->keep, "do not delete the container after it exits");
     sub->add_flag("--no-subreaper", f->no_subreaper, "accepted for runc compatibility");
     add_image_run_flags(sub, f->image);
-    sub->add_option("args", f->args, "ID (bundle form) or IMAGE [COMMAND...] (image form)")->required();
+    sub->add_option("image-or-id", f->args, "IMAGE [COMMAND...] (image form) or ID (bundle form)")->required();
     sub->positionals_at_end();
     sub->parse_complete_callback([&g, f, sub] {
         g.close_fds_from = 3 + f->preserve_fds;

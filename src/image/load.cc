@@ -166,11 +166,12 @@ Result<LoadedImage> store_image(const Store& store, const ImageSource& src, cons
         ++out.new_layers;
         say("Copying layer " + l.diff_id.substr(7, 12) + ": " + std::to_string(staged.back().stats.bytes) + " bytes");
     }
-    // Everything is verified: now into the store. Layers first, so that an index entry never
-    // names a layer that is not there.
-    for (auto& s : staged) STRATA_TRY(commit_layer(store, s));
+    // Everything is verified: now into the store. Blobs and layers before the index, so that an
+    // index entry never names something that is not there (commit_layer syncs the blobs too).
     STRATA_TRY(store.put_blob(c.config_digest, c.config_text));
     STRATA_TRY(store.put_blob(c.manifest_digest, c.manifest_text));
+    for (auto& s : staged) STRATA_TRY(commit_layer(store, s));
+    if (staged.empty()) STRATA_TRY(store.sync());
 
     ImageRecord rec;
     rec.manifest = c.manifest_digest;

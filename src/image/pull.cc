@@ -146,6 +146,7 @@ Result<Pulled> pull(const Store& store, const PullOptions& opts) {
 
     STRATA_TRY(store.put_blob(m.config.digest, config_text));
     STRATA_TRY(store.put_blob(doc.digest, doc.body));
+    STRATA_TRY(store.sync());
     ImageRecord rec;
     rec.manifest = doc.digest;
     rec.config = m.config.digest;

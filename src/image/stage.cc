@@ -52,6 +52,7 @@ Result<StagedLayer> stage_layer(const Store& store, FileRange src, const std::st
 }
 
 Result<> commit_layer(const Store& store, StagedLayer& layer) {
+    STRATA_TRY(store.sync());
     bool ours = STRATA_TRY(store.commit_layer(layer.dir, layer.diff_id));
     (void)ours;  // if not, the staging dir goes with `layer`
     return {};

@@ -27,7 +27,8 @@ Result<StagedLayer> stage_layer(const Store& store, FileRange src, const std::st
 // The sha256 of the bytes in `src` (for blobs that are not unpacked, and for error messages).
 Result<std::string> hash_range(FileRange src);
 
-// Moves a staged layer into place (another import may have got there first: fine).
+// Moves a staged layer into place (another import may have got there first: fine), after a
+// syncfs: its content is on disk before it has its name.
 Result<> commit_layer(const Store& store, StagedLayer& layer);
 
 }  // namespace strata::image

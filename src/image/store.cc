@@ -151,6 +151,11 @@ Result<StagingDir> Store::staging(std::string_view prefix) const {
     return StagingDir(m_tmp.get(), name, m_root + "/tmp/" + name, std::move(*fd));
 }
 
+Result<> Store::sync() const {
+    if (::syncfs(m_fd.get()) < 0) return os_error(errno, "sync " + quote(m_root));
+    return {};
+}
+
 std::string Store::layer_link(std::string_view diff_id) const {
     // 12 hex digits: 48 bits, enough to tell the layers of one store apart, and 15 bytes per
     // layer in a lowerdir option ("l/" + 12 + ':').

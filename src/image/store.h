@@ -90,6 +90,10 @@ public:
     // link. False if another import put the same layer there first (the staging dir is kept
     // for the caller to discard).
     Result<bool> commit_layer(StagingDir& staged, std::string_view diff_id) const;
+    // syncfs(2) of the data root's filesystem: what was written is on disk before the renames
+    // and the index that make it part of the store. Layers are trusted by name once stored and
+    // never hashed again, so a layer torn by a crash must never get its name.
+    Result<> sync() const;
     // The short link name (l/<name>) of a present layer.
     std::string layer_link(std::string_view diff_id) const;
     Result<> remove_layer(std::string_view diff_id) const;

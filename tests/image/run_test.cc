@@ -113,6 +113,21 @@ TEST_F(Run, PruneRemovesOnlyUnusedContent) {
     EXPECT_EQ(ls(data() + "/layers"), "");
 }
 
+TEST_F(Run, PruneReleasesWhatAVanishedContainerLeft) {
+    // A container whose runtime state is gone (a crash, a wiped --root) leaves its mount and its
+    // writable layer; prune finds the directory unlocked and stateless, and releases both.
+    ASSERT_EQ(strata({"run", "--name", "lost", "bb:1", "true"}).status, 0);
+    ASSERT_EQ(run_cmd({"rm", "-rf", run_root() + "/lost"}).status, 0);
+    EXPECT_EQ(mounts_containing(data() + "/containers/lost").size(), 1u);
+    auto p = strata({"prune"});
+    ASSERT_EQ(p.status, 0) << p.err;
+    EXPECT_NE(p.out.find("1 orphaned container"), std::string::npos) << p.out;
+    EXPECT_EQ(ls(data() + "/containers"), "");
+    EXPECT_EQ(mounts_containing(data()).size(), 0u);
+    // The image itself is still named, so its layer stays.
+    EXPECT_EQ(split_nonempty(ls(data() + "/layers"), ' ').size(), 1u);
+}
+
 TEST_F(Run, ImageConfigAndFlags) {
     std::string app = TarWriter()
                           .file("etc/passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")
