@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh demo
-exec build/strata compare "$@"
+# The comparison needs root (namespaces, cgroups, VMs).
+SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+exec $SUDO build/strata compare --svg build/compare.svg "$@"

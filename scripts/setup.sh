@@ -13,7 +13,7 @@ run=(busybox-static crun runc erofs-utils qemu-system-x86 linux-image-cloud-amd6
      iproute2 procps util-linux)
 tests=(podman conmon containerd skopeo umoci docker-registry uidmap tmux linux-source-6.1
        bc flex bison libelf-dev cpio xz-utils zstd e2fsprogs clang libclang-rt-14-dev hyperfine
-       containernetworking-plugins catatonit openssl debootstrap)
+       containernetworking-plugins catatonit time openssl debootstrap)
 
 want=("${build[@]}" "${run[@]}")
 [ "$profile" = test ] && want+=("${tests[@]}")
@@ -25,9 +25,15 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)"
+if [ "$profile" = test ]; then
+    cmake --build build -j"$(nproc)"
+else
+    # The demo needs the runtime and what it runs (the probe workload, the VM pieces), not the
+    # tests: on a 2-core machine that halves the build.
+    cmake --build build -j"$(nproc)" --target strata strata-probe
+fi

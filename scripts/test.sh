@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (packages + build) and runs every test: unit, integration, clients, VM, VMM; then the
-# unit and integration tests again against an AddressSanitizer/UBSan build. Ends with CTest's
-# summary.
+# unit and integration tests again against an AddressSanitizer/UBSan build, and the config.json
+# fuzzer for a bounded time. Ends with CTest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -10,6 +10,9 @@ echo "== sanitizer build (ASan + UBSan): unit and integration tests"
 cmake -S . -B build-asan -DSTRATA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$(nproc)"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j1 -L 'unit|integration' -LE 'slow|clients|vm|vmm')
+
+echo "== fuzzing config.json (STRATA_FUZZ_SECONDS, default 60 s)"
+scripts/fuzz.sh
 
 echo "== full test suite"
 cd build

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "base/strings.h"
@@ -63,6 +64,23 @@ void configure(std::string_view path, Format format, bool debug) {
 }
 
 bool debug_enabled() { return g_debug; }
+
+namespace {
+long long now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+}  // namespace
+
+Timer::Timer(const char* what) : m_what(what), m_start_ns(g_debug ? now_ns() : 0) {}
+
+Timer::~Timer() {
+    if (!g_debug) return;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s: %.3f ms", m_what, static_cast<double>(now_ns() - m_start_ns) / 1e6);
+    write(Level::debug, buf);
+}
 bool to_file() { return g_fd != STDERR_FILENO; }
 
 void write(Level level, std::string_view msg) {
@@ -72,7 +90,13 @@ void write(Level level, std::string_view msg) {
         line = "{\"level\":\"" + std::string(level_name(level)) + "\",\"msg\":" + json_string(msg) +
                ",\"time\":\"" + rfc3339_now() + "\"}\n";
     } else if (g_fd == STDERR_FILENO) {
-        line = std::string(level == Level::error ? "strata: " : "strata: ") +
+        char stamp[32] = "";
+        if (g_debug) {
+            timespec ts{};
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            snprintf(stamp, sizeof stamp, "[%ld.%06ld] ", ts.tv_sec % 1000, ts.tv_nsec / 1000);
+        }
+        line = std::string(stamp) + "strata: " +
                (level == Level::error ? "" : std::string(level_name(level)) + ": ") +
                std::string(msg) + "\n";
     } else {

@@ -20,6 +20,19 @@ inline void warn(std::string_view msg) { write(Level::warning, msg); }
 inline void error(std::string_view msg) { write(Level::error, msg); }
 
 bool debug_enabled();
+
+// Logs "<what>: 1.234 ms" at debug level when it goes out of scope (phase timings for --debug).
+class Timer {
+public:
+    explicit Timer(const char* what);
+    ~Timer();
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+
+private:
+    const char* m_what;
+    long long m_start_ns;
+};
 // True when the log goes to a file (the CLI then also prints errors to stderr).
 bool to_file();
 

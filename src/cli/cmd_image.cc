@@ -51,6 +51,8 @@ std::string ago(const std::string& rfc3339) {
     return unit(secs / 86400, "day");
 }
 
+}  // namespace
+
 void add_load(CLI::App& app, Globals& g) {
     struct Flags {
         std::string input, tag;
@@ -174,7 +176,7 @@ void add_rmi(CLI::App& app, Globals& g) {
     });
 }
 
-void add_image_inspect(CLI::App& app, Globals& g) {
+void add_image(CLI::App& app, Globals& g) {
     static std::vector<std::string> refs;
     auto* r = &refs;
     auto* image = app.add_subcommand("image", "image subcommands");
@@ -221,17 +223,6 @@ void add_prune(CLI::App& app, Globals& g) {
             return 0;
         };
     });
-}
-
-}  // namespace
-
-void add_image_commands(CLI::App& app, Globals& g) {
-    add_load(app, g);
-    add_pull(app, g);
-    add_images(app, g);
-    add_rmi(app, g);
-    add_image_inspect(app, g);
-    add_prune(app, g);
 }
 
 }  // namespace strata::cli

@@ -109,6 +109,8 @@ Result<int> run_image(const Globals& g, const ImageRunFlags& f, const RunCommon&
     o.create.no_pivot = c.no_pivot;
     o.create.preserve_fds = c.preserve_fds;
     o.create.substrate = c.substrate;
+    o.create.vm_kernel = c.vm_kernel;
+    o.create.vm_backend = c.vm_backend;
     o.create.owned_mounts = {prepared->rootfs};
     o.create.owned_paths = {prepared->bundle};
     o.detach = c.detach;

@@ -1,5 +1,6 @@
 // create, start, state, kill, delete, run: the OCI lifecycle with runc's flags.
 
+#include <cstdlib>
 #include <iostream>
 
 #include "base/strings.h"
@@ -13,7 +14,7 @@ namespace strata::cli {
 namespace {
 
 struct CreateFlags {
-    std::string id, bundle, pid_file, console_socket, substrate;
+    std::string id, bundle, pid_file, console_socket, substrate, vm_kernel, vm_backend;
     bool no_pivot = false, no_new_keyring = false;
     int preserve_fds = 0;
 };
@@ -27,7 +28,18 @@ void add_create_flags(CLI::App* sub, CreateFlags& f, bool with_id = true) {
     sub->add_option("--preserve-fds", f.preserve_fds, "pass fds 3..3+N-1 to the container")->check(CLI::NonNegativeNumber);
     sub->add_option("--substrate", f.substrate, "container, bare or vm (default: the org.strata.substrate annotation, else container)")
         ->check(CLI::IsMember({"container", "bare", "vm"}));
+    sub->add_option("--vm-kernel", f.vm_kernel, "vm substrate: the guest kernel to boot (default: strata's, else Debian's cloud kernel)");
+    sub->add_option("--vm-backend", f.vm_backend, "vm substrate: own or qemu (default: own VMM with KVM, else QEMU)")
+        ->check(CLI::IsMember({"auto", "own", "qemu"}));
     if (with_id) sub->add_option("id", f.id, "container id")->required();
+}
+
+// systemd socket activation: fds 3..3+LISTEN_FDS-1 go to the container before --preserve-fds,
+// which then sets LISTEN_FDS and LISTEN_PID=1 (the process is pid 1 there), as runc does.
+int listen_fds() {
+    const char* v = std::getenv("LISTEN_FDS");
+    auto n = v ? parse_int(v) : std::nullopt;
+    return n && *n > 0 ? static_cast<int>(*n) : 0;
 }
 
 Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlags& f) {
@@ -38,8 +50,11 @@ Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlag
     o.pid_file = f.pid_file;
     o.console_socket = f.console_socket;
     o.no_pivot = f.no_pivot;
-    o.preserve_fds = f.preserve_fds;
+    o.preserve_fds = f.preserve_fds + listen_fds();
+    if (int n = listen_fds()) o.extra_env = {"LISTEN_FDS=" + std::to_string(n), "LISTEN_PID=1"};
     o.substrate = f.substrate;
+    o.vm_kernel = f.vm_kernel;
+    o.vm_backend = f.vm_backend;
     return o;
 }
 
@@ -51,7 +66,7 @@ void add_create(CLI::App& app, Globals& g) {
     auto* sub = app.add_subcommand("create", "create a container (it waits for start)");
     add_create_flags(sub, *f);
     sub->parse_complete_callback([&g, f] {
-        g.close_fds_from = 3 + f->preserve_fds;
+        g.close_fds_from = 3 + f->preserve_fds + listen_fds();
         g.command = [&g, f]() -> Result<int> {
             auto o = STRATA_TRY(create_options(g, *f));
             auto c = STRATA_TRY(runtime::create(o));
@@ -85,12 +100,12 @@ void add_run(CLI::App& app, Globals& g) {
     sub->add_option("image-or-id", f->args, "IMAGE [COMMAND...] (image form) or ID (bundle form)")->required();
     sub->positionals_at_end();
     sub->parse_complete_callback([&g, f, sub] {
-        g.close_fds_from = 3 + f->preserve_fds;
+        g.close_fds_from = 3 + f->preserve_fds + listen_fds();
         bool runc_form = sub->count("--bundle") > 0 ||
                          (f->args.size() == 1 && !image_run_flags_used(sub) && sys::exists("config.json"));
         g.command = [&g, f, runc_form, sub]() -> Result<int> {
             if (!runc_form) {
-                RunCommon c{f->detach, f->no_pivot, f->pid_file, f->substrate, f->preserve_fds};
+                RunCommon c{f->detach, f->no_pivot, f->pid_file, f->substrate, f->vm_kernel, f->vm_backend, f->preserve_fds};
                 return run_image(g, f->image, c, f->args);
             }
             if (image_run_flags_used(sub)) return error("run: image flags (--name, --rm, -e, -v, ...) do not apply to a bundle (-b)");

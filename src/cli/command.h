@@ -22,6 +22,8 @@ struct Globals {
     std::function<Result<int>()> command;
     // Commands that may pass fds into a container close every other inherited fd first.
     int close_fds_from = -1;
+    // exec: the words after the container id (split off before CLI11 sees argv).
+    std::vector<std::string> trailing;
 };
 
 // Each registers one subcommand on `app`.
@@ -34,8 +36,25 @@ void add_run(CLI::App& app, Globals& g);
 void add_list(CLI::App& app, Globals& g);
 void add_spec(CLI::App& app, Globals& g);
 void add_features(CLI::App& app, Globals& g);
-// load, pull, images, rmi, image inspect, prune (cmd_image.cc).
-void add_image_commands(CLI::App& app, Globals& g);
+void add_pause(CLI::App& app, Globals& g);  // and resume
+void add_ps(CLI::App& app, Globals& g);
+void add_events(CLI::App& app, Globals& g);
+void add_update(CLI::App& app, Globals& g);
+void add_exec(CLI::App& app, Globals& g);
+void add_compare(CLI::App& app, Globals& g);
+
+// For `exec`: the index in argv of the first word after the container id, or argc. Everything from
+// there on is the command, whatever it looks like (`exec -t c1 sh -c 'ls -l'`).
+int exec_command_start(int argc, char** argv);
+void add_info(CLI::App& app, Globals& g);
+void add_vm(CLI::App& app, Globals& g);
+// The image store's commands (cmd_image.cc).
+void add_load(CLI::App& app, Globals& g);
+void add_pull(CLI::App& app, Globals& g);
+void add_images(CLI::App& app, Globals& g);
+void add_rmi(CLI::App& app, Globals& g);
+void add_image(CLI::App& app, Globals& g);  // image inspect
+void add_prune(CLI::App& app, Globals& g);
 
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);

@@ -54,7 +54,7 @@ Result<> Rootfs::readonly_paths(const std::vector<std::string>& paths) {
             return std::unexpected(target.error());
         }
         UniqueFd tree = STRATA_TRY(sys::clone_tree(target->get(), "", true, "read-only " + quote(path)));
-        STRATA_TRY(sys::set_mount_attr(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0, 0, true, "read-only " + quote(path)));
+        STRATA_TRY(sys::set_mount_attr(tree.get(), MOUNT_ATTR_RDONLY, 0, 0, true, "read-only " + quote(path)));
         STRATA_TRY(sys::attach_mount(tree.get(), target->get(), "read-only " + quote(path)));
     }
     return {};

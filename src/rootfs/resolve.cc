@@ -4,6 +4,8 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "sys/file.h"
 
@@ -11,28 +13,12 @@ namespace strata::rootfs {
 namespace {
 
 constexpr uint64_t kInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+constexpr int kMaxSymlinks = 40;  // as the kernel's path walk
 
 // A path relative to the root for openat2: "/a/b" -> "a/b", "/" -> ".".
 std::string relative(const std::string& path) {
     std::string c = sys::clean_path("/" + path);
     return c == "/" ? "." : c.substr(1);
-}
-
-Result<UniqueFd> create_component(int parent, const std::string& name, Kind kind, mode_t mode,
-                                  const std::string& shown) {
-    if (kind == Kind::directory) {
-        if (::mkdirat(parent, name.c_str(), mode) < 0 && errno != EEXIST)
-            return os_error(errno, "mkdir " + quote(shown));
-    } else {
-        int fd = ::openat(parent, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno != EEXIST) return os_error(errno, "create " + quote(shown));
-        if (fd >= 0) ::close(fd);
-    }
-    // Re-open without following anything: if a symlink replaced what we created, this fails.
-    auto fd = sys::openat2(parent, name, O_PATH | (kind == Kind::directory ? O_DIRECTORY : 0),
-                           RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
-    if (!fd) return os_error(fd.error().code, "open " + quote(shown));
-    return fd;
 }
 
 }  // namespace
@@ -53,42 +39,83 @@ Result<UniqueFd> open_no_symlinks(int root, const std::string& path) {
     return fd;
 }
 
+// A MkdirAll confined to the root. The walk goes one component at a time: each is opened
+// O_NOFOLLOW relative to a directory fd already inside the root; a symlink is read and its target
+// walked the same way (absolute targets from the root fd, ".." by re-resolving the parent with
+// RESOLVE_IN_ROOT), and what is missing is made with mkdirat/openat relative to that fd. So a
+// dangling symlink in an image (/var/run -> ../run) works like on a real system, while no
+// symlink - present or raced in - can lead a creation or a mount outside the root.
 Result<UniqueFd> create_in_root(int root, const std::string& path, Kind last, mode_t mode) {
-    std::string rel = relative(path);
-    auto existing = sys::openat2(root, rel, O_PATH, kInRoot);
-    if (existing) {
-        struct stat st = STRATA_TRY(sys::fstat(existing->get(), quote(path)));
+    std::string shown = sys::clean_path("/" + path);
+    // Fast path: it all exists already.
+    if (auto existing = sys::openat2(root, relative(path), O_PATH, kInRoot)) {
+        struct stat st = STRATA_TRY(sys::fstat(existing->get(), quote(shown)));
         if (last == Kind::directory && !S_ISDIR(st.st_mode))
-            return os_error(ENOTDIR, "mount point " + quote(path) + " in rootfs is not a directory");
+            return os_error(ENOTDIR, "mount point " + quote(shown) + " in rootfs is not a directory");
         if (last == Kind::file && S_ISDIR(st.st_mode))
-            return os_error(EISDIR, "mount point " + quote(path) + " in rootfs is a directory");
+            return os_error(EISDIR, "mount point " + quote(shown) + " in rootfs is a directory");
         return existing;
+    } else if (existing.error().code != ENOENT) {
+        return os_error(existing.error().code, "open " + quote(shown) + " in rootfs");
     }
-    if (existing.error().code != ENOENT)
-        return os_error(existing.error().code, "open " + quote(path) + " in rootfs");
 
-    // Walk down from the root, resolving each existing prefix in root and creating the rest.
-    auto parts = split_nonempty(rel, '/');
+    std::vector<std::string> todo = split_nonempty(relative(path) == "." ? "" : relative(path), '/');
+    std::reverse(todo.begin(), todo.end());  // a stack: back() is the next component
+    std::string at = "/";                     // where `cur` is, as a path inside the root
     UniqueFd cur = STRATA_TRY(sys::openat2(root, ".", O_PATH | O_DIRECTORY, kInRoot));
-    std::string done;
-    for (size_t i = 0; i < parts.size(); ++i) {
-        done += "/" + parts[i];
-        bool is_last = i + 1 == parts.size();
-        auto next = sys::openat2(root, relative(done), O_PATH, kInRoot);
-        if (next) {
-            if (!is_last) {
-                struct stat st = STRATA_TRY(sys::fstat(next->get(), quote(done)));
-                if (!S_ISDIR(st.st_mode)) return os_error(ENOTDIR, "open " + quote(done) + " in rootfs");
-            }
-            cur = std::move(*next);
+    int links = 0;
+    while (!todo.empty()) {
+        std::string comp = todo.back();
+        todo.pop_back();
+        bool is_last = todo.empty();
+        if (comp == ".") continue;
+        if (comp == "..") {
+            at = sys::dirname(at);
+            cur = STRATA_TRY(sys::openat2(root, relative(at), O_PATH | O_DIRECTORY, kInRoot));
             continue;
         }
-        if (next.error().code != ENOENT) return os_error(next.error().code, "open " + quote(done) + " in rootfs");
-        // `done` may end in a dangling symlink: creating relative to `cur` with the plain name
-        // would follow nothing (mkdirat does not follow; O_NOFOLLOW|O_EXCL refuses), so a
-        // dangling symlink makes creation fail with EEXIST + ELOOP rather than escape.
-        cur = STRATA_TRY(create_component(cur.get(), parts[i], is_last ? last : Kind::directory,
-                                          mode, done));
+        std::string next_at = sys::path_join(at, comp);
+        int fd = ::openat(cur.get(), comp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            // Missing: make it here. A racing creation of the same name is fine (EEXIST): the
+            // re-open below looks at whatever is there now, following nothing.
+            Kind kind = is_last ? last : Kind::directory;
+            if (kind == Kind::directory) {
+                if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
+                    return os_error(errno, "mkdir " + quote(next_at) + " in rootfs");
+            } else {
+                int f = ::openat(cur.get(), comp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (f < 0 && errno != EEXIST) return os_error(errno, "create " + quote(next_at) + " in rootfs");
+                if (f >= 0) ::close(f);
+            }
+            fd = ::openat(cur.get(), comp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (fd < 0) return os_error(errno, "open " + quote(next_at) + " in rootfs");
+        UniqueFd next(fd);
+        struct stat st = STRATA_TRY(sys::fstat(fd, quote(next_at)));
+        if (S_ISLNK(st.st_mode)) {
+            if (++links > kMaxSymlinks) return os_error(ELOOP, "resolve " + quote(shown) + " in rootfs");
+            char buf[4096];
+            ssize_t n = ::readlinkat(fd, "", buf, sizeof buf - 1);
+            if (n < 0) return os_error(errno, "readlink " + quote(next_at) + " in rootfs");
+            std::string target(buf, static_cast<size_t>(n));
+            if (target.starts_with('/')) {
+                at = "/";
+                cur = STRATA_TRY(sys::openat2(root, ".", O_PATH | O_DIRECTORY, kInRoot));
+            }
+            auto parts = split_nonempty(target, '/');
+            for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_back(*it);
+            continue;
+        }
+        if (!is_last) {
+            if (!S_ISDIR(st.st_mode)) return os_error(ENOTDIR, "open " + quote(next_at) + " in rootfs");
+        } else if (last == Kind::directory && !S_ISDIR(st.st_mode)) {
+            return os_error(ENOTDIR, "mount point " + quote(shown) + " in rootfs is not a directory");
+        } else if (last == Kind::file && S_ISDIR(st.st_mode)) {
+            return os_error(EISDIR, "mount point " + quote(shown) + " in rootfs is a directory");
+        }
+        at = next_at;
+        cur = std::move(next);
     }
     return cur;
 }

@@ -17,9 +17,9 @@ enum class Kind { directory, file };
 // are refused.
 Result<UniqueFd> open_in_root(int root, const std::string& path);
 
-// Like open_in_root, but creates what is missing: directories for every missing parent and a
-// directory or empty file for the last component. Each created component is re-opened with
-// RESOLVE_NO_SYMLINKS, so a racing swap to a symlink fails instead of being followed.
+// Like open_in_root, but creates what is missing (a MkdirAll confined to the root): directories
+// for every missing parent and a directory or empty file for the last component. Symlinks,
+// dangling ones included, are followed inside the root; nothing is ever created outside it.
 Result<UniqueFd> create_in_root(int root, const std::string& path, Kind last, mode_t mode = 0755);
 
 // Opens root/path without following any symlink at all (the final one included): for /proc and

@@ -118,7 +118,10 @@ Result<> Rootfs::enter() {
     } else {
         // pivot_root(".", "."): the old root ends up stacked under the new one and is detached
         // right away, so no directory inside the rootfs is needed to hold it.
-        STRATA_TRY(sys::pivot_root(".", "."));
+        auto pivoted = sys::pivot_root(".", ".");
+        if (!pivoted && pivoted.error().code == EINVAL)
+            return os_error(EINVAL, "pivot_root to the rootfs (if the host's root is an initramfs, use --no-pivot)");
+        STRATA_TRY(std::move(pivoted));
         if (::umount2(".", MNT_DETACH) < 0) return os_error(errno, "detach the host root");
     }
     if (::chdir("/") < 0) return os_error(errno, "chdir to /");

@@ -21,7 +21,11 @@ struct CreateOptions {
     bool no_pivot = false;
     int preserve_fds = 0;        // fds 3 .. 3+n-1 are passed to the container
     bool for_run = false;        // keep the sync socket instead of listening for `start`
+    bool relay_terminal = false; // foreground run: strata itself relays a terminal
     std::string substrate;       // --substrate: overrides the org.strata.substrate annotation
+    std::vector<std::string> extra_env;  // added to process.env (LISTEN_FDS, LISTEN_PID)
+    std::string vm_kernel;       // --vm-kernel: the guest kernel (vm substrate)
+    std::string vm_backend;      // --vm-backend: own | qemu (vm substrate; default: automatic)
     // Host resources the container owns from now on (e.g. an image's overlay mount and writable
     // layer): `delete` detaches these mounts and removes these paths. On a failed create they stay
     // the caller's.
@@ -34,6 +38,7 @@ struct Created {
     spec::Spec spec;
     UniqueFd sync;     // run mode: the init's sync socket, to send 'go' on
     UniqueFd pidfd;
+    UniqueFd pty_master;  // relay_terminal: the container's pty, to relay
 };
 
 Result<Created> create(const CreateOptions& opts);

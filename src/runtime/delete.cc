@@ -4,15 +4,24 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "cgroup/manager.h"
+#include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
+#include "spec/parse.h"
 #include "sys/file.h"
 #include "sys/process.h"
 
 namespace strata::runtime {
 namespace {
 
-// SIGKILL and wait until the process is gone (a pidfd polls readable when it exits).
+// SIGKILL to every process of the container and wait until the init is gone (a pidfd polls
+// readable when it exits). Without a pid namespace the init's death would not take the rest.
 Result<> kill_and_wait(const State& s) {
+    if (auto cg = cgroup::load_manager(s.cgroup)) {
+        // A frozen container cannot die until thawed.
+        if ((*cg)->frozen().value_or(false)) (void)(*cg)->set_frozen(false);
+        (void)(*cg)->kill_all(SIGKILL);
+    }
     auto pidfd = sys::pidfd_open(s.pid);
     if (!pidfd || !sys::process_alive(s.pid, s.pid_start_time)) return {};
     STRATA_TRY(sys::pidfd_send_signal(pidfd->get(), SIGKILL));
@@ -44,10 +53,21 @@ Result<> remove(const std::string& root, const std::string& id, bool force) {
 }
 
 Result<> release(ContainerDir& dir, const State& s) {
+    log::Timer t("release (cgroup, owned resources, state)");
+    if (auto cg = cgroup::load_manager(s.cgroup)) {
+        // Stray processes (no pid namespace, or a double fork) still hold the cgroup.
+        auto left = (*cg)->pids();
+        if (left && !left->empty()) (void)(*cg)->kill_all(SIGKILL);
+        STRATA_TRY((*cg)->destroy());
+    }
     for (const auto& m : s.owned_mounts)
         if (::umount2(m.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
             return os_error(errno, "detach " + quote(m));
     for (const auto& p : s.owned_paths) STRATA_TRY(sys::remove_tree(p));
+    // poststop: after the container is gone, before delete returns; failures are warnings.
+    if (auto raw = sys::read_file_at(dir.fd(), "config.json"))
+        if (auto spec = spec::parse_config(*raw, "config.json"); spec && !spec->hooks.poststop.empty())
+            run_hooks_warn(spec->hooks.poststop, hook_state(s.id, "stopped", 0, s.bundle, s.annotations), "poststop");
     return dir.remove();
 }
 

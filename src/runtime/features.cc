@@ -1,7 +1,10 @@
 #include "runtime/features.h"
 
 #include "rootfs/mount_plan.h"
+#include "security/lsm.h"
+#include "security/seccomp/features.h"
 #include "spec/tables.h"
+#include "vm/backend_select.h"
 
 namespace strata::runtime {
 
@@ -12,22 +15,44 @@ nlohmann::json features() {
     json mount_options = json::array();
     for (const auto& o : rootfs::known_mount_options())
         if (o != "idmap" && o != "ridmap") mount_options.push_back(o);  // not implemented yet
+    // Probed now: what libseccomp and this kernel support, not what strata was built with.
+    auto sc = security::seccomp::probe_support();
+    json seccomp = {{"enabled", sc.enabled}};
+    if (sc.enabled) {
+        seccomp["actions"] = sc.actions;
+        seccomp["operators"] = sc.operators;
+        seccomp["archs"] = sc.archs;
+        seccomp["knownFlags"] = sc.known_flags;
+        seccomp["supportedFlags"] = sc.supported_flags;
+    }
+    // The vm substrate's backend as `strata info` explains it (values are strings: OCI features
+    // annotations are a string map).
+    const vm::HostVirt& host = vm::host_virt();
+    auto choice = vm::choose_backend(host, "");
+    json annotations = {{"org.strata.version", "0.1.0"},
+                        {"org.strata.substrates", "container,bare,vm"},
+                        {"org.strata.vm.kvm", host.kvm_accelerated() ? "true" : "false"},
+                        {"org.strata.vm.backend", !choice ? "unavailable" : choice->kind == vm::BackendKind::own ? "own" : "qemu"},
+                        {"org.strata.vm.accelerator", choice && choice->kvm ? "kvm" : "tcg"},
+                        {"org.strata.vm.reason", choice ? choice->reason : choice.error().message()},
+                        // runc's key, which engines read.
+                        {"io.github.seccomp.libseccomp.version", sc.libseccomp_version}};
     return json{
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.2.0"},
-        {"hooks", json::array()},
+        {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
         {"mountOptions", mount_options},
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
           {"capabilities", caps},
-          {"cgroup", {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
-          {"seccomp", {{"enabled", false}}},
-          {"apparmor", {{"enabled", false}}},
-          {"selinux", {{"enabled", false}}},
+          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
+          {"seccomp", seccomp},
+          // Implemented; whether usable depends on the host running the LSM.
+          {"apparmor", {{"enabled", security::apparmor_enabled()}}},
+          {"selinux", {{"enabled", security::selinux_enabled()}}},
           {"intelRdt", {{"enabled", false}}},
           {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
-        {"annotations",
-         {{"org.strata.version", "0.1.0"}, {"org.strata.substrates", "container"}}},
+        {"annotations", annotations},
     };
 }
 

@@ -9,6 +9,7 @@
 #include "rootfs/mount_plan.h"
 #include "runtime/create.h"
 #include "runtime/substrate.h"
+#include "security/seccomp/filter.h"
 #include "spec/spec.h"
 
 namespace strata::runtime {
@@ -24,16 +25,14 @@ struct InitContext {
     bool two_stage_child = false;             // stage 2 of the two-stage path: joins already done
     int state_dir_fd = -1;                    // the parent's locked state dir: closed at once
     Substrate substrate = Substrate::container;
+    int console_fd = -1;                      // terminal: where the pty master goes
+    std::string hook_state;                   // state JSON for the hooks the init runs itself
+    const security::seccomp::Program* seccomp = nullptr;  // compiled by create; loaded last
 };
 
 // Stage 1 of the two-stage path: joins, new user namespace, the rest, then forks stage 2 (as a
 // child of strata itself, CLONE_PARENT) which continues as the init.
 [[noreturn]] void run_stage1(InitContext& ctx);
 [[noreturn]] void run_init(InitContext& ctx);
-
-// PATH lookup of args[0] (with or without a '/'), after pivot_root in a container; with a
-// `prefix` (bare mode: the rootfs path) every candidate is looked up under it.
-Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env,
-                                    const std::string& prefix = "");
 
 }  // namespace strata::runtime

@@ -33,6 +33,12 @@ bool InitChannel::wait_for_go() {
     return true;
 }
 
+void InitChannel::started() {
+    if (m_go_conn >= 0) ::close(m_go_conn);
+    if (m_sync >= 0) ::close(m_sync);
+    m_go_conn = m_sync = -1;
+}
+
 void InitChannel::fail(const Error& e) {
     int fd = error_fd();
     if (fd >= 0) (void)sync::send_error(fd, e);

@@ -16,6 +16,9 @@ public:
     Result<> ready();
     // Blocks until 'go'. Afterwards fail() reports to whoever sent it. False if nobody ever will.
     bool wait_for_go();
+    // For an init that does not exec (the vm monitor): tells the waiting side that the workload
+    // runs, as the close-on-exec of the channel does for the others.
+    void started();
     // Reports `e` to the waiting side and exits 1.
     [[noreturn]] void fail(const Error& e);
     // Where errors currently go (the sync socket, or the `start` connection after 'go').

@@ -1,6 +1,7 @@
 #include <signal.h>
 
 #include "base/strings.h"
+#include "cgroup/manager.h"
 #include "runtime/lifecycle.h"
 #include "sys/process.h"
 
@@ -16,7 +17,10 @@ Result<> kill(const std::string& root, const std::string& id, int signal, bool a
     // Checked again after pidfd_open: from here on the pidfd names this process, never a
     // recycled pid.
     if (!pidfd || !sys::process_alive(s.pid, s.pid_start_time)) return not_running();
-    (void)all;  // every process of the container: see cgroup (kill --all)
+    if (all) {
+        auto cg = STRATA_TRY(cgroup::load_manager(s.cgroup));
+        return with_context(cg->kill_all(signal), "kill --all " + id);
+    }
     return with_context(sys::pidfd_send_signal(pidfd->get(), signal), "kill " + id);
 }
 

@@ -15,9 +15,16 @@ namespace strata::runtime {
 Status current_status(const State& s);
 
 Result<nlohmann::json> state(const std::string& root, const std::string& id);
+Result<> pause(const std::string& root, const std::string& id);
+Result<> resume(const std::string& root, const std::string& id);
+// The container's processes (host pids), from its cgroup.
+Result<std::vector<pid_t>> processes(const std::string& root, const std::string& id);
 Result<> start(const std::string& root, const std::string& id);
 Result<> kill(const std::string& root, const std::string& id, int signal, bool all);
 Result<> remove(const std::string& root, const std::string& id, bool force);
+// Runs the poststart hooks of the container's saved config (failures are warnings).
+void run_poststart(const ContainerDir& dir, const State& s);
+
 // Releases what a stopped container still holds on the host (owned mounts and paths; its cgroup)
 // and removes its state directory.
 Result<> release(ContainerDir& dir, const State& s);

@@ -7,8 +7,10 @@
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "base/strings.h"
+#include "runtime/exec_wait.h"
 #include "runtime/lifecycle.h"
 #include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "sys/process.h"
 
 namespace strata::runtime {
@@ -54,6 +56,7 @@ Result<int> wait_forwarding(pid_t pid, int pidfd, int sigfd) {
 Result<int> run(const RunOptions& opts) {
     CreateOptions co = opts.create;
     co.for_run = true;
+    co.relay_terminal = !opts.detach;
     Created c = STRATA_TRY(create(co));
     const std::string& id = co.id;
     ScopeExit cleanup([&] {
@@ -70,11 +73,15 @@ Result<int> run(const RunOptions& opts) {
     if (!opts.detach) ::sigprocmask(SIG_BLOCK, &sigs, &old);
 
     STRATA_TRY(sync::send(c.sync.get(), sync::kGo));
-    auto reply = sync::receive(c.sync.get());
-    if (!reply) return wrap(reply.error(), "run " + id);
+    auto exec = [&] {
+        log::Timer go("start (go -> exec)");
+        return wait_for_exec(c.sync.get(), c.state);
+    }();
+    if (!exec) return wrap(exec.error(), "run " + id);
     c.state.status = Status::running;
     STRATA_TRY(c.dir.save(c.state));
     cleanup.dismiss();
+    run_poststart(c.dir, c.state);
     if (opts.detach) return 0;
 
     pid_t pid = c.state.pid;
@@ -85,6 +92,7 @@ Result<int> run(const RunOptions& opts) {
         // Let other strata commands (state, kill, exec) at the container while it runs.
         ContainerDir unlocked = std::move(c.dir);
     }
+    if (c.pty_master) STRATA_TRY(relay(c.pty_master.get(), c.pidfd.get(), sigfd));
     int status = STRATA_TRY(wait_forwarding(pid, c.pidfd.get(), sigfd));
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     if (!opts.keep) {

@@ -2,11 +2,23 @@
 #include <unistd.h>
 
 #include "base/strings.h"
+#include "runtime/hooks.h"
+#include "runtime/exec_wait.h"
 #include "runtime/lifecycle.h"
+#include "spec/parse.h"
+#include "sys/file.h"
 #include "runtime/sync.h"
 #include "sys/socket.h"
 
 namespace strata::runtime {
+
+void run_poststart(const ContainerDir& dir, const State& s) {
+    auto raw = sys::read_file_at(dir.fd(), "config.json");
+    if (!raw) return;
+    auto spec = spec::parse_config(*raw, "config.json");
+    if (spec && !spec->hooks.poststart.empty())
+        run_hooks_warn(spec->hooks.poststart, hook_state(s.id, "running", s.pid, s.bundle, s.annotations), "poststart");
+}
 
 Result<> start(const std::string& root, const std::string& id) {
     ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
@@ -20,10 +32,11 @@ Result<> start(const std::string& root, const std::string& id) {
     ::unlinkat(dir.fd(), "init.sock", 0);
     STRATA_TRY(sync::send(conn->get(), sync::kGo));
     // The init exec'd the process when its end of the connection closes (it is CLOEXEC).
-    auto reply = sync::receive(conn->get());
-    if (!reply) return wrap(reply.error(), "start " + id);
+    auto exec = wait_for_exec(conn->get(), s);
+    if (!exec) return wrap(exec.error(), "start " + id);
     s.status = Status::running;
     STRATA_TRY(dir.save(s));
+    run_poststart(dir, s);
     return {};
 }
 

@@ -5,10 +5,14 @@
 
 namespace strata::runtime::sync {
 
-Result<> send(int fd, char type, const std::string& payload) {
+std::string encode(char type, std::string_view payload) {
     std::string msg(1, type);
     msg += payload;
-    return sys::send_msg(fd, msg);
+    return msg;
+}
+
+Result<> send(int fd, char type, const std::string& payload) {
+    return sys::send_msg(fd, encode(type, payload));
 }
 
 Result<> send_error(int fd, const Error& e) {
@@ -18,7 +22,7 @@ Result<> send_error(int fd, const Error& e) {
 Result<Message> receive(int fd) {
     auto m = STRATA_TRY(sys::recv_msg(fd));
     if (m.eof || m.data.empty()) return Message{};
-    Message out{m.data[0], m.data.substr(1)};
+    Message out{m.data[0], m.data.substr(1), std::move(m.fds)};
     if (out.type == kError) {
         auto colon = out.payload.find(':');
         auto code = parse_int(out.payload.substr(0, colon));

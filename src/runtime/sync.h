@@ -5,13 +5,19 @@
 //
 //   parent -> init : 'C' continue (maps written, cgroup joined)   'G' go (exec the process)
 //   init -> parent : 'U' userns created (two-stage)  'P'<pid> stage-2 pid  'R' ready
+//                    'H' namespaces and mounts made: run prestart/createRuntime hooks now
 //                    'E'<errno>:<context> failed     EOF = exec'd (the socket is CLOEXEC)
+//   after 'go'     : init -> 'S'{listenerPath,listenerMetadata} + the seccomp notify fd;
+//                    the receiver passes it to the listener and answers 'A' (or 'E')
 
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace strata::runtime::sync {
 
@@ -20,14 +26,20 @@ constexpr char kGo = 'G';
 constexpr char kUserns = 'U';
 constexpr char kPid = 'P';
 constexpr char kReady = 'R';
+constexpr char kHooks = 'H';
 constexpr char kError = 'E';
+constexpr char kSeccomp = 'S';
+constexpr char kAck = 'A';
 
 Result<> send(int fd, char type, const std::string& payload = "");
+// The bytes of one message, for senders that must not allocate when they send it.
+std::string encode(char type, std::string_view payload);
 Result<> send_error(int fd, const Error& e);
 
 struct Message {
     char type = 0;  // 0 on EOF
     std::string payload;
+    std::vector<UniqueFd> fds;  // passed with SCM_RIGHTS
 };
 // Receives one message; an 'E' message becomes the returned Error.
 Result<Message> receive(int fd);

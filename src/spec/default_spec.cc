@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
+#include "spec/default_seccomp.h"
+
 namespace strata::spec {
 
 using json = nlohmann::json;
@@ -51,6 +54,8 @@ json default_spec(const DefaultSpecOptions& opts) {
           "/proc/scsi", "/sys/devices/virtual/powercap"}},
         {"readonlyPaths",
          {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+        // Docker's and Podman's profile, resolved for the capabilities granted above.
+        {"seccomp", default_seccomp_profile(caps.get<std::vector<std::string>>())},
     };
     if (opts.rootless) {
         linux_section["namespaces"].push_back({{"type", "user"}});
@@ -70,8 +75,70 @@ json default_spec(const DefaultSpecOptions& opts) {
     };
 }
 
+namespace {
+
+// JSON indented with tabs, like runc's, except that arrays of plain values (capabilities, mount
+// options, the seccomp profile's ~360 syscall names) are packed into lines of at most 100
+// columns instead of one value per line: the profile would otherwise be 400 of 650 lines.
+void write_json(std::string& out, const json& j, int depth) {
+    constexpr size_t kWidth = 100, kTab = 8;
+    auto newline = [&](int d) {
+        out += '\n';
+        out.append(static_cast<size_t>(d), '\t');
+    };
+    bool container = j.is_object() || j.is_array();
+    if (!container || j.empty()) {
+        out += j.dump();
+        return;
+    }
+    bool scalars = j.is_array();
+    for (const auto& e : j)
+        if (e.is_object() || e.is_array()) scalars = false;
+    if (scalars) {
+        std::vector<std::string> items;
+        size_t total = 0;
+        for (const auto& e : j) total += (items.emplace_back(e.dump()).size() + 2);
+        size_t column = static_cast<size_t>(depth) * kTab + 30;  // a key before it, roughly
+        if (column + total <= kWidth) {
+            out += "[" + join(items, ", ") + "]";
+            return;
+        }
+        out += "[";
+        size_t indent = static_cast<size_t>(depth + 1) * kTab, used = kWidth;
+        for (size_t i = 0; i < items.size(); ++i) {
+            std::string piece = items[i] + (i + 1 < items.size() ? "," : "");
+            if (used + 1 + piece.size() > kWidth) {
+                newline(depth + 1);
+                used = indent;
+            } else {
+                out += ' ';
+                ++used;
+            }
+            out += piece;
+            used += piece.size();
+        }
+        newline(depth);
+        out += "]";
+        return;
+    }
+    out += j.is_object() ? "{" : "[";
+    size_t i = 0;
+    for (auto it = j.begin(); it != j.end(); ++it, ++i) {
+        newline(depth + 1);
+        if (j.is_object()) out += json(it.key()).dump() + ": ";
+        write_json(out, *it, depth + 1);
+        if (i + 1 < j.size()) out += ",";
+    }
+    newline(depth);
+    out += j.is_object() ? "}" : "]";
+}
+
+}  // namespace
+
 std::string default_spec_json(const DefaultSpecOptions& opts) {
-    return default_spec(opts).dump(1, '\t') + "\n";
+    std::string out;
+    write_json(out, default_spec(opts), 0);
+    return out + "\n";
 }
 
 }  // namespace strata::spec

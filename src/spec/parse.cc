@@ -467,7 +467,9 @@ Result<json> parse_json(std::string_view text, const std::string& file) {
         try {
             json again = json::parse(text);
             (void)again;
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {
+            // Not only parse_error: a number too large for a double ("1e400") is out_of_range,
+            // and letting it escape crashed strata (found by tests/fuzz).
             std::string what = e.what();
             // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> after "] "
             auto pos = what.find("] ");

@@ -43,6 +43,12 @@ TEST(Parse, InvalidJsonNamesFileAndPosition) {
     EXPECT_NE(r.error().message().find("line 1"), std::string::npos) << r.error().message();
 }
 
+TEST(Parse, NumberTooLargeForADoubleIsAnErrorNotACrash) {
+    auto r = parse_config("{\"ociVersion\": \"1.2.0\", \"x\": 1e400}", "b/config.json");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message(), "b/config.json: invalid JSON: number overflow parsing '1e400'");
+}
+
 TEST(Parse, MissingRequiredField) {
     json j = base();
     j.erase("root");

@@ -31,6 +31,9 @@ protected:
         EXPECT_EQ(strata({"list", "-q"}).out, "");
     }
     std::string log_path() const { return root.path() + "/container.log"; }
+    // Inits of this test's containers: forked from `strata --root <ours> ...`, so their command
+    // line names our root (other tests and other checkouts may run containers meanwhile).
+    std::vector<int> our_inits() const { return processes_matching("--root " + root.path()); }
     // Polls `cond` for up to `ms` milliseconds.
     template <class F>
     static bool eventually(F cond, int ms = 5000) {

@@ -167,3 +167,52 @@ TEST_F(Isolation, TimeNamespaceOffsets) {
 
 }  // namespace
 }  // namespace strata::test
+
+namespace strata::test {
+namespace {
+
+TEST_F(Isolation, NonNamespacedSysctlsAreRefused) {
+    for (auto [key, why] : std::vector<std::pair<std::string, std::string>>{
+             {"kernel.panic", "not a namespaced sysctl"}, {"vm.swappiness", "not a namespaced sysctl"},
+             {"kernel.hostname", "set the hostname with the hostname field"}}) {
+        bundle->config["linux"]["sysctl"] = {{key, "1"}};
+        bundle->set_args({"true"});
+        auto r = strata({"run", "-b", bundle->path(), "sysctl"});
+        EXPECT_EQ(r.status, 1) << key;
+        EXPECT_NE(r.err.find(".linux.sysctl[\"" + key + "\"]: " + why), std::string::npos) << r.err;
+    }
+    // net.* needs a private network namespace.
+    auto& ns = bundle->config["linux"]["namespaces"];
+    for (size_t i = 0; i < ns.size(); ++i)
+        if (ns[i]["type"] == "network") ns.erase(i);
+    bundle->config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+    bundle->save();
+    auto r = strata({"run", "-b", bundle->path(), "sysctl2"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("needs a private network namespace"), std::string::npos) << r.err;
+}
+
+TEST_F(Isolation, AnLsmTheHostDoesNotRunIsAClearError) {
+    if (read_text("/sys/module/apparmor/parameters/enabled").starts_with("Y")) GTEST_SKIP() << "AppArmor runs here";
+    bundle->config["process"]["apparmorProfile"] = "docker-default";
+    bundle->set_args({"true"});
+    auto r = strata({"run", "-b", bundle->path(), "aa"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find(".process.apparmorProfile: AppArmor is not enabled on this host"), std::string::npos) << r.err;
+    auto f = nlohmann::json::parse(strata({"features"}).out);
+    EXPECT_EQ(f["linux"]["apparmor"]["enabled"], false);
+}
+
+TEST_F(Isolation, PersonalitySchedulerAndIoPriority) {
+    bundle->config["linux"]["personality"] = {{"domain", "LINUX32"}};
+    bundle->config["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"nice", 5}};
+    bundle->config["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_IDLE"}, {"priority", 0}};
+    // Field 41 of /proc/self/stat is the policy (3 = SCHED_BATCH), 19 the nice value.
+    bundle->set_args({"sh", "-c", "uname -m; cut -d' ' -f19,41 /proc/self/stat; ionice -p $$"});
+    auto r = strata({"run", "-b", bundle->path(), "attrs"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "i686\n5 3\nidle\n");
+}
+
+}  // namespace
+}  // namespace strata::test

@@ -1,0 +1,232 @@
+#include "agent/session.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+
+#include "agent/workload.h"
+#include "vm/frame_io.h"
+#include "vm/spec_codec.h"
+
+namespace strata::agent {
+namespace {
+
+using vm::agent::ExitStatus;
+using vm::agent::Frame;
+using vm::agent::Msg;
+using vm::agent::write_frame;
+
+// The relay after start: workload stdio <-> frames, host signals -> workload, SIGCHLD -> reaping.
+class Relay {
+public:
+    Relay(int channel, vm::agent::FrameParser& parser, Workload& w, int sigchld)
+        : m_ch(channel), m_parser(parser), m_w(w), m_sigchld(sigchld) {}
+
+    Result<ExitStatus> run();
+    // Handles one host frame (also used before start, for signals).
+    Result<> on_frame(const Frame& f);
+    void reap();
+    bool exited() const { return m_exit.has_value(); }
+
+private:
+    Result<> pump_output(UniqueFd& fd, Msg type);
+    Result<> pump_stdin();
+    Result<> ack(size_t n) {
+        if (n == 0) return {};
+        return write_frame(m_ch, Msg::stdin_ack, vm::agent::Writer().u32(static_cast<uint32_t>(n)).take());
+    }
+
+    int m_ch;
+    vm::agent::FrameParser& m_parser;
+    Workload& m_w;
+    int m_sigchld;
+    std::string m_stdin;
+    bool m_stdin_eof = false;
+    std::optional<ExitStatus> m_exit;
+};
+
+Result<> Relay::on_frame(const Frame& f) {
+    switch (f.type) {
+        case Msg::stdin_data:
+            if (!m_w.stdin_w) return ack(f.payload.size());  // the workload closed its stdin
+            m_stdin += f.payload;
+            return pump_stdin();
+        case Msg::stdin_eof:
+            m_stdin_eof = true;
+            return pump_stdin();
+        case Msg::signal: {
+            int32_t sig = STRATA_TRY(vm::agent::Reader(f.payload).i32());
+            if (m_w.pid > 0 && !m_exit) ::kill(m_w.pid, sig);
+            return {};
+        }
+        case Msg::output_closed: {
+            uint8_t stream = STRATA_TRY(vm::agent::Reader(f.payload).u8());
+            // The host's reader is gone: closing our end gives the workload EPIPE, as on a host.
+            if (stream == 1) m_w.stdout_r.reset();
+            if (stream == 2) m_w.stderr_r.reset();
+            return {};
+        }
+        default:
+            return error("agent: unexpected " + std::string(vm::agent::msg_name(f.type)) + " message");
+    }
+}
+
+Result<> Relay::pump_stdin() {
+    while (m_w.stdin_w && !m_stdin.empty()) {
+        ssize_t n = ::write(m_w.stdin_w.get(), m_stdin.data(), m_stdin.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return {};
+            // EPIPE: the workload will never read again; let the host's window drain.
+            size_t dropped = m_stdin.size();
+            m_stdin.clear();
+            m_w.stdin_w.reset();
+            return ack(dropped);
+        }
+        m_stdin.erase(0, static_cast<size_t>(n));
+        STRATA_TRY(ack(static_cast<size_t>(n)));
+    }
+    if (m_stdin_eof && m_stdin.empty()) m_w.stdin_w.reset();
+    return {};
+}
+
+Result<> Relay::pump_output(UniqueFd& fd, Msg type) {
+    char buf[vm::agent::kMaxData];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return {};
+            fd.reset();
+            return {};
+        }
+        if (n == 0) {
+            fd.reset();
+            return {};
+        }
+        STRATA_TRY(write_frame(m_ch, type, std::string_view(buf, static_cast<size_t>(n))));
+        if (static_cast<size_t>(n) < sizeof buf) return {};
+    }
+}
+
+void Relay::reap() {
+    signalfd_siginfo si;
+    while (::read(m_sigchld, &si, sizeof si) > 0) {
+    }
+    int st = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &st, WNOHANG)) > 0) {
+        if (pid != m_w.pid) continue;
+        ExitStatus e;
+        if (WIFSIGNALED(st)) e = {true, WTERMSIG(st)};
+        else e = {false, WEXITSTATUS(st)};
+        m_exit = e;
+        // Without its own pid namespace nothing else ends the workload's children; the VM is
+        // about to stop, so do what a pid namespace's end would do.
+        if (!m_w.own_pid_namespace) ::kill(-1, SIGKILL);
+        m_w.stdin_w.reset();
+    }
+}
+
+Result<ExitStatus> Relay::run() {
+    constexpr int kDrainMs = 2000;  // output still arriving after the workload's exit
+    int drain_left = kDrainMs;
+    // Frames that arrived together with `start` are already in the parser.
+    while (auto f = STRATA_TRY(m_parser.next())) STRATA_TRY(on_frame(*f));
+    for (;;) {
+        if (m_exit && !m_w.stdout_r && !m_w.stderr_r) return *m_exit;
+        pollfd fds[5];
+        int n = 0;
+        fds[n++] = {m_ch, POLLIN, 0};
+        fds[n++] = {m_sigchld, POLLIN, 0};
+        int out_i = -1, err_i = -1, in_i = -1;
+        if (m_w.stdout_r) out_i = n, fds[n++] = {m_w.stdout_r.get(), POLLIN, 0};
+        if (m_w.stderr_r) err_i = n, fds[n++] = {m_w.stderr_r.get(), POLLIN, 0};
+        if (m_w.stdin_w && !m_stdin.empty()) in_i = n, fds[n++] = {m_w.stdin_w.get(), POLLOUT, 0};
+        int timeout = m_exit ? 50 : -1;
+        int r = ::poll(fds, static_cast<nfds_t>(n), timeout);
+        if (r < 0 && errno != EINTR) return os_error(errno, "agent: poll");
+        if (m_exit && r == 0 && (drain_left -= 50) <= 0) return *m_exit;
+        if (r <= 0) continue;
+        // Output first: what the workload wrote before it exited goes out before its exit status.
+        if (out_i >= 0 && fds[out_i].revents) STRATA_TRY(pump_output(m_w.stdout_r, Msg::stdout_data));
+        if (err_i >= 0 && fds[err_i].revents) STRATA_TRY(pump_output(m_w.stderr_r, Msg::stderr_data));
+        if (in_i >= 0 && fds[in_i].revents) STRATA_TRY(pump_stdin());
+        if (fds[1].revents) reap();
+        if (fds[0].revents) {
+            if (!STRATA_TRY(vm::agent::read_into(m_ch, m_parser))) return error("agent: the host closed the channel");
+            for (;;) {
+                auto f = STRATA_TRY(m_parser.next());
+                if (!f) break;
+                STRATA_TRY(on_frame(*f));
+            }
+        }
+    }
+}
+
+Result<> report(int ch, const Error& e) {
+    std::fprintf(stderr, "strata-agent: %s\n", e.message().c_str());
+    return write_frame(ch, Msg::error, vm::agent::encode_error(e));
+}
+
+}  // namespace
+
+Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
+    vm::agent::FrameParser parser;
+    STRATA_TRY(write_frame(ch, Msg::hello, vm::agent::encode(vm::agent::Hello{boot_uptime_us, vm::agent::kVersion})));
+    Frame cf = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));
+    if (cf.type != Msg::config) return error("agent: expected config, got " + std::string(vm::agent::msg_name(cf.type)));
+
+    // SIGCHLD is read from a signalfd; blocked before the clone so no exit is missed.
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    ::sigprocmask(SIG_BLOCK, &chld, nullptr);
+    UniqueFd sigfd(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
+    ::signal(SIGPIPE, SIG_IGN);
+
+    auto prepare = [&]() -> Result<Workload> {
+        auto sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
+        static spec::Spec spec;  // the child refers to it until exec
+        spec = STRATA_TRY(vm::agent::decode_spec(sc.spec));
+        std::vector<std::string> warnings;
+        auto w = prepare_workload(sc, spec, warnings);
+        for (const auto& warning : warnings) STRATA_TRY(write_frame(ch, Msg::log, warning));
+        return w;
+    };
+    auto prepared = prepare();
+    if (!prepared) {
+        (void)report(ch, prepared.error());
+        return std::unexpected(prepared.error());
+    }
+    Workload& w = *prepared;
+    STRATA_TRY(write_frame(ch, Msg::prepared, vm::agent::Writer().u32(static_cast<uint32_t>(w.pid)).take()));
+
+    Relay relay(ch, parser, w, sigfd.get());
+    // Until start only signals (and early stdin, which waits in the pipe) can come.
+    for (;;) {
+        Frame f = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));
+        if (f.type == Msg::start) break;
+        STRATA_TRY(relay.on_frame(f));
+    }
+    auto started = start_workload(w);
+    if (!started) {
+        (void)report(ch, started.error());
+        return std::unexpected(started.error());
+    }
+    STRATA_TRY(write_frame(ch, Msg::started));
+    ExitStatus status = STRATA_TRY(relay.run());
+    STRATA_TRY(write_frame(ch, Msg::exit, vm::agent::encode(status)));
+    // On hvc0, write(2) returns once the bytes are in the tty's buffer; the VM must not power off
+    // before the device took them. (A virtio-serial port's write returns when the host has them.)
+    if (::isatty(ch)) ::tcdrain(ch);
+    return status;
+}
+
+}  // namespace strata::agent

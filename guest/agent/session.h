@@ -1,0 +1,14 @@
+#pragma once
+// One workload's conversation with the host over the agent channel, from hello to exit.
+
+#include "base/result.h"
+#include "vm/agent_protocol.h"
+
+namespace strata::agent {
+
+// hello -> config -> prepare -> prepared -> start -> relay stdio and signals -> exit. Returns the
+// workload's exit status once it was reported; errors were reported to the host already when
+// the channel still worked.
+Result<vm::agent::ExitStatus> run_session(int channel, uint64_t boot_uptime_us);
+
+}  // namespace strata::agent

@@ -1,0 +1,157 @@
+#include "agent/workload.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "agent/cgroup.h"
+#include "base/strings.h"
+#include "rootfs/mount_plan.h"
+#include "sys/file.h"
+#include "sys/process.h"
+#include "sys/socket.h"
+
+namespace strata::agent {
+namespace {
+
+constexpr const char* kLower = "/run/strata/lower";
+constexpr const char* kRw = "/run/strata/rw";
+
+Result<> do_mount(const std::string& source, const std::string& target, const char* type,
+                  unsigned long flags, const std::string& data = "") {
+    STRATA_TRY(sys::mkdir_all(target, 0755));
+    if (::mount(source.c_str(), target.c_str(), type, flags, data.empty() ? nullptr : data.c_str()) < 0)
+        return os_error(errno, "mount " + quote(source) + " at " + target + (type ? std::string(" (") + type + ")" : ""));
+    return {};
+}
+
+// erofs (read-only, on the virtio disk) under a tmpfs upper layer: the image stays shareable
+// between VMs while the workload writes as it would in a container.
+Result<> mount_rootfs(const vm::agent::StartConfig& sc, bool readonly) {
+    using vm::agent::RootfsKind;
+    if (sc.rootfs == RootfsKind::initramfs) {
+        STRATA_TRY(do_mount(sc.rootfs_source, kWorkloadRoot, nullptr, MS_BIND | MS_REC));
+        if (readonly) STRATA_TRY(do_mount("", kWorkloadRoot, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY));
+        return {};
+    }
+    STRATA_TRY(do_mount(sc.rootfs_source, kLower, "erofs", MS_RDONLY));
+    if (readonly) return do_mount(kLower, kWorkloadRoot, nullptr, MS_BIND);
+    std::string size = sc.writable_mib ? ",size=" + std::to_string(sc.writable_mib) + "m" : "";
+    STRATA_TRY(do_mount("tmpfs", kRw, "tmpfs", 0, "mode=0755" + size));
+    STRATA_TRY(sys::mkdir_all(std::string(kRw) + "/upper", 0755));
+    STRATA_TRY(sys::mkdir_all(std::string(kRw) + "/work", 0755));
+    return do_mount("overlay", kWorkloadRoot, "overlay", 0,
+                    std::string("lowerdir=") + kLower + ",upperdir=" + kRw + "/upper,workdir=" + kRw + "/work");
+}
+
+struct NsChoice {
+    uint64_t flags = CLONE_NEWNS;  // always: the workload's mounts stay out of the agent's view
+    bool uts = false, net = false, pid = false;
+};
+
+NsChoice choose_namespaces(const spec::Spec& spec, std::vector<std::string>& warnings) {
+    NsChoice c;
+    if (!spec.linux) return c;
+    for (const auto& n : spec.linux->namespaces) {
+        if (!n.path.empty()) {
+            warnings.push_back("namespace " + n.type + " at " + quote(n.path) + " is a host namespace; the VM cannot join it (a new one is used)");
+        }
+        if (n.type == "pid") c.flags |= CLONE_NEWPID, c.pid = true;
+        // The guest has no network device: its own stack holds just lo, which is what a new
+        // network namespace would give, without the ~25 ms (emulated) of creating one.
+        else if (n.type == "network") c.net = true;
+        else if (n.type == "ipc") c.flags |= CLONE_NEWIPC;
+        else if (n.type == "uts") c.flags |= CLONE_NEWUTS, c.uts = true;
+        else if (n.type == "cgroup") c.flags |= CLONE_NEWCGROUP;
+        else if (n.type == "user" || n.type == "time")
+            warnings.push_back("the " + n.type + " namespace is not created inside the VM (the VM is the boundary)");
+    }
+    return c;
+}
+
+Result<std::string> child_message(int fd) {
+    auto m = STRATA_TRY(sys::recv_msg(fd, 8192));
+    if (m.eof) return std::string();
+    return std::move(m.data);
+}
+
+Error decode_child_error(const std::string& msg) {
+    if (msg.size() < 5) return Error{0, "workload: malformed error"};
+    int32_t code = 0;
+    std::memcpy(&code, msg.data() + 1, 4);
+    return Error{code, msg.substr(5)};
+}
+
+}  // namespace
+
+Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::Spec& spec,
+                                  std::vector<std::string>& warnings) {
+    auto ops = STRATA_TRY(rootfs::plan_mounts(spec, "/"));
+    for (const auto& op : ops)
+        if (op.kind == rootfs::MountOp::Kind::bind)
+            warnings.push_back("bind mount of host path " + quote(op.source) + " at " + quote(op.destination) +
+                               " is not available inside the VM; skipped");
+    STRATA_TRY(mount_rootfs(sc, spec.root.readonly));
+    NsChoice ns = choose_namespaces(spec, warnings);
+    UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings));
+
+    int in[2], out[2], err[2];
+    if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0)
+        return os_error(errno, "pipes for the workload's stdio");
+    UniqueFd in_r(in[0]), in_w(in[1]), out_r(out[0]), out_w(out[1]), err_r(err[0]), err_w(err[1]);
+    auto pair = STRATA_TRY(sys::socketpair_seqpacket());
+
+    sys::CloneArgs ca;
+    ca.flags = ns.flags;
+    if (cgroup) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup_fd = cgroup.get();
+    }
+    auto child = STRATA_TRY(with_context(sys::clone3(ca), "start the workload"));
+    if (child.pid == 0) {
+        ChildContext ctx;
+        ctx.spec = &spec;
+        ctx.sync = pair.b.get();
+        ctx.stdio[0] = in_r.get();
+        ctx.stdio[1] = out_w.get();
+        ctx.stdio[2] = err_w.get();
+        ctx.new_uts = ns.uts;
+        ctx.new_net = ns.net;
+        run_child(ctx);
+    }
+    pair.b.reset();
+    Workload w;
+    w.pid = child.pid;
+    w.sync = std::move(pair.a);
+    w.own_pid_namespace = ns.pid;
+    std::string msg = STRATA_TRY(child_message(w.sync.get()));
+    if (msg.empty() || msg[0] != kChildReady) {
+        int st;
+        ::waitpid(w.pid, &st, 0);
+        if (msg.empty()) return error("the workload exited while it was being set up");
+        return std::unexpected(decode_child_error(msg));
+    }
+    w.stdin_w = std::move(in_w);
+    w.stdout_r = std::move(out_r);
+    w.stderr_r = std::move(err_r);
+    for (int fd : {w.stdin_w.get(), w.stdout_r.get(), w.stderr_r.get()})
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return w;
+}
+
+Result<> start_workload(Workload& w) {
+    STRATA_TRY(sys::send_msg(w.sync.get(), std::string(1, kChildGo)));
+    std::string msg = STRATA_TRY(child_message(w.sync.get()));
+    w.sync.reset();
+    if (msg.empty()) return {};
+    return std::unexpected(decode_child_error(msg));
+}
+
+}  // namespace strata::agent

@@ -1,0 +1,50 @@
+#pragma once
+// The workload inside the guest: its root filesystem (erofs + tmpfs overlay, or a directory of
+// the initramfs), its namespaces and cgroup, and the process itself, created in two steps like
+// a container on the host: prepare (everything that can fail, then it waits) and start (exec).
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "spec/spec.h"
+#include "vm/agent_protocol.h"
+
+namespace strata::agent {
+
+struct Workload {
+    pid_t pid = 0;
+    UniqueFd sync;                       // SOCK_SEQPACKET to the waiting child
+    UniqueFd stdin_w, stdout_r, stderr_r;  // the other ends are the workload's fds 0, 1, 2
+    bool own_pid_namespace = false;      // its death then ends every process it started
+};
+
+// Mounts the rootfs and clones the workload, which sets itself up and waits. Returns once the
+// child reported ready. `warnings` collects what the guest cannot honour (host bind mounts...).
+Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::Spec& spec,
+                                  std::vector<std::string>& warnings);
+
+// Lets the workload exec; returns once execve succeeded (the child's sync end is CLOEXEC).
+Result<> start_workload(Workload& w);
+
+// The child side (workload_child.cc): never returns.
+struct ChildContext {
+    const spec::Spec* spec = nullptr;
+    int sync = -1;
+    int stdio[3] = {-1, -1, -1};
+    bool new_uts = false, new_net = false;
+};
+[[noreturn]] void run_child(const ChildContext& ctx);
+
+// Where the workload's root is assembled in the agent's mount namespace.
+inline constexpr const char* kWorkloadRoot = "/run/strata/root";
+
+// Child -> agent: 'R' ready, 'E' i32 errno + context; agent -> child: 'G' go. EOF after 'G' = exec'd.
+inline constexpr char kChildReady = 'R';
+inline constexpr char kChildError = 'E';
+inline constexpr char kChildGo = 'G';
+
+}  // namespace strata::agent

@@ -1,0 +1,269 @@
+// The workload's side between clone and exec, inside its namespaces in the guest. The agent is
+// single-threaded when it clones, so this may allocate. Order: stdio, hostname, loopback, mounts
+// under the new root, devices, masks, switch root, process attributes, 'ready', wait for 'go',
+// credentials, exec.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+#include "agent/workload.h"
+#include "base/strings.h"
+#include "ns/namespaces.h"
+#include "rootfs/mount_plan.h"
+#include "security/caps.h"
+#include "security/exec_guard.h"
+#include "security/rlimits.h"
+#include "security/user.h"
+#include "sys/file.h"
+#include "sys/mount.h"
+#include "sys/process.h"
+#include "sys/socket.h"
+
+namespace strata::agent {
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+[[noreturn]] void report_and_exit(int sync, const Error& e) {
+    std::string msg(1, kChildError);
+    int32_t code = e.code;
+    msg.append(reinterpret_cast<const char*>(&code), 4);
+    msg += e.context;
+    (void)sys::send_msg(sync, msg);
+    ::_exit(127);
+}
+
+std::string inside(const std::string& path) { return std::string(kWorkloadRoot) + path; }
+
+// MOUNT_ATTR_* (the plan's vocabulary) -> mount(2) flags.
+unsigned long ms_flags(unsigned attr) {
+    unsigned long f = 0;
+    if (attr & MOUNT_ATTR_RDONLY) f |= MS_RDONLY;
+    if (attr & MOUNT_ATTR_NOSUID) f |= MS_NOSUID;
+    if (attr & MOUNT_ATTR_NODEV) f |= MS_NODEV;
+    if (attr & MOUNT_ATTR_NOEXEC) f |= MS_NOEXEC;
+    if (attr & MOUNT_ATTR_NODIRATIME) f |= MS_NODIRATIME;
+    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME) f |= MS_NOATIME;
+    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_STRICTATIME) f |= MS_STRICTATIME;
+    return f;
+}
+
+// The OCI mounts that make sense in a guest: every filesystem mount (proc, sysfs, tmpfs, devpts,
+// mqueue...), cgroup as the guest's cgroup v2. Host bind mounts were reported and are skipped.
+// Classic mount(2), not fsopen/fsmount as on the host: inside the guest nothing can race us for
+// the target, and mount(2)'s kernel path is the one the agent's own mounts already ran (under
+// emulation each new code path costs its translation; the first fsmount cost ~10 ms).
+Result<> apply_mounts(const spec::Spec& spec) {
+    auto ops = STRATA_TRY(rootfs::plan_mounts(spec, "/"));
+    for (const auto& op : ops) {
+        if (op.kind == rootfs::MountOp::Kind::bind) continue;
+        std::string target = inside(op.destination);
+        STRATA_TRY(sys::mkdir_all(target, 0755));
+        bool cgroup = op.kind == rootfs::MountOp::Kind::cgroup;
+        std::string data = cgroup ? "" : join(op.fs_options, ",");
+        if (::mount(cgroup ? "cgroup2" : op.source.c_str(), target.c_str(), cgroup ? "cgroup2" : op.fstype.c_str(),
+                    ms_flags(op.attr_set), data.empty() ? nullptr : data.c_str()) < 0)
+            return os_error(errno, "mount " + (cgroup ? std::string("cgroup2") : op.fstype) + " at " + op.destination);
+    }
+    return {};
+}
+
+Result<> make_node(const std::string& path, mode_t type, mode_t perm, int64_t major, int64_t minor) {
+    if (::mknod(path.c_str(), type | perm, makedev(major, minor)) < 0 && errno != EEXIST)
+        return os_error(errno, "mknod " + path);
+    ::chmod(path.c_str(), perm);  // the umask must not narrow the requested mode
+    return {};
+}
+
+// The device nodes every OCI container has (a tmpfs /dev starts empty) and linux.devices.
+Result<> create_devices(const spec::Spec& spec) {
+    struct Node { const char* name; int64_t major, minor; };
+    static constexpr Node kDefault[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+                                        {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+    std::string dev = inside("/dev");
+    if (!sys::exists(dev)) return {};
+    for (const auto& n : kDefault) STRATA_TRY(make_node(dev + "/" + n.name, S_IFCHR, 0666, n.major, n.minor));
+    static constexpr const char* kLinks[][2] = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+                                                {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                                                {"pts/ptmx", "ptmx"}};
+    for (const auto& l : kLinks)
+        if (::symlink(l[0], (dev + "/" + l[1]).c_str()) < 0 && errno != EEXIST)
+            return os_error(errno, std::string("symlink /dev/") + l[1]);
+    if (!spec.linux) return {};
+    for (const auto& d : spec.linux->devices) {
+        mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
+        std::string path = inside(d.path);
+        STRATA_TRY(sys::mkdir_all(sys::dirname(path), 0755));
+        STRATA_TRY(make_node(path, type, d.file_mode.value_or(0666) & 07777, d.major, d.minor));
+        if (d.uid || d.gid) ::chown(path.c_str(), d.uid.value_or(0), d.gid.value_or(0));
+    }
+    return {};
+}
+
+Result<> write_sysctls(const spec::Spec& spec) {
+    if (!spec.linux) return {};
+    for (const auto& [key, value] : spec.linux->sysctl) {
+        std::string path = "/proc/sys/" + key;
+        for (size_t i = 10; i < path.size(); ++i)
+            if (path[i] == '.') path[i] = '/';
+        STRATA_TRY(with_context(sys::write_file(inside(path), value), "sysctl " + quote(key)));
+    }
+    return {};
+}
+
+// maskedPaths: /dev/null over files, an empty read-only tmpfs over directories.
+// readonlyPaths: a read-only bind of the path onto itself. Missing paths are fine (runc).
+Result<> mask_and_protect(const spec::Spec& spec) {
+    if (!spec.linux) return {};
+    for (const auto& p : spec.linux->masked_paths) {
+        struct stat st{};
+        std::string target = inside(p);
+        if (::lstat(target.c_str(), &st) < 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (::mount("tmpfs", target.c_str(), "tmpfs", MS_RDONLY, "size=0") < 0)
+                return os_error(errno, "mask " + p);
+        } else if (::mount("/dev/null", target.c_str(), nullptr, MS_BIND, nullptr) < 0) {
+            return os_error(errno, "mask " + p);
+        }
+    }
+    for (const auto& p : spec.linux->readonly_paths) {
+        std::string target = inside(p);
+        if (::access(target.c_str(), F_OK) < 0) continue;
+        if (::mount(target.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0 ||
+            ::mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, nullptr) < 0)
+            return os_error(errno, "make " + p + " read-only");
+    }
+    return {};
+}
+
+// pivot_root cannot leave an initramfs (the kernel refuses to pivot its rootfs), so the new root
+// is moved over "/" and chroot'ed into, as switch_root does. The agent's initramfs stays
+// underneath; it holds nothing of the host's.
+Result<> switch_root() {
+    if (::chdir(kWorkloadRoot) < 0) return os_error(errno, std::string("chdir ") + kWorkloadRoot);
+    if (::mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) return os_error(errno, "move the workload's root to /");
+    if (::chroot(".") < 0) return os_error(errno, "chroot to the workload's root");
+    if (::chdir("/") < 0) return os_error(errno, "chdir /");
+    return {};
+}
+
+std::string env_value(const std::vector<std::string>& env, std::string_view key, bool* found = nullptr) {
+    for (const auto& e : env)
+        if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') {
+            if (found) *found = true;
+            return e.substr(key.size() + 1);
+        }
+    if (found) *found = false;
+    return {};
+}
+
+std::string home_of(uint32_t uid) {
+    auto text = sys::read_file("/etc/passwd");
+    if (text)
+        for (const auto& line : split(*text, '\n')) {
+            auto f = split(line, ':');
+            if (f.size() >= 6 && parse_uint(f[2]) == uid && !f[5].empty()) return f[5];
+        }
+    return "/";
+}
+
+Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env) {
+    auto usable = [](const std::string& p) -> int {
+        struct stat st{};
+        if (::stat(p.c_str(), &st) < 0) return errno;
+        if (S_ISDIR(st.st_mode)) return EISDIR;
+        if (!(st.st_mode & 0111)) return EACCES;
+        return 0;
+    };
+    if (name.find('/') != std::string::npos) {
+        if (int err = usable(name)) return os_error(err, "exec " + quote(name));
+        return name;
+    }
+    bool has_path = false;
+    std::string path = env_value(env, "PATH", &has_path);
+    if (!has_path) path = kDefaultPath;
+    for (const auto& dir : split(path, ':')) {
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (usable(candidate) == 0) return candidate;
+    }
+    return os_error(ENOENT, "exec " + quote(name) + ": executable file not found in $PATH");
+}
+
+struct Prepared {
+    std::string executable;
+    std::vector<std::string> env;
+};
+
+Result<Prepared> setup(const ChildContext& ctx) {
+    const spec::Spec& spec = *ctx.spec;
+    const spec::Process& proc = *spec.process;
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(ctx.stdio[i], i) < 0) return os_error(errno, "set up the workload's stdio");
+    if (ctx.new_uts && !spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+        return os_error(errno, "set hostname " + quote(spec.hostname));
+    if (ctx.new_uts && !spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+        return os_error(errno, "set domainname " + quote(spec.domainname));
+    if (ctx.new_net) STRATA_TRY(ns::loopback_up());
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+        return os_error(errno, "make the workload's mounts private");
+    STRATA_TRY(apply_mounts(spec));
+    STRATA_TRY(create_devices(spec));
+    STRATA_TRY(write_sysctls(spec));
+    STRATA_TRY(mask_and_protect(spec));
+    STRATA_TRY(switch_root());
+    if (proc.oom_score_adj)
+        STRATA_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj)));
+    STRATA_TRY(security::apply_rlimits(proc.rlimits));
+
+    Prepared p;
+    p.env = proc.env;
+    bool has_home = false;
+    env_value(p.env, "HOME", &has_home);
+    if (!has_home) p.env.push_back("HOME=" + home_of(proc.user.uid));
+    p.executable = STRATA_TRY(find_executable(proc.args[0], p.env));
+    if (::chdir(proc.cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(proc.cwd));
+    return p;
+}
+
+// The irreversible steps, in the container init's order: capabilities are narrowed around the
+// uid switch so the process keeps exactly process.capabilities.
+Result<> finish_and_exec(const spec::Process& proc, const Prepared& p) {
+    int last_cap = security::kernel_last_cap();
+    security::CapSets caps;
+    if (proc.capabilities) caps = STRATA_TRY(security::resolve(*proc.capabilities, last_cap, nullptr));
+    STRATA_TRY(security::apply_bounding(caps.bounding, last_cap));
+    STRATA_TRY(security::keep_caps(true));
+    STRATA_TRY(security::switch_user(proc.user));
+    STRATA_TRY(security::keep_caps(false));
+    STRATA_TRY(security::apply(caps, last_cap));
+    if (proc.no_new_privileges) STRATA_TRY(sys::set_no_new_privs());
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    return security::exec_direct(p.executable, proc.args, p.env);
+}
+
+}  // namespace
+
+void run_child(const ChildContext& ctx) {
+    auto prepared = setup(ctx);
+    if (!prepared) report_and_exit(ctx.sync, prepared.error());
+    if (!sys::send_msg(ctx.sync, std::string(1, kChildReady))) ::_exit(127);
+    auto go = sys::recv_msg(ctx.sync, 16);
+    if (!go || go->eof || go->data != std::string(1, kChildGo)) ::_exit(127);
+    auto r = finish_and_exec(*ctx.spec->process, *prepared);
+    report_and_exit(ctx.sync, r.error());
+}
+
+}  // namespace strata::agent

@@ -1,0 +1,63 @@
+#include "cgroup/files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/strings.h"
+#include "sys/file.h"
+
+namespace strata::cgroup {
+
+Result<> write_field(const std::string& dir, const std::string& file, const std::string& value,
+                     const std::string& field) {
+    std::string path = dir + "/" + file;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            return os_error(err, field + ": this host's cgroup has no " + file);
+        return os_error(err, field + ": open " + quote(path));
+    }
+    UniqueFd owned(fd);
+    if (::write(fd, value.data(), value.size()) < 0)
+        return os_error(errno, field + ": write " + quote(value) + " to " + quote(path));
+    return {};
+}
+
+bool has_file(const std::string& dir, const std::string& file) {
+    return ::access((dir + "/" + file).c_str(), F_OK) == 0;
+}
+
+Result<std::string> read_text(const std::string& dir, const std::string& file) {
+    return sys::read_file(dir + "/" + file);
+}
+
+Result<std::optional<uint64_t>> read_number(const std::string& dir, const std::string& file) {
+    std::string text = STRATA_TRY(read_text(dir, file));
+    auto t = trim(text);
+    if (t == "max") return std::optional<uint64_t>{};
+    auto v = parse_uint(t);
+    if (!v) {
+        auto neg = parse_int(t);  // v1 reports -1 for unlimited quotas
+        if (neg && *neg < 0) return std::optional<uint64_t>{};
+        return error("parse " + quote(dir + "/" + file) + ": " + quote(std::string(t)));
+    }
+    return std::optional<uint64_t>{*v};
+}
+
+Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const std::string& file) {
+    std::string text = STRATA_TRY(read_text(dir, file));
+    std::map<std::string, uint64_t> out;
+    for (const auto& line : split_nonempty(text, '\n')) {
+        auto parts = split_nonempty(line, ' ');
+        if (parts.size() != 2) continue;
+        if (auto v = parse_uint(parts[1])) out[parts[0]] = *v;
+    }
+    return out;
+}
+
+std::unexpected<Error> unsupported(const std::string& field, const std::string& why) {
+    return std::unexpected(Error{EOPNOTSUPP, field + ": " + why});
+}
+
+}  // namespace strata::cgroup

@@ -1,0 +1,27 @@
+#pragma once
+// Reading and writing cgroupfs files, with errors that name the OCI field that asked for the write.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+
+namespace strata::cgroup {
+
+// Writes `value` to dir/file in one write(2). `field` (".linux.resources.memory.limit") leads the
+// error so a user knows which setting the kernel refused.
+Result<> write_field(const std::string& dir, const std::string& file, const std::string& value,
+                     const std::string& field);
+bool has_file(const std::string& dir, const std::string& file);
+Result<std::string> read_text(const std::string& dir, const std::string& file);
+// A single number; "max" reads as nullopt.
+Result<std::optional<uint64_t>> read_number(const std::string& dir, const std::string& file);
+// "key value" lines (memory.stat, cpu.stat, memory.events) -> map.
+Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const std::string& file);
+
+// A field this layout cannot express: an error naming it, never a silent skip.
+std::unexpected<Error> unsupported(const std::string& field, const std::string& why);
+
+}  // namespace strata::cgroup

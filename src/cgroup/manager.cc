@@ -1,0 +1,24 @@
+#include "cgroup/manager.h"
+
+#include "cgroup/path.h"
+#include "cgroup/v1/manager.h"
+#include "cgroup/v2/manager.h"
+
+namespace strata::cgroup {
+
+Result<std::unique_ptr<Manager>> new_manager(const std::string& cgroups_path, const std::string& id) {
+    const Layout* layout = STRATA_TRY(host_layout());
+    std::string path = cgroups_path.empty() ? default_cgroups_path(id) : cgroups_path;
+    if (path.find("..") != std::string::npos)
+        return error("config.json: .linux.cgroupsPath: must not contain \"..\": " + path);
+    if (layout->mode == Mode::v2) return STRATA_TRY(v2::Manager::make(*layout, path));
+    return STRATA_TRY(v1::Manager::make(*layout, path));
+}
+
+Result<std::unique_ptr<Manager>> load_manager(const nlohmann::json& saved) {
+    if (!saved.is_object() || !saved.contains("mode")) return error("no cgroup recorded");
+    if (saved["mode"] == "v2") return STRATA_TRY(v2::Manager::from_json(saved));
+    return STRATA_TRY(v1::Manager::from_json(saved));
+}
+
+}  // namespace strata::cgroup

@@ -1,0 +1,169 @@
+#include "cgroup/v1/manager.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "base/strings.h"
+#include "cgroup/files.h"
+#include "cgroup/path.h"
+#include "sys/file.h"
+
+namespace strata::cgroup::v1 {
+
+Result<std::unique_ptr<Manager>> Manager::make(const Layout& layout, const std::string& cgroups_path) {
+    auto m = std::make_unique<Manager>();
+    m->m_mode = layout.mode;
+    for (const auto& h : layout.hierarchies) {
+        std::string key = h.unified() ? "unified" : h.mount_options();
+        m->m_dirs[key] = cgroup_dir(h, cgroups_path);
+        if (h.unified()) m->m_unified_root = h.mount_point;
+    }
+    m->m_owns_parent = cgroups_path.starts_with("strata/");
+    return m;
+}
+
+Result<std::unique_ptr<Manager>> Manager::from_json(const nlohmann::json& j) {
+    auto m = std::make_unique<Manager>();
+    m->m_mode = j.value("mode", std::string("v1")) == "hybrid" ? Mode::hybrid : Mode::v1;
+    m->m_dirs = j.value("dirs", std::map<std::string, std::string>{});
+    m->m_created = j.value("created", std::vector<std::string>{});
+    m->m_unified_root = j.value("unifiedRoot", std::string());
+    m->m_owns_parent = j.value("ownsParent", false);
+    return m;
+}
+
+nlohmann::json Manager::to_json() const {
+    return {{"mode", std::string(mode_name(m_mode))}, {"dirs", m_dirs}, {"created", m_created},
+            {"unifiedRoot", m_unified_root}, {"ownsParent", m_owns_parent}};
+}
+
+const std::string* Manager::dir(const std::string& controller) const {
+    for (const auto& [key, path] : m_dirs) {
+        if (key == controller) return &path;
+        for (const auto& c : split(key, ','))
+            if (c == controller) return &path;
+    }
+    return nullptr;
+}
+
+Result<> Manager::create() {
+    for (const auto& [key, path] : m_dirs) {
+        // mkdir -p, remembering what we made; a new cpuset must inherit cpus and mems before any
+        // task can join it (v1 leaves them empty).
+        std::vector<std::string> missing;
+        for (std::string p = path; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
+        for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+            if (::mkdir(it->c_str(), 0755) < 0 && errno != EEXIST)
+                return os_error(errno, "create cgroup " + quote(*it));
+            m_created.push_back(*it);
+            if (key == "cpuset") {
+                std::string parent = sys::dirname(*it);
+                for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+                    std::string v = STRATA_TRY(read_text(parent, f));
+                    STRATA_TRY(write_field(*it, f, std::string(trim(v)), "cgroup " + quote(*it)));
+                }
+            }
+        }
+    }
+    return {};
+}
+
+Result<> Manager::add_process(pid_t pid) {
+    std::string p = std::to_string(pid);
+    for (const auto& [key, path] : m_dirs)
+        STRATA_TRY(write_field(path, "cgroup.procs", p, "join cgroup " + quote(path)));
+    return {};
+}
+
+Result<> Manager::set_frozen(bool frozen) {
+    const std::string* d = dir("freezer");
+    if (!d) return unsupported("freezer", "this host has no freezer hierarchy");
+    STRATA_TRY(write_field(*d, "freezer.state", frozen ? "FROZEN" : "THAWED", "freezer"));
+    // Freezing is asynchronous: FREEZING until every task has stopped.
+    for (int i = 0; i < 2000; ++i) {
+        std::string s = STRATA_TRY(read_text(*d, "freezer.state"));
+        if (trim(s) == (frozen ? "FROZEN" : "THAWED")) return {};
+        if (frozen) (void)write_field(*d, "freezer.state", "FROZEN", "freezer");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return os_error(ETIMEDOUT, "freezer: " + quote(*d) + " did not reach " + (frozen ? "FROZEN" : "THAWED"));
+}
+
+Result<bool> Manager::frozen() const {
+    const std::string* d = dir("freezer");
+    if (!d) return false;
+    auto s = read_text(*d, "freezer.state");
+    if (!s) return false;  // already removed
+    return trim(*s) == "FROZEN";
+}
+
+Result<std::vector<pid_t>> Manager::pids() const {
+    // Every hierarchy holds every process of the container; pids (or freezer) always exists.
+    const std::string* d = dir("pids");
+    if (!d) d = dir("freezer");
+    if (!d) d = &m_dirs.begin()->second;
+    std::string text = STRATA_TRY(read_text(*d, "cgroup.procs"));
+    std::vector<pid_t> out;
+    for (const auto& line : split_nonempty(text, '\n'))
+        if (auto v = parse_int(line)) out.push_back(static_cast<pid_t>(*v));
+    return out;
+}
+
+Result<> Manager::kill_all(int signal) {
+    const std::string* uni = dir("unified");
+    if (signal == SIGKILL && uni && has_file(*uni, "cgroup.kill"))
+        return write_field(*uni, "cgroup.kill", "1", "kill all");
+    // Freeze first so nothing forks between reading the list and signalling it.
+    bool can_freeze = dir("freezer") != nullptr;
+    if (can_freeze) STRATA_TRY(set_frozen(true));
+    auto list = pids();
+    if (list)
+        for (pid_t p : *list) ::kill(p, signal);
+    if (can_freeze) STRATA_TRY(set_frozen(false));
+    if (!list) return std::unexpected(list.error());
+    return {};
+}
+
+Result<UniqueFd> Manager::oom_notifier() {
+    const std::string* d = dir("memory");
+    if (!d) return unsupported("memory", "this host has no memory hierarchy");
+    int efd = ::eventfd(0, EFD_CLOEXEC);
+    if (efd < 0) return os_error(errno, "eventfd");
+    UniqueFd ev(efd);
+    UniqueFd oc = STRATA_TRY(sys::open(*d + "/memory.oom_control", O_RDONLY));
+    std::string reg = std::to_string(efd) + " " + std::to_string(oc.get());
+    STRATA_TRY(write_field(*d, "cgroup.event_control", reg, "OOM notification"));
+    return ev;  // the registration lives as long as the eventfd
+}
+
+Result<uint64_t> Manager::oom_kill_count() const {
+    const std::string* d = dir("memory");
+    if (!d) return 0;
+    auto m = STRATA_TRY(read_keyed(*d, "memory.oom_control"));
+    return m.count("oom_kill") ? m["oom_kill"] : 0;
+}
+
+Result<> Manager::destroy() {
+    // The container's own dirs must go; the shared parents we made only if now empty.
+    for (const auto& [key, path] : m_dirs) {
+        for (int attempt = 0;; ++attempt) {
+            if (::rmdir(path.c_str()) == 0 || errno == ENOENT) break;
+            // A just-exited task can keep a v1 cgroup busy for a moment.
+            if (errno != EBUSY || attempt >= 200) return os_error(errno, "remove cgroup " + quote(path));
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) (void)::rmdir(it->c_str());
+    // Whoever removes the last container removes the shared "strata" level (EBUSY otherwise).
+    if (m_owns_parent)
+        for (const auto& [key, path] : m_dirs) (void)::rmdir(sys::dirname(path).c_str());
+    return {};
+}
+
+}  // namespace strata::cgroup::v1

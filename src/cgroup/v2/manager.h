@@ -1,0 +1,41 @@
+#pragma once
+// cgroup v2 (the unified hierarchy at /sys/fs/cgroup): one directory, controllers delegated from
+// the base down, device rules as an eBPF program, cgroup.freeze and cgroup.kill.
+
+#include "cgroup/manager.h"
+
+namespace strata::cgroup::v2 {
+
+class Manager final : public cgroup::Manager {
+public:
+    static Result<std::unique_ptr<Manager>> make(const Layout& layout, const std::string& cgroups_path);
+    static Result<std::unique_ptr<Manager>> from_json(const nlohmann::json& j);
+    // For tests: a manager for `dir` under the cgroup2 mount `root`.
+    static std::unique_ptr<Manager> at(const std::string& root, const std::string& dir);
+
+    Result<> create() override;
+    Result<> apply(const spec::Resources& r) override;
+    Result<> add_process(pid_t pid) override;
+    int clone_into_fd() const override { return m_fd.get(); }
+    Result<> set_frozen(bool frozen) override;
+    Result<bool> frozen() const override;
+    Result<std::vector<pid_t>> pids() const override;
+    Result<> kill_all(int signal) override;
+    Result<Stats> stats() const override;
+    Result<UniqueFd> oom_notifier() override;
+    Result<uint64_t> oom_kill_count() const override;
+    Result<> destroy() override;
+    nlohmann::json to_json() const override;
+    Mode mode() const override { return Mode::v2; }
+    const std::string& dir() const { return m_dir; }
+
+private:
+    std::string m_root;   // the cgroup2 mount point
+    std::string m_base;   // the first directory strata may delegate controllers from
+    std::string m_dir;
+    std::vector<std::string> m_created;
+    bool m_owns_parent = false;  // default path strata/<id>: "strata" is ours, removed when empty
+    UniqueFd m_fd;        // the cgroup's directory, after create()
+};
+
+}  // namespace strata::cgroup::v2

@@ -1,0 +1,313 @@
+#include "compare/measure.h"
+
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "base/strings.h"
+#include "sys/file.h"
+
+namespace strata::compare {
+
+Stat Stat::of(std::vector<double> v) {
+    Stat s;
+    if (v.empty()) return s;
+    std::sort(v.begin(), v.end());
+    s.n = v.size();
+    s.median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    s.p95 = v[std::min(v.size() - 1, static_cast<size_t>(0.95 * static_cast<double>(v.size() - 1) + 0.5))];
+    s.min = v.front();
+    return s;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+constexpr std::string_view kMarker = "STRATA-READY";
+
+struct Timing {
+    bool ok = false;
+    double ready_ms = 0, exit_ms = 0;
+    std::string output;
+};
+
+// Runs the workload in the foreground: time to the marker's arrival, and to the exit.
+Timing time_run(const Column& c, const std::string& bundle, const std::string& id) {
+    Timing t;
+    auto t0 = Clock::now();
+    auto s = spawn(c, c.run, bundle, id);
+    if (!s) {
+        t.output = s.error().message();
+        return t;
+    }
+    bool ready = false;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(s->out.get(), buf, sizeof buf);
+        if (n <= 0) break;
+        t.output.append(buf, static_cast<size_t>(n));
+        if (!ready && t.output.find(kMarker) != std::string::npos) {
+            ready = true;
+            t.ready_ms = ms_since(t0);
+        }
+    }
+    int st = 0;
+    ::waitpid(s->pid, &st, 0);
+    t.exit_ms = ms_since(t0);
+    t.ok = ready && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    return t;
+}
+
+std::optional<double> field(const std::string& out, const std::string& key) {
+    std::smatch m;
+    if (std::regex_search(out, m, std::regex(key + "=([0-9.]+)"))) return std::stod(m[1].str());
+    return std::nullopt;
+}
+
+// Memory the host gives an instance: anonymous memory (a VM's guest RAM included) and kernel
+// memory charged to the workload's cgroup - page cache of the shared rootfs is left out.
+std::optional<double> charged_mib(pid_t pid) {
+    std::string cg = sys::read_file("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
+    std::smatch m;
+    uint64_t bytes = 0;
+    if (std::regex_search(cg, m, std::regex("[0-9]+:memory:([^\\n]*)"))) {
+        std::string dir = "/sys/fs/cgroup/memory" + m[1].str();
+        std::string stat = sys::read_file(dir + "/memory.stat").value_or("");
+        std::smatch r;
+        if (std::regex_search(stat, r, std::regex("(?:^|\\n)rss ([0-9]+)"))) bytes += std::stoull(r[1].str());
+        if (auto k = sys::read_file(dir + "/memory.kmem.usage_in_bytes")) bytes += parse_uint(trim(*k)).value_or(0);
+    } else if (std::regex_search(cg, m, std::regex("0::([^\\n]*)"))) {
+        std::string stat = sys::read_file("/sys/fs/cgroup" + m[1].str() + "/memory.stat").value_or("");
+        for (const char* k : {"anon", "kernel"}) {
+            std::smatch r;
+            if (std::regex_search(stat, r, std::regex(std::string("(?:^|\\n)") + k + " ([0-9]+)"))) bytes += std::stoull(r[1].str());
+        }
+    }
+    if (!bytes) return std::nullopt;
+    return static_cast<double>(bytes) / (1 << 20);
+}
+
+struct Instance {
+    std::string id;
+    Spawned spawned;
+    bool ready = false;
+    std::string output;
+};
+
+// Starts `n` idle instances at once; returns them once all printed the marker (or gave up).
+std::vector<Instance> start_idle(const Column& c, const std::string& bundle, int n, double timeout_s, double* seconds) {
+    std::vector<Instance> all;
+    auto t0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+        Instance in;
+        in.id = "cmp-" + c.key + "-idle-" + std::to_string(i);
+        auto s = spawn(c, c.detach, bundle, in.id);
+        if (!s) break;
+        in.spawned = std::move(*s);
+        all.push_back(std::move(in));
+    }
+    int waiting = static_cast<int>(all.size());
+    while (waiting > 0 && ms_since(t0) < timeout_s * 1000) {
+        std::vector<pollfd> fds;
+        for (auto& in : all) fds.push_back({in.ready ? -1 : in.spawned.out.get(), POLLIN, 0});
+        if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+        for (size_t i = 0; i < all.size(); ++i) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            char buf[4096];
+            ssize_t r = ::read(all[i].spawned.out.get(), buf, sizeof buf);
+            if (r > 0) all[i].output.append(buf, static_cast<size_t>(r));
+            if (all[i].output.find(kMarker) != std::string::npos) {
+                all[i].ready = true;
+                --waiting;
+            } else if (r <= 0) {
+                all[i].ready = false;
+                fds[i].fd = -1;
+                all[i].spawned.out.reset();
+                --waiting;
+            }
+        }
+    }
+    *seconds = ms_since(t0) / 1000;
+    for (auto& in : all) ::waitpid(in.spawned.pid, nullptr, 0);  // the `run -d` processes
+    return all;
+}
+
+pid_t workload_pid(const Column& c, const std::string& id) {
+    auto out = run_capture(c, c.state, "", id);
+    if (!out) return -1;
+    auto j = nlohmann::json::parse(*out, nullptr, false);
+    return j.is_object() ? j.value("pid", -1) : -1;
+}
+
+Isolation isolation_of(const Column& c, pid_t wpid, const std::string& facts, bool kvm) {
+    Isolation iso;
+    iso.kernel = std::regex_replace(facts, std::regex("(?:.|\\n)*kernel=([^\\n]*)(?:.|\\n)*"), "$1");
+    std::smatch m;
+    if (std::regex_search(facts, m, std::regex("CapEff:=([0-9a-f]+)")))
+        iso.capabilities = std::popcount(std::stoull(m[1].str(), nullptr, 16));
+    if (std::regex_search(facts, m, std::regex("Seccomp:=([0-9])")))
+        iso.seccomp = m[1].str() == "2" ? "filter" : m[1].str() == "1" ? "strict" : "off";
+    iso.no_new_privs = facts.find("NoNewPrivs:=1") != std::string::npos;
+    if (c.group == Group::vm) {
+        iso.boundary = std::string("separate kernel under ") + (kvm ? "KVM" : "QEMU's software CPU (no KVM)");
+        return iso;
+    }
+    if (wpid > 0) {
+        for (const char* ns : {"pid", "net", "ipc", "uts", "mnt", "cgroup", "user", "time"}) {
+            auto theirs = sys::readlink("/proc/" + std::to_string(wpid) + "/ns/" + ns);
+            auto ours = sys::readlink(std::string("/proc/self/ns/") + ns);
+            if (theirs && ours && *theirs != *ours) iso.namespaces.push_back(ns);
+        }
+    }
+    if (iso.namespaces.empty())
+        iso.boundary = "process (host namespaces)";
+    else
+        iso.boundary = "namespaces + cgroup" + std::string(iso.seccomp == "filter" ? " + seccomp" : "");
+    return iso;
+}
+
+}  // namespace
+
+Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload& w, const Options& o,
+                                          const Progress& progress) {
+    std::vector<ColumnResult> results;
+    for (auto& c : columns) {
+        if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), c.key) == o.only.end()) continue;
+        ColumnResult r;
+        r.column = c;
+        results.push_back(std::move(r));
+    }
+    bool kvm = false;
+    {
+        std::string info = sys::read_file("/proc/cpuinfo").value_or("");
+        kvm = std::regex_search(info, std::regex("\\b(vmx|svm)\\b")) && sys::exists("/dev/kvm");
+    }
+    auto runs_for = [&](const ColumnResult& r, int n) { return r.column.group == Group::vm ? std::max(2, n / 2) : n; };
+    int steps = 1, done = 0;
+    for (auto& r : results)
+        if (r.column.available) steps += runs_for(r, o.startup_runs) + 2 * runs_for(r, o.cpu_runs) + 3;
+    auto tick = [&](const std::string& what) { progress(static_cast<double>(++done) / steps, what); };
+
+    // A column that cannot run the workload at all is unavailable, with the reason it gave.
+    std::string ready = STRATA_TRY(w.bundle({"ready"}));
+    for (auto& r : results) {
+        if (!r.column.available) continue;
+        tick("checking " + r.column.title);
+        Timing t = time_run(r.column, ready, "cmp-" + r.column.key + "-check");
+        if (!t.ok) {
+            r.column.available = false;
+            std::string out(trim(t.output));
+            r.column.unavailable_reason = out.empty() ? "the workload did not run" : out.substr(0, 300);
+        }
+    }
+
+    // Startup: interleaved runs (A B C A B C ...), so noise hits every column alike.
+    int rounds = o.startup_runs;
+    std::map<std::string, std::vector<double>> ready_ms, exit_ms;
+    for (int i = 0; i < rounds; ++i)
+        for (auto& r : results) {
+            if (!r.column.available || i >= runs_for(r, rounds)) continue;
+            tick("startup: " + r.column.title);
+            Timing t = time_run(r.column, ready, "cmp-" + r.column.key + "-" + std::to_string(i));
+            if (!t.ok) {
+                r.notes.push_back("startup run failed: " + std::string(trim(t.output)).substr(0, 200));
+                continue;
+            }
+            ready_ms[r.column.key].push_back(t.ready_ms);
+            exit_ms[r.column.key].push_back(t.exit_ms);
+        }
+    for (auto& r : results) {
+        r.ready_ms = Stat::of(ready_ms[r.column.key]);
+        r.exit_ms = Stat::of(exit_ms[r.column.key]);
+    }
+
+    // CPU: the same compute and syscall work everywhere, timed inside the workload.
+    std::string cpu = STRATA_TRY(w.bundle({"cpu", std::to_string(o.cpu_iterations)}));
+    std::string sys_b = STRATA_TRY(w.bundle({"syscall", std::to_string(o.syscalls)}));
+    std::map<std::string, std::vector<double>> cpu_ms, sys_ms;
+    for (int i = 0; i < o.cpu_runs; ++i)
+        for (auto& r : results) {
+            if (!r.column.available || i >= runs_for(r, o.cpu_runs)) continue;
+            tick("cpu: " + r.column.title);
+            Timing c = time_run(r.column, cpu, "cmp-" + r.column.key + "-cpu" + std::to_string(i));
+            if (auto ns = field(c.output, "cpu_ns")) cpu_ms[r.column.key].push_back(*ns / 1e6);
+            tick("syscalls: " + r.column.title);
+            Timing s = time_run(r.column, sys_b, "cmp-" + r.column.key + "-sys" + std::to_string(i));
+            if (auto ns = field(s.output, "syscall_ns")) sys_ms[r.column.key].push_back(*ns / 1e6);
+        }
+    for (auto& r : results) {
+        r.cpu_ms = Stat::of(cpu_ms[r.column.key]);
+        r.syscall_ms = Stat::of(sys_ms[r.column.key]);
+    }
+
+    // I/O to the root filesystem (writable here) and to a bind-mounted host directory.
+    // Bare processes see the host's paths: the same two directories, by their host names.
+    std::string mib = std::to_string(o.io_mib);
+    std::string io_root = STRATA_TRY(w.bundle({"io", "/", mib}, true));
+    std::string io_bind = STRATA_TRY(w.bundle({"io", "/data", mib}));
+    std::string bare_root = STRATA_TRY(w.bundle({"io", w.rootfs, mib}));
+    std::string bare_bind = STRATA_TRY(w.bundle({"io", w.host_dir, mib}));
+    for (auto& r : results) {
+        if (!r.column.available) continue;
+        bool bare = r.column.group == Group::bare;
+        tick("I/O: " + r.column.title);
+        Timing a = time_run(r.column, bare ? bare_root : io_root, "cmp-" + r.column.key + "-io1");
+        if (auto wr = field(a.output, "write_mbps")) r.io_root = Io{*wr, field(a.output, "read_mbps").value_or(0)};
+        else r.notes.push_back("rootfs I/O: " + std::string(trim(a.output)).substr(0, 200));
+        Timing b = time_run(r.column, bare ? bare_bind : io_bind, "cmp-" + r.column.key + "-io2");
+        if (auto wr = field(b.output, "write_mbps")) r.io_bind = Io{*wr, field(b.output, "read_mbps").value_or(0)};
+        else r.notes.push_back("bind-mount I/O: " + std::string(trim(b.output)).substr(0, 200));
+    }
+
+    // Memory, density and isolation from idle instances started all at once.
+    std::string idle = STRATA_TRY(w.bundle({"idle"}));
+    std::string facts = STRATA_TRY(w.bundle({"facts"}));
+    // The workload's own share: what a bare instance is charged, measured the same way.
+    std::optional<double> workload_mib;
+    for (auto& r : results) {
+        if (!r.column.available) continue;
+        tick("memory and density: " + r.column.title);
+        int n = r.column.group == Group::vm ? o.vm_density_cap : o.density_cap;
+        double seconds = 0;
+        auto inst = start_idle(r.column, idle, n, r.column.group == Group::vm ? 120 : 30, &seconds);
+        int up = 0;
+        std::vector<double> charged;
+        pid_t first_pid = -1;
+        for (auto& in : inst) {
+            if (!in.ready) continue;
+            ++up;
+            pid_t pid = workload_pid(r.column, in.id);
+            if (first_pid < 0) first_pid = pid;
+            if (auto m = charged_mib(pid)) charged.push_back(*m);
+        }
+        Timing f = time_run(r.column, facts, "cmp-" + r.column.key + "-facts");
+        r.isolation = isolation_of(r.column, first_pid, f.output, kvm);
+        for (auto& in : inst) (void)run_capture(r.column, r.column.remove, "", in.id);
+        if (up == 0) {
+            r.notes.push_back("no idle instance came up: " + (inst.empty() ? std::string() : std::string(trim(inst[0].output)).substr(0, 200)));
+            continue;
+        }
+        if (!charged.empty()) {
+            double per = Stat::of(charged).median;
+            if (r.column.key == "bare") workload_mib = per;
+            r.charged_mib = per;
+            r.memory_mib = std::max(0.0, per - workload_mib.value_or(0));
+            r.density = Density{up, seconds, static_cast<int>(static_cast<double>(o.budget_mib) / std::max(per, 0.01))};
+        } else {
+            r.notes.push_back("memory: no memory cgroup found for the instances");
+            r.density = Density{up, seconds, 0};
+        }
+    }
+    progress(1.0, "done");
+    return results;
+}
+
+}  // namespace strata::compare

@@ -1,0 +1,74 @@
+#pragma once
+// What `strata compare` measures, per column, and how: startup (to the workload's first
+// instruction and to its exit), CPU overhead (compute and syscalls, relative to bare metal),
+// memory per idle instance, density within a memory budget, I/O to the root filesystem and to a
+// bind-mounted host directory, and the isolation that was actually applied.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compare/columns.h"
+#include "compare/workload.h"
+
+namespace strata::compare {
+
+struct Stat {
+    double median = 0, p95 = 0, min = 0;
+    size_t n = 0;
+    static Stat of(std::vector<double> v);
+};
+
+struct Density {
+    int started = 0;           // idle instances that came up concurrently
+    double seconds = 0;        // until all of them printed their marker
+    int projected = 0;         // how many the budget holds at the measured memory per instance
+};
+
+struct Io {
+    double write_mbps = 0, read_mbps = 0;
+};
+
+struct Isolation {
+    std::string boundary;                 // "process", "namespaces+cgroups+seccomp", "separate kernel"
+    std::vector<std::string> namespaces;  // private to the workload
+    int capabilities = -1;                // effective capabilities left
+    std::string seccomp;                  // "off", "filter", "strict"
+    bool no_new_privs = false;
+    std::string kernel;                   // the kernel the workload runs on
+};
+
+struct ColumnResult {
+    Column column;
+    Stat ready_ms, exit_ms;
+    Stat cpu_ms, syscall_ms;
+    std::optional<double> memory_mib;     // host memory per idle instance, beyond the workload
+    std::optional<double> charged_mib;    // all of it: anonymous + kernel memory of its cgroup
+    std::optional<Density> density;
+    std::optional<Io> io_root, io_bind;
+    std::optional<Isolation> isolation;
+    std::vector<std::string> notes;       // what could not be measured, and why
+};
+
+struct Options {
+    int startup_runs = 10;
+    long long cpu_iterations = 30'000'000;
+    long long syscalls = 300'000;
+    int cpu_runs = 3;
+    int density_cap = 25;                 // per container column
+    int vm_density_cap = 3;
+    uint64_t budget_mib = 2048;
+    int io_mib = 32;
+    bool thorough = false;
+    std::vector<std::string> only;        // column keys; empty = all
+};
+
+using Progress = std::function<void(double fraction, const std::string& what)>;
+
+// Runs every measurement on every available column, interleaved where timing matters.
+Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload& w, const Options& o,
+                                          const Progress& progress);
+
+}  // namespace strata::compare

@@ -1,0 +1,265 @@
+#include "runtime/exec.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/scope_exit.h"
+#include "base/strings.h"
+#include "cgroup/manager.h"
+#include "runtime/container_dir.h"
+#include "runtime/create.h"
+#include "runtime/exec_wait.h"
+#include "runtime/launch.h"
+#include "runtime/lifecycle.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "security/rlimits.h"
+#include "security/seccomp/cache.h"
+#include "spec/parse.h"
+#include "spec/tables.h"
+#include "sys/file.h"
+#include "sys/ns.h"
+#include "sys/process.h"
+#include "sys/socket.h"
+
+namespace strata::runtime {
+namespace {
+
+// "1000", "1000:1000", "name", "name:group" - names looked up in the container's files (the
+// caller runs this after joining the container's mount namespace).
+Result<std::pair<uint32_t, std::optional<uint32_t>>> parse_user(const std::string& spec_user) {
+    auto parts = split(spec_user, ':');
+    auto lookup = [](const std::string& file, const std::string& name) -> std::optional<uint32_t> {
+        auto text = sys::read_file(file);
+        if (!text) return std::nullopt;
+        for (const auto& line : split(*text, '\n')) {
+            auto f = split(line, ':');
+            if (f.size() >= 3 && f[0] == name)
+                if (auto v = parse_uint(f[2])) return static_cast<uint32_t>(*v);
+        }
+        return std::nullopt;
+    };
+    std::pair<uint32_t, std::optional<uint32_t>> out{0, std::nullopt};
+    if (auto v = parse_uint(parts[0])) out.first = static_cast<uint32_t>(*v);
+    else if (auto n = lookup("/etc/passwd", parts[0])) out.first = *n;
+    else return error("--user " + quote(spec_user) + ": no such user in the container");
+    if (parts.size() > 1) {
+        if (auto v = parse_uint(parts[1])) out.second = static_cast<uint32_t>(*v);
+        else if (auto n = lookup("/etc/group", parts[1])) out.second = *n;
+        else return error("--user " + quote(spec_user) + ": no such group in the container");
+    }
+    return out;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& kv) {
+    auto key = kv.substr(0, kv.find('='));
+    for (auto& e : env)
+        if (e.compare(0, key.size() + 1, key + "=") == 0) {
+            e = kv;
+            return;
+        }
+    env.push_back(kv);
+}
+
+// The process to run: --process as given, or the container's process with the flags applied.
+Result<spec::Process> build_process(const ExecOptions& o, const spec::Spec& spec) {
+    if (!o.process_file.empty()) {
+        std::string text = STRATA_TRY(sys::read_file(o.process_file));
+        return spec::parse_process(text, o.process_file);
+    }
+    if (o.args.empty()) return error("exec: no command given (and no --process)");
+    spec::Process p = *spec.process;
+    p.args = o.args;
+    p.terminal = o.tty;
+    p.console_size.reset();
+    for (const auto& e : o.env) {
+        if (e.find('=') == std::string::npos) return error("--env " + quote(e) + ": must be KEY=VALUE");
+        set_env(p.env, e);
+    }
+    if (!o.cwd.empty()) p.cwd = o.cwd;
+    if (o.no_new_privs) p.no_new_privileges = true;
+    if (!o.additional_gids.empty()) p.user.additional_gids = o.additional_gids;
+    if (!o.caps.empty()) {
+        if (!p.capabilities) p.capabilities.emplace();
+        for (const auto& c : o.caps) {
+            if (!spec::capability_number(c)) return error("--cap: unknown capability " + quote(c));
+            p.capabilities->bounding.push_back(c);
+            p.capabilities->effective.push_back(c);
+            p.capabilities->permitted.push_back(c);
+            // Inheritable stays as configured (CVE-2022-29162); ambient needs it.
+            if (!p.capabilities->inheritable.empty()) p.capabilities->ambient.push_back(c);
+        }
+    }
+    return p;
+}
+
+struct Join {
+    int type;
+    UniqueFd fd;
+};
+
+// The container's namespaces that differ from strata's own, user first.
+Result<std::vector<Join>> namespaces_of(pid_t pid) {
+    std::vector<Join> out;
+    for (const auto& type : spec::namespace_types()) {
+        int flag = *spec::namespace_clone_flag(type);
+        std::string name(spec::namespace_proc_name(flag));
+        std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + name;
+        struct stat a{}, b{};
+        if (::stat(theirs.c_str(), &a) < 0 || ::stat(("/proc/self/ns/" + name).c_str(), &b) < 0) continue;
+        if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
+        out.push_back({flag, STRATA_TRY(sys::open(theirs, O_RDONLY))});
+    }
+    return out;
+}
+
+// The child: join, set up, exec. Never returns.
+[[noreturn]] void exec_child(int sync, std::vector<Join>& joins, spec::Process& proc, const ExecOptions& o,
+                             Confinement conf, int console) {
+    auto r = [&]() -> Result<> {
+        STRATA_TRY(sync::expect(sync, sync::kContinue, "the parent continued"));
+        for (auto& j : joins)
+            if (j.type != CLONE_NEWPID)
+                STRATA_TRY(sys::setns(j.fd.get(), j.type, std::string(spec::namespace_proc_name(j.type)) + " namespace of the container"));
+        joins.clear();
+        if (!o.user.empty()) {
+            // Names resolve in the container's /etc/passwd and /etc/group (we are in its mount
+            // namespace now). Without a group the config's gid stays, as with runc.
+            auto [uid, gid] = STRATA_TRY(parse_user(o.user));
+            proc.user.uid = uid;
+            if (gid) proc.user.gid = *gid;
+        }
+        if (proc.terminal) {
+            Pty pty = STRATA_TRY(with_context(open_pty(AT_FDCWD, "/dev/ptmx", proc.console_size), "terminal"));
+            STRATA_TRY(send_master(console, pty));
+            ::close(console);
+            STRATA_TRY(make_controlling(pty.slave.get()));
+        }
+        STRATA_TRY(security::apply_rlimits(proc.rlimits));
+        Launch l = STRATA_TRY(prepare_in_container(proc, o.preserve_fds));
+        conf.reply_fd = sync;
+        return confine_and_exec(proc, conf, l);
+    }();
+    (void)sync::send_error(sync, r.error());
+    ::_exit(1);
+}
+
+}  // namespace
+
+Result<int> exec(const ExecOptions& o) {
+    ContainerDir dir = STRATA_TRY(ContainerDir::open(o.root, o.id));
+    State st = STRATA_TRY(dir.load());
+    Status now = current_status(st);
+    if (now == Status::stopped) return error("exec " + o.id + ": cannot exec in a stopped container");
+    if (now == Status::paused && !o.ignore_paused) return error("exec " + o.id + ": the container is paused (resume it first)");
+    if (st.substrate != "container") return error("exec " + o.id + ": exec is supported for the container substrate only");
+    std::string raw = STRATA_TRY(sys::read_file_at(dir.fd(), "config.json"));
+    spec::Spec spec = STRATA_TRY(spec::parse_config(raw, dir.path() + "/config.json"));
+    spec::Process proc = STRATA_TRY(build_process(o, spec));
+    if (proc.terminal && o.console_socket.empty() && o.detach)
+        return error("exec " + o.id + ": a detached exec with a terminal needs --console-socket");
+    // The container's seccomp profile confines exec'd processes too, as with runc.
+    std::optional<security::seccomp::Program> seccomp;
+    if (spec.linux && spec.linux->seccomp)
+        seccomp = STRATA_TRY(security::seccomp::compile_cached(*spec.linux->seccomp, dir.path() + "/config.json",
+                                                               o.root + "/.cache:seccomp"));
+
+    auto joins = STRATA_TRY(namespaces_of(st.pid));
+    // Checked after opening the namespaces: they belong to the container's process, not to a
+    // process that reused its pid.
+    if (!sys::process_alive(st.pid, st.pid_start_time)) return error("exec " + o.id + ": cannot exec in a stopped container");
+
+    UniqueFd console, console_back;
+    if (proc.terminal) {
+        if (!o.console_socket.empty()) {
+            console = STRATA_TRY(connect_console_socket(o.console_socket));
+        } else {
+            auto cp = STRATA_TRY(sys::socketpair_seqpacket());
+            console = std::move(cp.b);
+            console_back = std::move(cp.a);
+        }
+    }
+    auto pair = STRATA_TRY(sys::socketpair_seqpacket());
+    // The process must be born in the container's pid namespace: joining one applies to children.
+    UniqueFd own_pid_ns;
+    for (auto& j : joins)
+        if (j.type == CLONE_NEWPID) {
+            own_pid_ns = STRATA_TRY(sys::open("/proc/self/ns/pid", O_RDONLY));
+            STRATA_TRY(sys::setns(j.fd.get(), CLONE_NEWPID, "pid namespace of the container"));
+        }
+    // Nothing inside the container may inspect strata's memory or reach its binary (see
+    // security/exec_guard.h) while strata's code runs there.
+    (void)sys::set_dumpable(false);
+    sys::CloneArgs ca;
+    ca.flags = CLONE_PIDFD;
+    auto child = sys::clone3(ca);
+    if (child && child->pid == 0) {
+        pair.a.reset();
+        console_back.reset();
+        Confinement conf;
+        conf.seccomp = seccomp ? &*seccomp : nullptr;
+        if (spec.linux && spec.linux->personality) conf.personality = &*spec.linux->personality;
+        exec_child(pair.b.get(), joins, proc, o, conf, console.get());
+    }
+    if (own_pid_ns) STRATA_TRY(sys::setns(own_pid_ns.get(), CLONE_NEWPID, "the runtime's pid namespace again"));
+    if (!child) return wrap(child.error(), "exec " + o.id);
+    pid_t pid = child->pid;
+    UniqueFd pidfd = std::move(child->pidfd);
+    pair.b.reset();
+    console.reset();
+    ScopeExit cleanup([&] {
+        ::kill(pid, SIGKILL);
+        int s;
+        ::waitpid(pid, &s, 0);
+    });
+
+    auto cg = STRATA_TRY(cgroup::load_manager(st.cgroup));
+    STRATA_TRY(with_context(cg->add_process(pid), "exec " + o.id));
+    dir = ContainerDir{};  // unlock: the process may run for long
+
+    sigset_t sigs, old;
+    sigfillset(&sigs);
+    for (int s : {SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&sigs, s);
+    if (!o.detach) ::sigprocmask(SIG_BLOCK, &sigs, &old);
+
+    STRATA_TRY(sync::send(pair.a.get(), sync::kContinue));
+    // Foreground tty: the child sends the pty master back before it execs; if it fails first,
+    // the socket just closes and the error comes on the sync socket.
+    UniqueFd master;
+    if (console_back) {
+        auto m = STRATA_TRY(sys::recv_msg(console_back.get()));
+        if (!m.fds.empty()) master = std::move(m.fds[0]);
+    }
+    State exec_state = st;
+    exec_state.pid = pid;  // the notify agent gets the exec'd process, not the container's init
+    auto exec_done = wait_for_exec(pair.a.get(), exec_state);
+    if (!exec_done) return wrap(exec_done.error(), "exec " + o.id);
+    if (!o.pid_file.empty()) STRATA_TRY(write_pid_file(o.pid_file, pid));
+    cleanup.dismiss();
+    if (o.detach) return 0;
+
+    UniqueFd sigfd(::signalfd(-1, &sigs, SFD_CLOEXEC));
+    if (master) STRATA_TRY(relay(master.get(), pidfd.get(), sigfd.get()));
+    for (;;) {
+        pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR) return os_error(errno, "wait for the process");
+        if (fds[1].revents & POLLIN) {
+            signalfd_siginfo si{};
+            if (::read(sigfd.get(), &si, sizeof si) == sizeof si) (void)sys::pidfd_send_signal(pidfd.get(), static_cast<int>(si.ssi_signo));
+        }
+        if (fds[0].revents & POLLIN) break;
+    }
+    int status = STRATA_TRY(sys::wait_exit_status(pid));
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return status;
+}
+
+}  // namespace strata::runtime

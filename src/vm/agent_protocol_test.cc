@@ -1,0 +1,66 @@
+#include "vm/agent_protocol.h"
+
+#include <gtest/gtest.h>
+
+namespace strata::vm::agent {
+
+TEST(AgentProtocol, StartConfigRoundTrip) {
+    StartConfig c;
+    c.rootfs = RootfsKind::initramfs;
+    c.rootfs_source = "/rootfs";
+    c.spec = std::string("\0\1binary", 8);
+    c.writable_mib = 64;
+    auto d = decode_start_config(encode(c));
+    ASSERT_TRUE(d) << d.error().message();
+    EXPECT_EQ(d->rootfs, RootfsKind::initramfs);
+    EXPECT_EQ(d->rootfs_source, "/rootfs");
+    EXPECT_EQ(d->spec, c.spec);
+    EXPECT_EQ(d->writable_mib, 64u);
+}
+
+TEST(AgentProtocol, ExitStatusShellConvention) {
+    auto e = decode_exit(encode(ExitStatus{true, 9}));
+    ASSERT_TRUE(e);
+    EXPECT_TRUE(e->signaled);
+    EXPECT_EQ(e->shell_status(), 137);
+    EXPECT_EQ(decode_exit(encode(ExitStatus{false, 3}))->shell_status(), 3);
+}
+
+TEST(AgentProtocol, TruncatedPayloadIsAnError) {
+    std::string p = encode(StartConfig{});
+    EXPECT_FALSE(decode_start_config(p.substr(0, p.size() - 1)));
+    EXPECT_FALSE(decode_hello("abc"));
+}
+
+TEST(AgentProtocol, ParserReassemblesSplitFrames) {
+    std::string stream = header(Msg::stdout_data, 5) + "hello" + header(Msg::exit, 5) + encode(ExitStatus{false, 3});
+    FrameParser p;
+    std::vector<Frame> got;
+    for (char ch : stream) {  // one byte at a time: the worst case of a byte stream
+        p.feed(std::string_view(&ch, 1));
+        while (auto f = p.next()) {
+            ASSERT_TRUE(f);
+            if (!*f) break;
+            got.push_back(**f);
+        }
+    }
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].type, Msg::stdout_data);
+    EXPECT_EQ(got[0].payload, "hello");
+    EXPECT_EQ(got[1].type, Msg::exit);
+    EXPECT_EQ(p.buffered(), 0u);
+}
+
+TEST(AgentProtocol, OversizedFrameIsRejected) {
+    FrameParser p;
+    p.feed(header(Msg::config, kMaxPayload + 1));
+    EXPECT_FALSE(p.next());
+}
+
+TEST(AgentProtocol, ErrorCarriesErrno) {
+    Error e = decode_error(encode_error(Error{ENOENT, "exec \"nope\""}));
+    EXPECT_EQ(e.code, ENOENT);
+    EXPECT_EQ(e.context, "exec \"nope\"");
+}
+
+}  // namespace strata::vm::agent

@@ -1,0 +1,215 @@
+#include "vm/monitor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "sys/file.h"
+#include "sys/process.h"
+#include "vm/assets.h"
+#include "vm/backend_select.h"
+#include "vm/frame_io.h"
+#include "vm/initramfs.h"
+#include "vm/plan.h"
+#include "vm/relay.h"
+#include "vm/rootfs_image.h"
+#include "vm/spec_codec.h"
+
+namespace strata::vm {
+namespace {
+
+int64_t now_ms() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// The last lines of a log in the work dir, for errors about a guest that did not come up.
+std::string tail_of(const std::string& path, size_t max_lines = 12) {
+    auto text = sys::read_file(path);
+    if (!text || text->empty()) return "";
+    auto lines = split_nonempty(*text, '\n');
+    size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
+    std::vector<std::string> last(lines.begin() + static_cast<long>(from), lines.end());
+    return "\n  " + join(last, "\n  ");
+}
+
+struct Booted {
+    std::unique_ptr<Backend> backend;
+    std::unique_ptr<Vm> vm;
+    UniqueFd agent;
+    agent::FrameParser parser;
+    std::string console_log, vmm_log;
+};
+
+// Adds the guest's own account of a failed boot to `e`.
+Error with_guest_logs(Error e, const Booted& b) {
+    std::string console = tail_of(b.console_log), vmm = tail_of(b.vmm_log);
+    if (!console.empty()) e.context += "; guest console (" + b.console_log + "):" + console;
+    if (!vmm.empty()) e.context += "; QEMU:" + vmm;
+    return e;
+}
+
+// Reads agent frames until one of type `want`, passing log frames to the log. An error frame
+// becomes the result.
+Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
+    int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        int left = static_cast<int>(std::max<int64_t>(deadline - now_ms(), 0));
+        auto f = agent::read_frame(b.agent.get(), b.parser, left);
+        if (!f) {
+            if (f.error().code == ETIMEDOUT)
+                return os_error(ETIMEDOUT, "the guest agent did not answer within " + std::to_string(timeout_ms / 1000) + " s");
+            return std::unexpected(f.error());
+        }
+        if (f->type == agent::Msg::log) {
+            log::warn("vm: " + f->payload);
+            continue;
+        }
+        if (f->type == agent::Msg::error) return std::unexpected(agent::decode_error(f->payload));
+        if (f->type != want)
+            return error("vm: expected " + std::string(agent::msg_name(want)) + " from the agent, got " +
+                         std::string(agent::msg_name(f->type)));
+        return std::move(*f);
+    }
+}
+
+// What config.json asks for that the guest does not do (yet): said once, at create.
+void warn_unsupported(const spec::Spec& spec) {
+    auto warn = [](const std::string& what) { log::warn("vm: " + what + " is not applied inside the VM"); };
+    if (spec.process->terminal) warn("process.terminal (the workload gets pipes)");
+    if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() || !spec.hooks.create_container.empty() ||
+        !spec.hooks.start_container.empty() || !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
+        warn("hooks");
+    if (!spec.linux) return;
+    if (spec.linux->seccomp) warn("linux.seccomp");
+    if (!spec.linux->uid_mappings.empty() || !spec.linux->gid_mappings.empty()) warn("a user namespace (uid/gid mappings)");
+    if (spec.linux->personality) warn("linux.personality");
+}
+
+// Everything before `ready`: assets, the VM, the agent's hello, the prepared workload.
+Result<> prepare(const MonitorOptions& opts, Booted& b) {
+    const spec::Spec& spec = *opts.spec;
+    int64_t t0 = now_ms();
+    VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
+    warn_unsupported(spec);
+    const HostVirt& host = host_virt();
+    BackendChoice choice = STRATA_TRY(choose_backend(host, plan.backend));
+    log::debug("vm: backend: " + choice.reason);
+    b.backend = STRATA_TRY(make_backend(choice, host));
+    Kernel kernel = STRATA_TRY(find_kernel(plan.kernel));
+    log::debug("vm: kernel " + kernel.path + " (" + kernel.origin + ")");
+    std::string agent_bin = STRATA_TRY(find_agent());
+
+    // The rootfs: inside the initramfs when small (no disk to probe and mount), else erofs.
+    RootfsDigest digest = STRATA_TRY(with_context(digest_rootfs(opts.rootfs), "rootfs"));
+    bool in_initramfs = plan.rootfs == RootfsMode::initramfs ||
+                        (plan.rootfs == RootfsMode::automatic && digest.bytes <= kInitramfsRootfsMax);
+    InitramfsInputs ii;
+    ii.agent = agent_bin;
+    ii.modules = kernel.modules;
+    VmConfig c;
+    agent::StartConfig sc;
+    if (in_initramfs) {
+        ii.rootfs = opts.rootfs;
+        ii.rootfs_digest = &digest;
+        sc.rootfs = agent::RootfsKind::initramfs;
+        sc.rootfs_source = kInitramfsRootfs;
+    } else {
+        std::string image = STRATA_TRY(erofs_image(opts.rootfs, digest));
+        Disk d;
+        d.fd = STRATA_TRY(sys::open(image, O_RDONLY | O_CLOEXEC));
+        d.what = "rootfs image " + image;
+        c.disks.push_back(std::move(d));
+        sc.rootfs = agent::RootfsKind::erofs;
+        sc.rootfs_source = "/dev/vda";
+    }
+    c.initrd = STRATA_TRY(build_initramfs(ii));
+    c.kernel = kernel.path;
+    c.acpi = kernel.acpi;
+    c.kvm = choice.kvm;
+    c.vcpus = plan.vcpus;
+    c.mem_mib = plan.mem_mib;
+    c.cmdline = guest_cmdline(choice.kvm, host.tsc_khz);
+
+    STRATA_TRY(sys::mkdir_all(opts.work_dir, 0700));
+    b.console_log = opts.work_dir + "/console.log";
+    b.vmm_log = opts.work_dir + "/vmm.log";
+    c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return os_error(errno, "socketpair for the agent channel");
+    b.agent.reset(sp[0]);
+    c.agent_fd.reset(sp[1]);
+    int64_t t1 = now_ms();
+    log::debug("vm: assets ready in " + std::to_string(t1 - t0) + " ms (rootfs " +
+               (in_initramfs ? "in the initramfs" : "as erofs") + ", " + std::to_string(digest.bytes >> 10) + " KiB)");
+
+    b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
+    int boot_timeout = choice.kvm ? 20000 : 90000;
+    auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);
+    if (!hello_frame) return std::unexpected(with_guest_logs(hello_frame.error(), b));
+    auto hello = STRATA_TRY(agent::decode_hello(hello_frame->payload));
+    int64_t t2 = now_ms();
+    log::debug("vm: agent up " + std::to_string(t2 - t1) + " ms after launch; guest uptime at /init " +
+               std::to_string(hello.uptime_us / 1000) + " ms");
+    sc.spec = agent::encode_spec(spec);
+    STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc)));
+    auto prepared = expect_frame(b, agent::Msg::prepared, boot_timeout);
+    if (!prepared) return wrap(prepared.error(), "vm: prepare the workload in the guest");
+    log::debug("vm: workload prepared " + std::to_string(now_ms() - t2) + " ms after hello");
+    return {};
+}
+
+}  // namespace
+
+void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
+    (void)sys::set_name("strata:vm");
+    // A monitor writing to a closed stdout must see EPIPE (and tell the workload), not die.
+    ::signal(SIGPIPE, SIG_IGN);
+    Booted b;
+    auto prepared = prepare(opts, b);
+    if (!prepared) {
+        b.vm.reset();  // kills QEMU before create reports
+        hooks.fail(prepared.error());
+    }
+    if (!hooks.ready()) ::_exit(1);
+    // Until 'go' the monitor keeps default signal handling: a signal that ends it (kill of a
+    // created container) ends QEMU too, through PR_SET_PDEATHSIG.
+    if (!hooks.wait_for_go()) ::_exit(1);
+    sigset_t all;
+    sigfillset(&all);
+    ::sigprocmask(SIG_BLOCK, &all, nullptr);
+    UniqueFd sigfd(::signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sigfd) hooks.fail(Error{errno, "vm: signalfd"});
+
+    auto started = [&]() -> Result<> {
+        STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::start));
+        STRATA_TRY(expect_frame(b, agent::Msg::started, 60000));
+        return {};
+    }();
+    if (!started) {
+        b.vm.reset();
+        hooks.fail(started.error());
+    }
+    hooks.started();
+    int64_t t_start = now_ms();
+    auto status = relay_workload(b.agent.get(), b.parser, *b.vm, sigfd.get());
+    if (status) log::debug("vm: workload exited " + std::to_string(now_ms() - t_start) + " ms after start");
+    // The guest has nothing left to do once the status is in. The monitor exits at once and the
+    // VM ends with it (the backend's contract: QEMU dies by PR_SET_PDEATHSIG, an in-process VMM
+    // with the process), so the caller does not wait for the guest's shutdown or the VMM's
+    // teardown of guest memory.
+    if (!status) {
+        log::error(with_guest_logs(status.error(), b).message());
+        ::_exit(255);
+    }
+    ::_exit(status->shell_status());
+}
+
+}  // namespace strata::vm

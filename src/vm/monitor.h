@@ -1,0 +1,36 @@
+#pragma once
+// The micro-VM monitor: what the container's init process becomes for the vm substrate. It
+// boots the VM (everything that can fail happens before `ready`), releases the workload at
+// `wait_for_go`, then relays the workload's stdio between its own fds 0/1/2 (the container's
+// stdio) and the agent, forwards the signals it receives to the workload, and exits with the
+// workload's exit status (128+N for a signal). So `state`, `kill`, `delete` and `run` work on the
+// monitor's pid exactly as on a container's init.
+
+#include <functional>
+#include <string>
+
+#include "base/result.h"
+#include "spec/spec.h"
+
+namespace strata::vm {
+
+struct MonitorOptions {
+    const spec::Spec* spec = nullptr;
+    std::string rootfs;        // the bundle's rootfs, absolute
+    std::string work_dir;      // per-container directory (console log, ...), removed by delete
+    std::string kernel;        // --vm-kernel ("" = annotation or default)
+    std::string backend;       // --vm-backend ("" = annotation or automatic)
+};
+
+// The lifecycle protocol of the runtime's init channel, passed in so vm/ does not depend on
+// runtime/.
+struct MonitorHooks {
+    std::function<Result<>()> ready;              // create may return: the VM is prepared
+    std::function<bool()> wait_for_go;            // blocks until start/run; false: nobody will
+    std::function<void()> started;                // the workload runs (start/run may return)
+    std::function<void(const Error&)> fail;       // reports to create/start and exits 1
+};
+
+[[noreturn]] void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks);
+
+}  // namespace strata::vm

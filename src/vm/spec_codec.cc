@@ -1,0 +1,186 @@
+#include "vm/spec_codec.h"
+
+#include "vm/agent_protocol.h"
+
+namespace strata::vm::agent {
+namespace {
+
+void strs(Writer& w, const std::vector<std::string>& v) {
+    w.u32(static_cast<uint32_t>(v.size()));
+    for (const auto& s : v) w.str(s);
+}
+Result<std::vector<std::string>> strs(Reader& r) {
+    uint32_t n = STRATA_TRY(r.u32());
+    std::vector<std::string> v;
+    for (uint32_t i = 0; i < n; ++i) v.push_back(STRATA_TRY(r.str()));
+    return v;
+}
+// Optional integers: a presence byte, then the value as u64.
+template <class T>
+void opt(Writer& w, const std::optional<T>& v) {
+    w.u8(v ? 1 : 0);
+    if (v) w.u64(static_cast<uint64_t>(*v));
+}
+template <class T>
+Result<std::optional<T>> opt(Reader& r) {
+    if (!STRATA_TRY(r.u8())) return std::optional<T>{};
+    return std::optional<T>{static_cast<T>(STRATA_TRY(r.u64()))};
+}
+
+}  // namespace
+
+std::string encode_spec(const spec::Spec& s) {
+    Writer w;
+    w.u8(s.root.readonly ? 1 : 0).str(s.hostname).str(s.domainname);
+    w.u32(static_cast<uint32_t>(s.mounts.size()));
+    for (const auto& m : s.mounts) {
+        w.str(m.destination).str(m.type).str(m.source);
+        strs(w, m.options);
+    }
+    const spec::Process& p = *s.process;
+    strs(w, p.args);
+    strs(w, p.env);
+    w.str(p.cwd).u32(p.user.uid).u32(p.user.gid);
+    opt(w, p.user.umask);
+    w.u32(static_cast<uint32_t>(p.user.additional_gids.size()));
+    for (auto g : p.user.additional_gids) w.u32(g);
+    w.u8(p.capabilities ? 1 : 0);
+    if (p.capabilities) {
+        const auto& c = *p.capabilities;
+        for (const auto* set : {&c.bounding, &c.effective, &c.inheritable, &c.permitted, &c.ambient}) strs(w, *set);
+    }
+    w.u32(static_cast<uint32_t>(p.rlimits.size()));
+    for (const auto& rl : p.rlimits) w.str(rl.type).u64(rl.soft).u64(rl.hard);
+    w.u8(p.no_new_privileges ? 1 : 0);
+    opt(w, p.oom_score_adj);
+
+    w.u8(s.linux ? 1 : 0);
+    if (!s.linux) return w.take();
+    const spec::Linux& l = *s.linux;
+    w.u32(static_cast<uint32_t>(l.namespaces.size()));
+    for (const auto& n : l.namespaces) w.str(n.type).str(n.path);
+    w.u32(static_cast<uint32_t>(l.devices.size()));
+    for (const auto& d : l.devices) {
+        w.str(d.type).str(d.path).u64(static_cast<uint64_t>(d.major)).u64(static_cast<uint64_t>(d.minor));
+        opt(w, d.file_mode);
+        opt(w, d.uid);
+        opt(w, d.gid);
+    }
+    w.u32(static_cast<uint32_t>(l.sysctl.size()));
+    for (const auto& [k, v] : l.sysctl) w.str(k).str(v);
+    strs(w, l.masked_paths);
+    strs(w, l.readonly_paths);
+    w.u8(l.resources ? 1 : 0);
+    if (l.resources) {
+        const auto& r = *l.resources;
+        w.u8(r.memory ? 1 : 0);
+        if (r.memory) {
+            opt(w, r.memory->limit);
+            opt(w, r.memory->reservation);
+            opt(w, r.memory->swap);
+        }
+        w.u8(r.cpu ? 1 : 0);
+        if (r.cpu) {
+            opt(w, r.cpu->shares);
+            opt(w, r.cpu->quota);
+            opt(w, r.cpu->period);
+            w.str(r.cpu->cpus).str(r.cpu->mems);
+        }
+        opt(w, r.pids_limit);
+        w.u8(r.block_io ? 1 : 0);
+        if (r.block_io) opt(w, r.block_io->weight);
+    }
+    return w.take();
+}
+
+Result<spec::Spec> decode_spec(std::string_view payload) {
+    Reader r(payload);
+    spec::Spec s;
+    s.root.readonly = STRATA_TRY(r.u8()) != 0;
+    s.hostname = STRATA_TRY(r.str());
+    s.domainname = STRATA_TRY(r.str());
+    uint32_t n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Mount m;
+        m.destination = STRATA_TRY(r.str());
+        m.type = STRATA_TRY(r.str());
+        m.source = STRATA_TRY(r.str());
+        m.options = STRATA_TRY(strs(r));
+        s.mounts.push_back(std::move(m));
+    }
+    spec::Process& p = s.process.emplace();
+    p.args = STRATA_TRY(strs(r));
+    p.env = STRATA_TRY(strs(r));
+    p.cwd = STRATA_TRY(r.str());
+    p.user.uid = STRATA_TRY(r.u32());
+    p.user.gid = STRATA_TRY(r.u32());
+    p.user.umask = STRATA_TRY(opt<uint32_t>(r));
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) p.user.additional_gids.push_back(STRATA_TRY(r.u32()));
+    if (STRATA_TRY(r.u8())) {
+        auto& c = p.capabilities.emplace();
+        for (auto* set : {&c.bounding, &c.effective, &c.inheritable, &c.permitted, &c.ambient}) *set = STRATA_TRY(strs(r));
+    }
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Rlimit rl;
+        rl.type = STRATA_TRY(r.str());
+        rl.soft = STRATA_TRY(r.u64());
+        rl.hard = STRATA_TRY(r.u64());
+        p.rlimits.push_back(std::move(rl));
+    }
+    p.no_new_privileges = STRATA_TRY(r.u8()) != 0;
+    p.oom_score_adj = STRATA_TRY(opt<int32_t>(r));
+    if (p.args.empty()) return error("agent protocol: process.args is empty");
+
+    if (!STRATA_TRY(r.u8())) return s;
+    spec::Linux& l = s.linux.emplace();
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Namespace ns;
+        ns.type = STRATA_TRY(r.str());
+        ns.path = STRATA_TRY(r.str());
+        l.namespaces.push_back(std::move(ns));
+    }
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Device d;
+        d.type = STRATA_TRY(r.str());
+        d.path = STRATA_TRY(r.str());
+        d.major = static_cast<int64_t>(STRATA_TRY(r.u64()));
+        d.minor = static_cast<int64_t>(STRATA_TRY(r.u64()));
+        d.file_mode = STRATA_TRY(opt<uint32_t>(r));
+        d.uid = STRATA_TRY(opt<uint32_t>(r));
+        d.gid = STRATA_TRY(opt<uint32_t>(r));
+        l.devices.push_back(std::move(d));
+    }
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        std::string k = STRATA_TRY(r.str());
+        l.sysctl[k] = STRATA_TRY(r.str());
+    }
+    l.masked_paths = STRATA_TRY(strs(r));
+    l.readonly_paths = STRATA_TRY(strs(r));
+    if (STRATA_TRY(r.u8())) {
+        auto& res = l.resources.emplace();
+        if (STRATA_TRY(r.u8())) {
+            auto& m = res.memory.emplace();
+            m.limit = STRATA_TRY(opt<int64_t>(r));
+            m.reservation = STRATA_TRY(opt<int64_t>(r));
+            m.swap = STRATA_TRY(opt<int64_t>(r));
+        }
+        if (STRATA_TRY(r.u8())) {
+            auto& c = res.cpu.emplace();
+            c.shares = STRATA_TRY(opt<uint64_t>(r));
+            c.quota = STRATA_TRY(opt<int64_t>(r));
+            c.period = STRATA_TRY(opt<uint64_t>(r));
+            c.cpus = STRATA_TRY(r.str());
+            c.mems = STRATA_TRY(r.str());
+        }
+        res.pids_limit = STRATA_TRY(opt<int64_t>(r));
+        if (STRATA_TRY(r.u8())) res.block_io.emplace().weight = STRATA_TRY(opt<uint16_t>(r));
+    }
+    return s;
+}
+
+}  // namespace strata::vm::agent

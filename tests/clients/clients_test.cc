@@ -1,0 +1,252 @@
+// The engines people use, driving strata unchanged: Podman (through conmon) and containerd
+// (through its runc shim and ctr), both from Debian's packages, each fully isolated in temp dirs.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/support/bundle.h"
+#include "tests/support/cli.h"
+#include "tests/support/require.h"
+
+namespace strata::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One Podman environment for the suite: its own storage, run dir and a busybox image imported
+// from a rootfs built here.
+class PodmanEnv {
+public:
+    PodmanEnv() : m_dir("strata-podman") {
+        m_base = {"podman",      "--root",         m_dir.path() + "/storage", "--runroot",     m_dir.path() + "/run",
+                  "--tmpdir",    m_dir.path() + "/tmp", "--cgroup-manager=cgroupfs", "--events-backend=file",
+                  "--runtime",   strata_bin()};
+        std::string rootfs = m_dir.path() + "/rootfs";
+        make_busybox_rootfs(rootfs);
+        auto imp = run_cmd({"sh", "-c", "tar -C " + rootfs + " -c . | " + join() + " import - localhost/strata-test:busybox"});
+        m_ok = imp.status == 0;
+        m_import_error = imp.err;
+    }
+    ~PodmanEnv() {
+        run(std::vector<std::string>{"rm", "-af"});
+        run(std::vector<std::string>{"rmi", "-af"});
+        // Podman unmounts its overlays on rm; anything left would block the temp dir's removal.
+        run_cmd({"sh", "-c", "grep -o ' " + m_dir.path() + "[^ ]*' /proc/self/mountinfo | sort -r | xargs -r umount -l"});
+    }
+    bool ok() const { return m_ok; }
+    const std::string& import_error() const { return m_import_error; }
+    const std::string& dir() const { return m_dir.path(); }
+    std::vector<std::string> argv(const std::vector<std::string>& args) const {
+        auto a = m_base;
+        a.insert(a.end(), args.begin(), args.end());
+        return a;
+    }
+    CmdResult run(const std::vector<std::string>& args, std::chrono::seconds timeout = std::chrono::seconds(120)) const {
+        return run_cmd(argv(args), "", timeout);
+    }
+    std::string join() const {
+        std::string s;
+        for (const auto& a : m_base) s += a + " ";
+        return s;
+    }
+
+private:
+    TempDir m_dir;
+    std::vector<std::string> m_base;
+    bool m_ok = false;
+    std::string m_import_error;
+};
+
+// Podman on this host needs low ulimits: the sandbox lacks CAP_SYS_RESOURCE (DEVELOPERS.md).
+const std::vector<std::string> kUlimits = {"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"};
+const std::string kImage = "localhost/strata-test:busybox";
+
+class Podman : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (is_root() && fs::exists("/usr/bin/podman")) env = new PodmanEnv();
+    }
+    static void TearDownTestSuite() {
+        delete env;
+        env = nullptr;
+    }
+    void SetUp() override {
+        STRATA_REQUIRE_ROOT();
+        STRATA_REQUIRE(env != nullptr, "podman is not installed (apt-get install podman)");
+        ASSERT_TRUE(env->ok()) << "podman import: " << env->import_error();
+    }
+    static std::vector<std::string> run_args(std::vector<std::string> extra) {
+        std::vector<std::string> a = {"run"};
+        a.insert(a.end(), kUlimits.begin(), kUlimits.end());
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    static PodmanEnv* env;
+};
+PodmanEnv* Podman::env = nullptr;
+
+TEST_F(Podman, RunRmEchoesAndPropagatesTheExitCode) {
+    auto r = env->run(run_args({"--rm", kImage, "echo", "hi"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "hi\n");
+    auto code = env->run(run_args({"--rm", kImage, "sh", "-c", "exit 3"}));
+    EXPECT_EQ(code.status, 3) << code.err;
+}
+
+TEST_F(Podman, DetachedExecLogsStopRm) {
+    auto d = env->run(run_args({"-d", "--name", "web", kImage, "sh", "-c", "trap 'exit 0' TERM; echo started; while :; do sleep 0.1; done"}));
+    ASSERT_EQ(d.status, 0) << d.err;
+    auto e = env->run({"exec", "web", "sh", "-c", "echo exec-ok; hostname"});
+    EXPECT_EQ(e.status, 0) << e.err;
+    EXPECT_EQ(e.out.substr(0, 8), "exec-ok\n");
+    EXPECT_EQ(env->run({"exec", "web", "sh", "-c", "exit 7"}).status, 7);
+    auto logs = env->run({"logs", "web"});
+    EXPECT_EQ(logs.out, "started\n") << logs.err;
+    auto stop = env->run({"stop", "-t", "5", "web"});
+    EXPECT_EQ(stop.status, 0) << stop.err;
+    auto inspect = env->run({"inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "web"});
+    EXPECT_EQ(inspect.out, "exited 0\n");  // the trap ran: SIGTERM reached the process
+    EXPECT_EQ(env->run({"rm", "web"}).status, 0);
+    EXPECT_EQ(env->run({"ps", "-aq"}).out, "");
+}
+
+TEST_F(Podman, HardenedReadOnlyNoCapabilitiesNonRoot) {
+    auto r = env->run(run_args({"--rm", "--read-only", "--cap-drop=all", "--user", "65534", kImage, "sh", "-c",
+                                "id -u; grep CapEff /proc/self/status; touch /x 2>/dev/null || echo ro"}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "65534\nCapEff:\t0000000000000000\nro\n");
+}
+
+TEST_F(Podman, InteractiveThroughAPty) {
+    int master = -1;
+    pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        auto a = env->argv(run_args({"--rm", "-it", kImage, "sh"}));
+        std::vector<char*> argv;
+        for (auto& s : a) argv.push_back(s.data());
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());
+        _exit(127);
+    }
+    std::string cmd = "tty; echo $((6*7)); exit 5\n";
+    // Wait for the shell's prompt before typing (Podman attaches after the container starts).
+    std::string out;
+    auto read_until = [&](const std::string& until, int secs) {
+        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(secs);
+        while (out.find(until) == std::string::npos && std::chrono::steady_clock::now() < end) {
+            pollfd p{master, POLLIN, 0};
+            if (poll(&p, 1, 100) <= 0) continue;
+            char buf[4096];
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) break;
+            out.append(buf, static_cast<size_t>(n));
+        }
+    };
+    read_until("# ", 60);
+    ASSERT_EQ(write(master, cmd.data(), cmd.size()), static_cast<ssize_t>(cmd.size()));
+    read_until("42", 30);
+    EXPECT_NE(out.find("/dev/pts/0"), std::string::npos) << out;
+    EXPECT_NE(out.find("42"), std::string::npos) << out;
+    int st = 0;
+    waitpid(pid, &st, 0);
+    close(master);
+    EXPECT_EQ(WEXITSTATUS(st), 5) << out;
+}
+
+TEST_F(Podman, RuntimeErrorsReachTheUser) {
+    auto r = env->run(run_args({"--rm", kImage, "/no/such/binary"}));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("/no/such/binary"), std::string::npos) << r.err;
+}
+
+// containerd with its own config, root, state and socket, driven by ctr.
+class Containerd : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (!is_root() || !fs::exists("/usr/bin/containerd") || !fs::exists("/usr/bin/podman")) return;
+        dir = new TempDir("strata-containerd");
+        std::string d = dir->path();
+        write_text(d + "/config.toml", "version = 2\nroot = \"" + d + "/root\"\nstate = \"" + d + "/state\"\n"
+                                       "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n  address = \"" + d +
+                                           "/containerd.sock\"\n[ttrpc]\n  address = \"" + d + "/containerd.sock.ttrpc\"\n");
+        daemon = fork();
+        if (daemon == 0) {
+            int log = open((d + "/containerd.log").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            dup2(log, 1);
+            dup2(log, 2);
+            execl("/usr/bin/containerd", "containerd", "--config", (d + "/config.toml").c_str(), nullptr);
+            _exit(127);
+        }
+        for (int i = 0; i < 200 && !fs::exists(d + "/containerd.sock"); ++i) usleep(50000);
+        // The image: the busybox rootfs, imported into a scratch Podman and saved as an OCI archive.
+        PodmanEnv p;
+        if (!p.ok()) return;
+        auto save = p.run({"save", "--format", "oci-archive", "-o", d + "/image.tar", kImage});
+        auto imp = ctr({"image", "import", "--base-name", "localhost/strata-test", d + "/image.tar"});
+        ready = save.status == 0 && imp.status == 0;
+        setup_error = save.err + imp.err;
+    }
+    static void TearDownTestSuite() {
+        if (daemon > 0) {
+            kill(daemon, SIGTERM);
+            waitpid(daemon, nullptr, 0);
+        }
+        if (dir) run_cmd({"sh", "-c", "grep -o ' " + dir->path() + "[^ ]*' /proc/self/mountinfo | sort -r | xargs -r umount -l"});
+        delete dir;
+        dir = nullptr;
+    }
+    void SetUp() override {
+        STRATA_REQUIRE_ROOT();
+        STRATA_REQUIRE(dir != nullptr, "containerd or podman is not installed");
+        ASSERT_TRUE(ready) << setup_error;
+    }
+    static CmdResult ctr(const std::vector<std::string>& args) {
+        std::vector<std::string> a = {"ctr", "--address", dir->path() + "/containerd.sock"};
+        a.insert(a.end(), args.begin(), args.end());
+        return run_cmd(a, "", std::chrono::seconds(60));
+    }
+    static TempDir* dir;
+    static pid_t daemon;
+    static bool ready;
+    static std::string setup_error;
+};
+TempDir* Containerd::dir = nullptr;
+pid_t Containerd::daemon = -1;
+bool Containerd::ready = false;
+std::string Containerd::setup_error;
+
+TEST_F(Containerd, CtrRunToCompletionWithOutputAndExitCode) {
+    auto r = ctr({"run", "--runc-binary", strata_bin(), "--rm", kImage, "ctr1", "sh", "-c", "echo hello from ctr; exit 4"});
+    EXPECT_EQ(r.status, 4) << r.err;
+    EXPECT_EQ(r.out, "hello from ctr\n");
+    EXPECT_EQ(ctr({"container", "ls", "-q"}).out, "");
+}
+
+TEST_F(Containerd, TaskExecPauseResumeKill) {
+    auto d = ctr({"run", "-d", "--runc-binary", strata_bin(), kImage, "ctr2", "sh", "-c", "while :; do sleep 0.1; done"});
+    ASSERT_EQ(d.status, 0) << d.err;
+    auto e = ctr({"task", "exec", "--exec-id", "e1", "ctr2", "sh", "-c", "echo exec-ok; exit 6"});
+    EXPECT_EQ(e.status, 6) << e.err;
+    EXPECT_EQ(e.out, "exec-ok\n");
+    EXPECT_EQ(ctr({"task", "pause", "ctr2"}).status, 0);
+    EXPECT_NE(ctr({"task", "ls"}).out.find("PAUSED"), std::string::npos);
+    EXPECT_EQ(ctr({"task", "resume", "ctr2"}).status, 0);
+    EXPECT_NE(ctr({"task", "ls"}).out.find("RUNNING"), std::string::npos);
+    EXPECT_EQ(ctr({"task", "kill", "-s", "SIGKILL", "ctr2"}).status, 0);
+    for (int i = 0; i < 100 && ctr({"task", "ls"}).out.find("STOPPED") == std::string::npos; ++i) usleep(50000);
+    EXPECT_EQ(ctr({"task", "rm", "ctr2"}).status, 0);
+    EXPECT_EQ(ctr({"container", "rm", "ctr2"}).status, 0);
+    // The shim's runtime root: strata left no state behind.
+    EXPECT_EQ(run_cmd({"sh", "-c", "ls -A " + dir->path() + "/state/io.containerd.runtime.v2.task/default 2>/dev/null"}).out, "");
+}
+
+}  // namespace
+}  // namespace strata::test

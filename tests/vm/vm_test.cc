@@ -1,0 +1,236 @@
+// The vm substrate through the CLI: a bundle annotated org.strata.substrate=vm runs in its own
+// guest kernel, with the container lifecycle's contract (exit codes, stdio, kill, delete).
+// Every test boots one guest at most (~1-2 s under QEMU's TCG on hosts without vmx/svm).
+
+#include <dirent.h>
+#include <sys/utsname.h>
+
+#include "tests/integration/fixture.h"
+
+namespace strata::test {
+namespace {
+
+class Vm : public ContainerTest {
+protected:
+    void SetUp() override {
+        ContainerTest::SetUp();
+        if (IsSkipped() || HasFailure()) return;
+        auto info = strata({"info", "--json"});
+        ASSERT_EQ(info.status, 0) << info.err;
+        host = nlohmann::json::parse(info.out)["vm"];
+        STRATA_REQUIRE(!host["backend"].is_null(), "no vm backend: " + host["reason"].dump());
+        STRATA_REQUIRE(host["kernel"].contains("path"), "no guest kernel: " + host["kernel"].dump() +
+                                                            " (run `strata vm kernel build` or install linux-image-cloud-amd64)");
+        STRATA_REQUIRE(host["agent"].get<std::string>().starts_with("/"), "no guest agent: " + host["agent"].dump());
+        bundle->config["annotations"]["org.strata.substrate"] = "vm";
+        bundle->save();
+    }
+    // The QEMU process under the monitor `pid` (0 if none).
+    static int vmm_of(int monitor) {
+        DIR* d = opendir("/proc");
+        int found = 0;
+        while (dirent* e = d ? readdir(d) : nullptr) {
+            int pid = atoi(e->d_name);
+            if (pid <= 0) continue;
+            std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+            auto close = stat.rfind(')');
+            if (close == std::string::npos) continue;
+            std::istringstream rest(stat.substr(close + 2));
+            std::string state;
+            int ppid = 0;
+            rest >> state >> ppid;
+            if (ppid == monitor && stat.find("(qemu-system") != std::string::npos) found = pid;
+        }
+        if (d) closedir(d);
+        return found;
+    }
+    int state_pid(const std::string& id) { return nlohmann::json::parse(strata({"state", id}).out)["pid"]; }
+    static std::string host_release() {
+        utsname u{};
+        uname(&u);
+        return u.release;
+    }
+
+    nlohmann::json host;
+    static constexpr auto kBoot = std::chrono::seconds(120);  // a loaded machine under TCG
+};
+
+TEST_F(Vm, PrintsFromItsOwnKernelAndReturnsExitCode) {
+    // The OCI process fields apply inside the guest as they do in a container.
+    auto& p = bundle->config["process"];
+    p["env"].push_back("FOO=bar");
+    p["cwd"] = "/tmp";
+    p["user"] = {{"uid", 1000}, {"gid", 1000}, {"additionalGids", {5}}};
+    p["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 123}, {"hard", 456}}};
+    bundle->config["hostname"] = "vmguest";
+    bundle->set_args({"sh", "-c",
+                      "echo hello-from-guest; uname -r; echo oops >&2; "
+                      "echo \"$FOO $(pwd) $(id -u):$(id -g):$(id -G) $(hostname) $(ulimit -n) $(ulimit -Hn)\"; exit 3"});
+    auto r = strata({"run", "-b", bundle->path(), "hello"}, "", kBoot);
+    EXPECT_EQ(r.status, 3) << r.err;
+    std::istringstream lines(r.out);
+    std::string first, release, fields;
+    std::getline(lines, first);
+    std::getline(lines, release);
+    std::getline(lines, fields);
+    EXPECT_EQ(fields, "bar /tmp 1000:1000:1000 5 vmguest 123 456");
+    EXPECT_EQ(first, "hello-from-guest") << r.out;
+    EXPECT_NE(release, host_release()) << "the workload ran on the host's kernel";
+    if (!host["kernel"]["version"].get<std::string>().empty()) {
+        EXPECT_EQ(release, host["kernel"]["version"].get<std::string>());
+    }
+    EXPECT_NE(r.err.find("oops"), std::string::npos) << r.err;
+}
+
+TEST_F(Vm, StdioBothWaysAndExitZero) {
+    // 300 KiB in (beyond the stdin window: flow control must hold) and 4 MiB out (beyond every
+    // buffer between the guest and us: nothing may be dropped).
+    bundle->set_args({"sh", "-c", "read a; read b; echo \"got:$a:$b\"; wc -c; head -c 4194304 /dev/zero | tr '\\0' y"});
+    std::string big(300 * 1024, 'x');
+    auto r = strata({"run", "-b", bundle->path(), "stdin"}, "one\ntwo\n" + big, kBoot);
+    EXPECT_EQ(r.status, 0) << r.err;
+    std::string head = "got:one:two\n" + std::to_string(big.size()) + "\n";
+    ASSERT_EQ(r.out.substr(0, head.size()), head);
+    EXPECT_EQ(r.out.size(), head.size() + 4194304);
+    EXPECT_EQ(r.out.find_first_not_of('y', head.size()), std::string::npos);
+}
+
+TEST_F(Vm, SignalDeathIs128PlusSignal) {
+    // Without a pid namespace the shell is not an init, so it can die of its own signal.
+    auto& ns = bundle->config["linux"]["namespaces"];
+    for (size_t i = 0; i < ns.size(); ++i)
+        if (ns[i]["type"] == "pid") ns.erase(i--);
+    bundle->set_args({"sh", "-c", "echo before; kill -SEGV $$; echo after"});
+    auto r = strata({"run", "-b", bundle->path(), "segv"}, "", kBoot);
+    EXPECT_EQ(r.status, 128 + SIGSEGV) << r.err;
+    EXPECT_EQ(r.out, "before\n");
+}
+
+TEST_F(Vm, ForwardsSignalsToTheWorkload) {
+    bundle->set_args({"sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.1; done"});
+    std::thread killer([&] {
+        eventually([&] { return status_of("fwd") == "running"; }, 120000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the trap is set
+        strata({"kill", "fwd", "TERM"});
+    });
+    auto r = strata({"run", "-b", bundle->path(), "fwd"}, "", kBoot);
+    killer.join();
+    EXPECT_EQ(r.status, 42) << r.err;
+    EXPECT_EQ(r.out, "ready\ngot-term\n");
+}
+
+TEST_F(Vm, CreateStartKillDelete) {
+    bundle->set_args({"sleep", "1000"});
+    auto c = strata.detached({"create", "-b", bundle->path(), "life"}, log_path());
+    ASSERT_EQ(c.status, 0) << c.out;
+    EXPECT_EQ(status_of("life"), "created");
+    int monitor = state_pid("life");
+    EXPECT_EQ(read_text("/proc/" + std::to_string(monitor) + "/comm"), "strata:vm\n");
+    int qemu = vmm_of(monitor);
+    EXPECT_GT(qemu, 0) << "the VM is booted by create";
+    ASSERT_EQ(strata({"start", "life"}).status, 0);
+    EXPECT_EQ(status_of("life"), "running");
+    // A long sleep is PID 1 of its pid namespace: like a container's, only KILL ends it.
+    ASSERT_EQ(strata({"kill", "life", "KILL"}).status, 0);
+    EXPECT_TRUE(eventually([&] { return status_of("life") == "stopped"; }, 10000));
+    EXPECT_TRUE(eventually([&] { return gone_or_zombie(qemu); }, 10000)) << "QEMU outlived its monitor";
+    ASSERT_EQ(strata({"delete", "life"}).status, 0);
+}
+
+TEST_F(Vm, DeleteForceLeavesNothing) {
+    // An erofs image and a writable overlay: the most the VM puts on the host.
+    bundle->config["root"]["readonly"] = false;
+    bundle->config["annotations"]["org.strata.vm.rootfs"] = "erofs";
+    bundle->set_args({"sh", "-c", "echo x > /written && sleep 1000"});
+    ASSERT_EQ(strata.detached({"run", "-d", "-b", bundle->path(), "del"}, log_path()).status, 0);
+    int monitor = state_pid("del");
+    int qemu = vmm_of(monitor);
+    ASSERT_GT(qemu, 0);
+    std::string dir = root.path() + "/del";
+    EXPECT_EQ(read_text(dir + "/vm/console.log").find("Kernel panic"), std::string::npos);
+    ASSERT_EQ(strata({"delete", "--force", "del"}).status, 0);
+    EXPECT_TRUE(gone_or_zombie(monitor));
+    EXPECT_TRUE(eventually([&] { return gone_or_zombie(qemu); }, 10000)) << "QEMU survived delete --force";
+    EXPECT_EQ(access(dir.c_str(), F_OK), -1) << dir << " (the VM's work dir) survived";
+    // The shared image cache holds finished entries only, never a half-built one.
+    auto tmp = run_cmd({"sh", "-c", "ls -A /var/cache/strata/erofs /var/cache/strata/initramfs | grep '^.tmp-' || true"});
+    EXPECT_EQ(tmp.out, "");
+}
+
+TEST_F(Vm, ErofsRootWithWritableOverlayAndGuestCgroupV2) {
+    bundle->config["root"]["readonly"] = false;
+    bundle->config["annotations"]["org.strata.vm.rootfs"] = "erofs";
+    bundle->config["linux"]["resources"] = {{"memory", {{"limit", 200 << 20}}}, {"pids", {{"limit", 64}}}};
+    bundle->set_args({"sh", "-c",
+                      "grep ' / ' /proc/mounts | cut -d' ' -f3; echo data > /new && cat /new; "
+                      "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; grep ' /sys/fs/cgroup ' /proc/mounts | cut -d' ' -f3; "
+                      "grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2"});
+    auto r = strata({"run", "-b", bundle->path(), "erofs"}, "", kBoot);
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::vector<std::string> l;
+    for (std::string s; std::getline(lines, s);) l.push_back(s);
+    ASSERT_EQ(l.size(), 6u) << r.out;
+    EXPECT_EQ(l[0], "overlay");
+    EXPECT_EQ(l[1], "data");
+    EXPECT_EQ(l[2], std::to_string(200 << 20));
+    EXPECT_EQ(l[3], "64");
+    EXPECT_EQ(l[4], "cgroup2");
+    // memory.limit sized the VM: 200 MiB of RAM, minus what the guest kernel keeps.
+    long total_kib = std::stol(l[5]);
+    EXPECT_GT(total_kib, 150 * 1024);
+    EXPECT_LE(total_kib, 200 * 1024);
+}
+
+TEST_F(Vm, ExecFailureFailsCreate) {
+    bundle->set_args({"/no/such/program"});
+    auto r = strata({"run", "-b", bundle->path(), "noexec"}, "", kBoot);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("/no/such/program"), std::string::npos) << r.err;
+    EXPECT_EQ(strata({"list", "-q"}).out, "");
+}
+
+TEST_F(Vm, MissingKernelFailsCleanly) {
+    bundle->set_args({"true"});
+    auto r = strata({"run", "--vm-kernel", "/no/kernel", "-b", bundle->path(), "nokernel"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("guest kernel \"/no/kernel\": ENOENT"), std::string::npos) << r.err;
+    EXPECT_EQ(strata({"list", "-q"}).out, "");
+}
+
+TEST_F(Vm, DebianCloudKernelFallback) {
+    std::string cloud;
+    if (DIR* d = opendir("/boot")) {
+        while (dirent* e = readdir(d))
+            if (std::string n = e->d_name; n.starts_with("vmlinuz-") && n.ends_with("-cloud-amd64")) cloud = "/boot/" + n;
+        closedir(d);
+    }
+    STRATA_REQUIRE(!cloud.empty(), "linux-image-cloud-amd64 is not installed");
+    bundle->set_args({"uname", "-r"});
+    auto r = strata({"run", "--vm-kernel", cloud, "-b", bundle->path(), "cloud"}, "", kBoot);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, cloud.substr(strlen("/boot/vmlinuz-")) + "\n");
+}
+
+TEST_F(Vm, SameBundleWithoutTheAnnotationIsAContainer) {
+    bundle->config["annotations"].erase("org.strata.substrate");
+    bundle->set_args({"uname", "-r"});
+    auto r = strata({"run", "-b", bundle->path(), "plain"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, host_release() + "\n");
+}
+
+TEST_F(Vm, InfoExplainsTheBackend) {
+    auto r = strata({"info"});
+    ASSERT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find("vm backend:"), std::string::npos);
+    EXPECT_NE(r.out.find("kvm accel:"), std::string::npos);
+    bool accelerated = host["kvmAccelerated"];
+    EXPECT_EQ(host["accelerator"], accelerated ? "kvm" : "tcg");
+    auto f = nlohmann::json::parse(strata({"features"}).out);
+    EXPECT_EQ(f["annotations"]["org.strata.vm.kvm"], accelerated ? "true" : "false");
+    EXPECT_EQ(f["annotations"]["org.strata.substrates"], "container,bare,vm");
+}
+
+}  // namespace
+}  // namespace strata::test
