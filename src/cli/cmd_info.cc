@@ -27,11 +27,16 @@ void add_list(CLI::App& app, Globals& g) {
     sub->parse_complete_callback([&g] {
         g.command = [&g]() -> Result<int> {
             auto ids = STRATA_TRY(runtime::list_ids(g.root));
+            // Containers run from an image show it in a last column (runc's columns stay as
+            // they are when there are none).
+            bool images = false;
+            for (const auto& id : ids)
+                if (auto s = runtime::peek_state(g.root, id); s && s->annotations.count("org.strata.image")) images = true;
             nlohmann::json all = nlohmann::json::array();
             std::ostringstream table;
             table << std::left << std::setw(12) << "ID" << " " << std::setw(8) << "PID" << " "
                   << std::setw(10) << "STATUS" << " " << std::setw(40) << "BUNDLE" << " "
-                  << std::setw(31) << "CREATED" << " OWNER\n";
+                  << std::setw(31) << "CREATED" << " OWNER" << (images ? "  IMAGE" : "") << "\n";
             for (const auto& id : ids) {
                 auto s = runtime::peek_state(g.root, id);
                 if (!s) continue;  // being created or deleted right now
@@ -44,7 +49,12 @@ void add_list(CLI::App& app, Globals& g) {
                 all.push_back(j);
                 table << std::setw(12) << id << " " << std::setw(8) << j["pid"].get<int>() << " "
                       << std::setw(10) << j["status"].get<std::string>() << " " << std::setw(40)
-                      << s->bundle << " " << std::setw(31) << s->created << " root\n";
+                      << s->bundle << " " << std::setw(31) << s->created << " root";
+                if (images) {
+                    auto it = s->annotations.find("org.strata.image");
+                    table << "   " << (it == s->annotations.end() ? "" : it->second);
+                }
+                table << "\n";
             }
             if (quiet) return 0;
             if (format == "json") std::cout << all.dump() << "\n";

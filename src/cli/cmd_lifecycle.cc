@@ -5,7 +5,9 @@
 
 #include "base/strings.h"
 #include "cli/command.h"
+#include "cli/image_run.h"
 #include "runtime/lifecycle.h"
+#include "sys/file.h"
 #include "sys/signals.h"
 
 namespace strata::cli {
@@ -17,7 +19,7 @@ struct CreateFlags {
     int preserve_fds = 0;
 };
 
-void add_create_flags(CLI::App* sub, CreateFlags& f) {
+void add_create_flags(CLI::App* sub, CreateFlags& f, bool with_id = true) {
     sub->add_option("--bundle,-b", f.bundle, "path to the bundle (default: current directory)");
     sub->add_option("--pid-file", f.pid_file, "write the container's pid here");
     sub->add_option("--console-socket", f.console_socket, "unix socket to send the pty master to");
@@ -29,7 +31,7 @@ void add_create_flags(CLI::App* sub, CreateFlags& f) {
     sub->add_option("--vm-kernel", f.vm_kernel, "vm substrate: the guest kernel to boot (default: strata's, else Debian's cloud kernel)");
     sub->add_option("--vm-backend", f.vm_backend, "vm substrate: own or qemu (default: own VMM with KVM, else QEMU)")
         ->check(CLI::IsMember({"auto", "own", "qemu"}));
-    sub->add_option("id", f.id, "container id")->required();
+    if (with_id) sub->add_option("id", f.id, "container id")->required();
 }
 
 // systemd socket activation: fds 3..3+LISTEN_FDS-1 go to the container before --preserve-fds,
@@ -74,20 +76,41 @@ void add_create(CLI::App& app, Globals& g) {
     });
 }
 
+// `run` has two forms. runc's: `run [-b BUNDLE] ID`. The image form: `run [flags] IMAGE
+// [COMMAND...]`. The rule: it is runc's form when --bundle/-b is given, or when there is one
+// argument, no image-only flag, and the current directory holds a config.json (runc's default
+// bundle); otherwise it is the image form. Everything after the first argument belongs to the
+// container's command, flags included.
 void add_run(CLI::App& app, Globals& g) {
     struct RunFlags : CreateFlags {
         bool detach = false, keep = false, no_subreaper = false;
+        ImageRunFlags image;
+        std::vector<std::string> args;
     };
     static RunFlags flags;
     auto* f = &flags;
-    auto* sub = app.add_subcommand("run", "create and start a container; wait for it unless --detach");
-    add_create_flags(sub, *f);
+    auto* sub = app.add_subcommand("run", "run a container from a bundle (runc: run [-b DIR] ID) or an image "
+                                          "(run [flags] IMAGE [COMMAND...]); -b, or one ID with ./config.json "
+                                          "and no image flag, selects the bundle form");
+    add_create_flags(sub, *f, false);
     sub->add_flag("--detach,-d", f->detach, "do not wait for the container");
     sub->add_flag("--keep", f->keep, "do not delete the container after it exits");
     sub->add_flag("--no-subreaper", f->no_subreaper, "accepted for runc compatibility");
-    sub->parse_complete_callback([&g, f] {
+    add_image_run_flags(sub, f->image);
+    sub->add_option("image-or-id", f->args, "IMAGE [COMMAND...] (image form) or ID (bundle form)")->required();
+    sub->positionals_at_end();
+    sub->parse_complete_callback([&g, f, sub] {
         g.close_fds_from = 3 + f->preserve_fds + listen_fds();
-        g.command = [&g, f]() -> Result<int> {
+        bool runc_form = sub->count("--bundle") > 0 ||
+                         (f->args.size() == 1 && !image_run_flags_used(sub) && sys::exists("config.json"));
+        g.command = [&g, f, runc_form, sub]() -> Result<int> {
+            if (!runc_form) {
+                RunCommon c{f->detach, f->no_pivot, f->pid_file, f->substrate, f->vm_kernel, f->vm_backend, f->preserve_fds};
+                return run_image(g, f->image, c, f->args);
+            }
+            if (image_run_flags_used(sub)) return error("run: image flags (--name, --rm, -e, -v, ...) do not apply to a bundle (-b)");
+            if (f->args.size() != 1) return error("run: a bundle takes exactly one argument, the container id");
+            f->id = f->args[0];
             runtime::RunOptions o;
             o.create = STRATA_TRY(create_options(g, *f));
             o.detach = f->detach;

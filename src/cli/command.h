@@ -16,6 +16,7 @@ struct Globals {
     bool debug = false;
     bool systemd_cgroup = false;   // accepted for compatibility; strata manages cgroupfs itself
     std::string rootless = "auto";
+    std::string data_root = "/var/lib/strata";  // --data-root: the image store
 
     // Set by the chosen subcommand's parse callback; run by main after logging is configured.
     std::function<Result<int>()> command;
@@ -48,6 +49,13 @@ void add_vmm(CLI::App& app, Globals& g);
 int exec_command_start(int argc, char** argv);
 void add_info(CLI::App& app, Globals& g);
 void add_vm(CLI::App& app, Globals& g);
+// The image store's commands (cmd_image.cc).
+void add_load(CLI::App& app, Globals& g);
+void add_pull(CLI::App& app, Globals& g);
+void add_images(CLI::App& app, Globals& g);
+void add_rmi(CLI::App& app, Globals& g);
+void add_image(CLI::App& app, Globals& g);  // image inspect
+void add_prune(CLI::App& app, Globals& g);
 
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);

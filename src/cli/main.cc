@@ -32,12 +32,14 @@ constexpr Subcommand kSubcommands[] = {
     {"spec", add_spec},     {"features", add_features}, {"pause", add_pause}, {"resume", add_pause},
     {"ps", add_ps},         {"events", add_events}, {"update", add_update}, {"exec", add_exec},
     {"compare", add_compare}, {"info", add_info}, {"vm", add_vm}, {"vmm", add_vmm},
+    {"load", add_load},     {"pull", add_pull},     {"images", add_images}, {"rmi", add_rmi},
+    {"image", add_image},   {"prune", add_prune},
 };
 
 // The subcommand named in argv, found without CLI11: the first word that is neither a global
 // flag nor a global flag's value. "" if there is none.
 std::string subcommand_name(int argc, char** argv) {
-    static const std::string_view kValued[] = {"--root", "--log", "--log-format", "--rootless"};
+    static const std::string_view kValued[] = {"--root", "--log", "--log-format", "--rootless", "--data-root"};
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (!a.starts_with('-')) return std::string(a);
@@ -88,6 +90,7 @@ int main(int argc, char** argv) {
     app.add_flag("--debug", g.debug, "log debug messages");
     app.add_flag("--systemd-cgroup", g.systemd_cgroup, "accepted for runc compatibility (cgroupfs is used)");
     app.add_option("--rootless", g.rootless, "accepted for runc compatibility");
+    app.add_option("--data-root", g.data_root, "directory of the image store")->capture_default_str();
     std::string name = subcommand_name(argc, argv);
     register_subcommands(app, g, name);
     if (name == "exec") {
