@@ -9,7 +9,7 @@ scripts/setup.sh test
 echo "== sanitizer build (ASan + UBSan): unit and integration tests"
 cmake -S . -B build-asan -DSTRATA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$(nproc)"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j1 -L 'unit|integration' -LE 'slow|clients|vm|vmm')
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j1 -L 'unit|integration' -LE 'slow|clients|vm|vmm|cgroupv2|compare')
 
 echo "== fuzzing config.json (STRATA_FUZZ_SECONDS, default 60 s)"
 scripts/fuzz.sh
