@@ -11,6 +11,9 @@
 #include "base/strings.h"
 #include "cli/image_run.h"
 #include "image/container.h"
+#include "image/index.h"
+#include "image/pull.h"
+#include "image/reference.h"
 #include "image/store.h"
 #include "runtime/container_dir.h"
 #include "runtime/lifecycle.h"
@@ -20,8 +23,28 @@
 namespace strata::cli {
 namespace {
 
-const char* const kImageOnly[] = {"--name", "--rm", "--env", "--volume", "--user", "--read-only",
-                                  "--workdir", "--memory", "--cpus"};
+const char* const kImageOnly[] = {"--name",    "--rm",     "--env",  "--volume", "--user",
+                                  "--read-only", "--workdir", "--memory", "--cpus", "--tty",
+                                  "--interactive", "--pull", "--tls-verify"};
+
+// Podman's --pull policy before a run: "missing" pulls an image the store lacks (a name, not an
+// ID: an ID cannot be pulled), "always" pulls first, "never" uses only the store.
+Result<> pull_for_run(const image::Store& store, const ImageRunFlags& f, const std::string& ref) {
+    if (f.pull == "never") return {};
+    if (f.pull == "missing") {
+        image::Index index = STRATA_TRY(image::load_index(store));
+        if (index.find(ref) || image::looks_like_id(ref)) return {};
+    }
+    image::PullOptions o;
+    o.reference = ref;
+    o.client.tls_verify = f.tls_verify;
+    o.tty = ::isatty(2);
+    o.out = [](const std::string& s) { std::cerr << s << std::flush; };
+    std::cerr << "Pulling " << ref << "\n";
+    auto pulled = image::pull(store, o);
+    if (!pulled) return wrap(pulled.error(), f.pull == "missing" ? "the image is not in the store; pull" : "pull");
+    return {};
+}
 
 // `run -d --rm`: nobody waits for the container, so a small process of its own does, and
 // deletes it when its process exits (Podman has conmon for this).
@@ -60,6 +83,11 @@ void add_image_run_flags(CLI::App* sub, ImageRunFlags& f) {
     sub->add_option("--workdir,-w", f.workdir, "image form: working directory");
     sub->add_option("--memory,-m", f.memory, "image form: memory limit (e.g. 512m)");
     sub->add_option("--cpus", f.cpus, "image form: CPU limit (e.g. 1.5)");
+    sub->add_flag("--tty,-t", f.tty, "image form: a pseudo-terminal for the process (on this terminal)");
+    sub->add_flag("--interactive,-i", f.interactive, "image form: keep stdin (otherwise /dev/null, as in Podman)");
+    sub->add_option("--pull", f.pull, "image form: missing (default), always or never")
+        ->check(CLI::IsMember({"missing", "always", "never"}));
+    sub->add_option("--tls-verify", f.tls_verify, "image form: verify the registry's certificate when pulling");
 }
 
 bool image_run_flags_used(const CLI::App* sub) {
@@ -72,6 +100,13 @@ Result<int> run_image(const Globals& g, const ImageRunFlags& f, const RunCommon&
                       const std::vector<std::string>& args) {
     const std::string& image_ref = args.at(0);
     image::Store store = STRATA_TRY(image::Store::open(g.data_root));
+    if (auto pulled = pull_for_run(store, f, image_ref); !pulled) return wrap(pulled.error(), "run " + image_ref);
+    if (f.tty && c.detach) return error("run: -t with -d: nothing would hold the terminal (the bundle form takes --console-socket)");
+    if (!f.interactive && !f.tty && !c.detach) {
+        // Podman gives a container stdin only with -i; without it, `run IMAGE cat` ends at once.
+        UniqueFd null = STRATA_TRY(sys::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (::dup2(null.get(), 0) < 0) return os_error(errno, "redirect stdin to /dev/null");
+    }
     image::PrepareOptions po;
     po.image = image_ref;
     po.id = f.name.empty() ? image::random_hex(12) : f.name;
@@ -83,6 +118,7 @@ Result<int> run_image(const Globals& g, const ImageRunFlags& f, const RunCommon&
     po.spec.user = f.user;
     po.spec.workdir = f.workdir;
     po.spec.read_only = f.read_only;
+    po.spec.terminal = f.tty;
     if (!f.memory.empty()) {
         auto bytes = parse_size(f.memory);
         if (!bytes) return error("--memory: bad size " + quote(f.memory));

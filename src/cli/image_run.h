@@ -13,9 +13,10 @@ namespace strata::cli {
 // Flags only the image form has.
 struct ImageRunFlags {
     std::string name, user, workdir, memory;
+    std::string pull = "missing";  // Podman's --pull policy: missing, always, never
     std::vector<std::string> env, volumes;
     double cpus = 0;
-    bool rm = false, read_only = false;
+    bool rm = false, read_only = false, tty = false, interactive = false, tls_verify = true;
 };
 void add_image_run_flags(CLI::App* sub, ImageRunFlags& f);
 // True if any of them is on the command line.

@@ -127,7 +127,12 @@ Result<PreparedContainer> prepare_container(const Store& store, const PrepareOpt
     RunSpecOptions so = opts.spec;
     so.image_name = pc.image_name;
     so.image_id = img->id();
-    if (so.hostname.empty()) so.hostname = opts.id;
+    if (so.hostname.empty()) so.hostname = opts.id.substr(0, 63);
+    so.identity_dir = pc.bundle;
+    auto host_resolv = sys::read_file("/etc/resolv.conf");
+    STRATA_TRY(sys::write_file_atomic(dir.get(), "hosts", hosts_file(so.hostname), 0644));
+    STRATA_TRY(sys::write_file_atomic(dir.get(), "hostname", so.hostname + "\n", 0644));
+    STRATA_TRY(sys::write_file_atomic(dir.get(), "resolv.conf", container_resolv_conf(host_resolv.value_or("")), 0644));
     std::string user = effective_user(cfg.config, so);
     UserIds ids;
     if (!user.empty())

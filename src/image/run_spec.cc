@@ -132,6 +132,21 @@ std::string effective_workdir(const json& image_config, const RunSpecOptions& op
     return w.empty() ? "/" : sys::clean_path("/" + w);
 }
 
+std::string hosts_file(const std::string& hostname) {
+    return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n";
+}
+
+std::string container_resolv_conf(const std::string& host_resolv_conf) {
+    std::string out;
+    for (const auto& line : split(host_resolv_conf, '\n')) {
+        auto words = split_nonempty(line, ' ');
+        bool loopback_server = words.size() >= 2 && words[0] == "nameserver" &&
+                               (words[1].starts_with("127.") || words[1] == "::1");
+        if (!loopback_server && !line.empty()) out += line + "\n";
+    }
+    return out;
+}
+
 Result<json> container_spec(const json& image_config, const RunSpecOptions& opts, const UserIds& user) {
     json spec = spec::default_spec({});
     json& proc = spec["process"];
@@ -142,7 +157,7 @@ Result<json> container_spec(const json& image_config, const RunSpecOptions& opts
     args.insert(args.end(), cmd.begin(), cmd.end());
     if (args.empty()) return error("the image has no Entrypoint or Cmd: give a command after the image name");
     proc["args"] = args;
-    proc["terminal"] = false;
+    proc["terminal"] = opts.terminal;
 
     std::vector<std::string> env = proc["env"].get<std::vector<std::string>>();
     for (const auto& e : strings(image_config, "Env")) set_env(env, e);
@@ -164,8 +179,22 @@ Result<json> container_spec(const json& image_config, const RunSpecOptions& opts
     proc["capabilities"] = {{"bounding", caps}, {"effective", held}, {"permitted", held}, {"ambient", json::array()}};
 
     spec["root"] = {{"path", "rootfs"}, {"readonly", opts.read_only}};
+    // Podman's default: ping through ICMP sockets for the container's root group, so ping works
+    // without CAP_NET_RAW (namespaced: the host's setting is untouched).
+    spec["linux"]["sysctl"]["net.ipv4.ping_group_range"] = "0 0";
     if (!opts.hostname.empty()) spec["hostname"] = opts.hostname.substr(0, 63);
     for (const auto& v : opts.volumes) spec["mounts"].push_back(STRATA_TRY(volume_mount(v)));
+    if (!opts.identity_dir.empty())
+        for (const char* f : {"hosts", "hostname", "resolv.conf"}) {
+            std::string dest = std::string("/etc/") + f;
+            bool taken = false;
+            for (const auto& m : spec["mounts"]) taken = taken || m["destination"] == dest;
+            if (!taken)
+                spec["mounts"].push_back({{"destination", dest},
+                                          {"type", "bind"},
+                                          {"source", opts.identity_dir + "/" + f},
+                                          {"options", {"bind", "rprivate", "nosuid", "nodev", "noexec"}}});
+        }
 
     json& res = spec["linux"]["resources"];
     if (opts.memory) {

@@ -21,9 +21,13 @@ struct RunSpecOptions {
     std::string user;                  // --user NAME|UID[:GROUP|GID]
     std::string workdir;               // --workdir
     bool read_only = false;            // --read-only
+    bool terminal = false;             // -t
     std::optional<int64_t> memory;     // --memory, bytes
     std::optional<double> cpus;        // --cpus
     std::string hostname;
+    // A directory holding hosts, hostname and resolv.conf for the container (as Podman writes
+    // them), bind-mounted over the image's /etc files unless a -v already targets them.
+    std::string identity_dir;
     std::string image_name, image_id;  // recorded as annotations
 };
 
@@ -41,6 +45,12 @@ Result<UserIds> resolve_user(const std::string& spec, const std::string& passwd,
 std::string effective_user(const nlohmann::json& image_config, const RunSpecOptions& opts);
 // The working directory that applies (absolute): --workdir, else WorkingDir, else "/".
 std::string effective_workdir(const nlohmann::json& image_config, const RunSpecOptions& opts);
+
+// /etc/hosts of a container: localhost and its own hostname.
+std::string hosts_file(const std::string& hostname);
+// /etc/resolv.conf of a container: the host's, less nameservers on the host's loopback, which
+// the container's own network namespace cannot reach (systemd-resolved's 127.0.0.53, say).
+std::string container_resolv_conf(const std::string& host_resolv_conf);
 
 // The config.json document; `image_config` is the image config's .config object.
 Result<nlohmann::json> container_spec(const nlohmann::json& image_config, const RunSpecOptions& opts,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace strata::image {
 namespace {
 
@@ -76,6 +78,21 @@ TEST(RunSpec, ResolvesUsers) {
     EXPECT_EQ(resolve_user("4242", "", "")->gid, 0u);
     EXPECT_FALSE(resolve_user("nobody-here", kPasswd, kGroup));
     EXPECT_FALSE(resolve_user("app:nogroup", kPasswd, kGroup));
+}
+
+TEST(RunSpec, HostsHostnameAndResolvConfUnlessAVolumeTakesThem) {
+    RunSpecOptions o;
+    o.identity_dir = "/store/containers/c1";
+    o.volumes = {"/srv/resolv:/etc/resolv.conf:ro"};
+    auto s = *container_spec(json{{"Cmd", {"sh"}}}, o, {});
+    std::map<std::string, std::string> sources;
+    for (const auto& m : s["mounts"]) sources[m["destination"]] = m["source"];
+    EXPECT_EQ(sources["/etc/hosts"], "/store/containers/c1/hosts");
+    EXPECT_EQ(sources["/etc/hostname"], "/store/containers/c1/hostname");
+    EXPECT_EQ(sources["/etc/resolv.conf"], "/srv/resolv");
+    EXPECT_EQ(hosts_file("web"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tweb\n");
+    EXPECT_EQ(container_resolv_conf("# managed\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch lan\n"),
+              "# managed\nnameserver 10.0.0.2\nsearch lan\n");
 }
 
 }  // namespace

@@ -62,6 +62,27 @@ TEST_F(Pull, PlainHttpAndLayersAlreadyPresentAreSkipped) {
     EXPECT_NE(missing.err.find("MANIFEST_UNKNOWN"), std::string::npos) << missing.err;
 }
 
+// run pulls what the store lacks (Podman's --pull missing) and, with --pull always, pulls again.
+TEST_F(Pull, RunPullsAMissingImage) {
+    START_REGISTRY(reg, LocalRegistry::Options{});
+    std::string ref = reg->host() + "/bb:latest";
+    auto r = strata({"run", "--rm", ref});
+    ASSERT_EQ(r.status, 0) << r.err << reg->log();
+    EXPECT_EQ(r.out, "12");
+    EXPECT_NE(r.err.find("Pulling " + ref), std::string::npos) << r.err;
+    r = strata({"run", "--rm", ref});
+    EXPECT_EQ(r.out, "12");
+    EXPECT_EQ(r.err.find("Pulling"), std::string::npos) << r.err;
+    r = strata({"run", "--rm", "--pull", "always", ref});
+    EXPECT_EQ(r.out, "12");
+    EXPECT_NE(r.err.find("3 of 3 layers already present"), std::string::npos) << r.err;
+    auto missing = strata({"run", "--rm", reg->host() + "/nothing:here"});
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_NE(missing.err.find("not in the store; pull"), std::string::npos) << missing.err;
+    EXPECT_NE(missing.err.find("MANIFEST_UNKNOWN"), std::string::npos) << missing.err;
+    EXPECT_EQ(ls(data() + "/containers"), "");
+}
+
 TEST_F(Pull, BasicAuthWithHtpasswd) {
     START_REGISTRY(reg, (LocalRegistry::Options{.auth = LocalRegistry::Auth::basic}));
     std::string ref = reg->host() + "/bb:latest";

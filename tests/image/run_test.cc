@@ -32,8 +32,9 @@ TEST_F(Run, TenContainersAtOnceEachWithItsOwnWritableLayer) {
     for (const auto& id : ids) {
         std::string upper = data() + "/containers/" + id + "/upper";
         ASSERT_TRUE(eventually([&] { return access((upper + "/ready").c_str(), F_OK) == 0; })) << id;
-        // Its own file in its own upper directory, and nothing of the others'.
-        EXPECT_EQ(ls(upper), "mine-" + id + " ready ") << id;
+        // Its own file in its own upper directory, and nothing of the others' (etc/ holds the
+        // mount points of /etc/hosts, hostname and resolv.conf, which the image lacks).
+        EXPECT_EQ(ls(upper), "etc mine-" + id + " ready ") << id;
         EXPECT_EQ(read_text(upper + "/mine-" + id), id + "\n");
     }
     EXPECT_EQ(mounts_containing(data() + "/containers/").size(), 10u);
@@ -155,6 +156,46 @@ TEST_F(Run, ImageConfigAndFlags) {
     // Flags after the image belong to the command: "-d" here is not --detach.
     r = strata({"run", "--rm", "bb:1", "ls", "-d", "/"});
     EXPECT_EQ(r.out, "/\n") << r.err;
+}
+
+// As Podman does: /etc/hosts resolves localhost and the container's own name, /etc/hostname
+// holds it, root's group may ping (ping_group_range); a -v onto one of the files wins.
+TEST_F(Run, HostsAndHostnameFiles) {
+    auto r = strata({"run", "--rm", "--name", "web1", "bb:1", "sh", "-c",
+                     "hostname; cat /etc/hostname; grep -c localhost /etc/hosts; grep web1 /etc/hosts; cat /proc/sys/net/ipv4/ping_group_range; "
+                     "mkdir /www && echo served > /www/f && httpd -p 127.0.0.1:8080 -h /www && wget -qO- http://localhost:8080/f"});
+    EXPECT_EQ(r.out, "web1\nweb1\n2\n127.0.1.1\tweb1\n0\t0\nserved\n") << r.err;
+    TempDir host("strata-hosts");
+    write_text(host.path() + "/hosts", "10.1.2.3 mine\n");
+    r = strata({"run", "--rm", "-v", host.path() + "/hosts:/etc/hosts:ro", "bb:1", "cat", "/etc/hosts"});
+    EXPECT_EQ(r.out, "10.1.2.3 mine\n") << r.err;
+}
+
+// As in Podman: stdin only with -i; -t gives the process a terminal of its own.
+TEST_F(Run, StdinWithInteractiveAndATerminalWithTty) {
+    std::vector<std::string> base = {strata_bin(), "--root", run_root(), "--data-root", data(), "run", "--rm"};
+    auto argv = [&](std::vector<std::string> more) {
+        std::vector<std::string> a = base;
+        a.insert(a.end(), more.begin(), more.end());
+        return a;
+    };
+    EXPECT_EQ(run_cmd(argv({"bb:1", "cat"}), "typed\n").out, "");
+    EXPECT_EQ(run_cmd(argv({"-i", "bb:1", "cat"}), "typed\n").out, "typed\n");
+    EXPECT_EQ(run_cmd(argv({"bb:1", "sh", "-c", "[ -t 0 ] && echo tty || echo no-tty"})).out, "no-tty\n");
+    // -t on a terminal: script(1) provides one.
+    std::string cmd;
+    for (const auto& a : argv({"-it", "bb:1", "sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo tty || echo no-tty"})) cmd += "'" + a + "' ";
+    auto r = run_cmd({"script", "-qec", cmd, "/dev/null"});
+    EXPECT_NE(r.out.find("tty"), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(r.out.find("no-tty"), std::string::npos) << r.out;
+    auto detached = strata({"run", "-d", "-t", "bb:1", "true"});
+    EXPECT_EQ(detached.status, 1);
+    EXPECT_NE(detached.err.find("-t with -d"), std::string::npos) << detached.err;
+    // --pull never: only the store.
+    auto never = strata({"run", "--rm", "--pull", "never", "localhost/absent:1", "true"});
+    EXPECT_EQ(never.status, 1);
+    EXPECT_NE(never.err.find("is not in the store"), std::string::npos) << never.err;
+    EXPECT_EQ(never.err.find("Pulling"), std::string::npos) << never.err;
 }
 
 TEST_F(Run, ManyLayersMountWithEitherLowerdirSyntax) {
