@@ -23,6 +23,7 @@
 #include "security/exec_guard.h"
 #include "security/rlimits.h"
 #include "security/user.h"
+#include "sys/exec_path.h"
 #include "sys/file.h"
 #include "sys/mount.h"
 #include "sys/process.h"
@@ -31,7 +32,6 @@
 namespace strata::agent {
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 [[noreturn]] void report_and_exit(int sync, const Error& e) {
     std::string msg(1, kChildError);
@@ -156,48 +156,6 @@ Result<> switch_root() {
     return {};
 }
 
-std::string env_value(const std::vector<std::string>& env, std::string_view key, bool* found = nullptr) {
-    for (const auto& e : env)
-        if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') {
-            if (found) *found = true;
-            return e.substr(key.size() + 1);
-        }
-    if (found) *found = false;
-    return {};
-}
-
-std::string home_of(uint32_t uid) {
-    auto text = sys::read_file("/etc/passwd");
-    if (text)
-        for (const auto& line : split(*text, '\n')) {
-            auto f = split(line, ':');
-            if (f.size() >= 6 && parse_uint(f[2]) == uid && !f[5].empty()) return f[5];
-        }
-    return "/";
-}
-
-Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env) {
-    auto usable = [](const std::string& p) -> int {
-        struct stat st{};
-        if (::stat(p.c_str(), &st) < 0) return errno;
-        if (S_ISDIR(st.st_mode)) return EISDIR;
-        if (!(st.st_mode & 0111)) return EACCES;
-        return 0;
-    };
-    if (name.find('/') != std::string::npos) {
-        if (int err = usable(name)) return os_error(err, "exec " + quote(name));
-        return name;
-    }
-    bool has_path = false;
-    std::string path = env_value(env, "PATH", &has_path);
-    if (!has_path) path = kDefaultPath;
-    for (const auto& dir : split(path, ':')) {
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (usable(candidate) == 0) return candidate;
-    }
-    return os_error(ENOENT, "exec " + quote(name) + ": executable file not found in $PATH");
-}
-
 struct Prepared {
     std::string executable;
     std::vector<std::string> env;
@@ -226,10 +184,8 @@ Result<Prepared> setup(const ChildContext& ctx) {
 
     Prepared p;
     p.env = proc.env;
-    bool has_home = false;
-    env_value(p.env, "HOME", &has_home);
-    if (!has_home) p.env.push_back("HOME=" + home_of(proc.user.uid));
-    p.executable = STRATA_TRY(find_executable(proc.args[0], p.env));
+    if (!sys::env_lookup(p.env, "HOME")) p.env.push_back("HOME=" + sys::home_of(proc.user.uid));
+    p.executable = STRATA_TRY(sys::find_executable(proc.args[0], p.env));
     if (::chdir(proc.cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(proc.cwd));
     return p;
 }

@@ -17,38 +17,13 @@
 #include "security/lsm.h"
 #include "security/process_attrs.h"
 #include "security/user.h"
+#include "sys/exec_path.h"
 #include "sys/file.h"
 #include "sys/process.h"
 #include "sys/socket.h"
 
 namespace strata::runtime {
 namespace {
-
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-bool env_has(const std::vector<std::string>& env, std::string_view key) {
-    for (const auto& e : env)
-        if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') return true;
-    return false;
-}
-
-std::string env_value(const std::vector<std::string>& env, std::string_view key) {
-    for (const auto& e : env)
-        if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=')
-            return e.substr(key.size() + 1);
-    return {};
-}
-
-// HOME from the container's /etc/passwd when the config does not set it, as runc does.
-std::string home_of(uint32_t uid) {
-    auto text = sys::read_file("/etc/passwd");
-    if (text)
-        for (const auto& line : split(*text, '\n')) {
-            auto f = split(line, ':');
-            if (f.size() >= 6 && parse_uint(f[2]) == uid && !f[5].empty()) return f[5];
-        }
-    return "/";
-}
 
 // The process starts with default signal handling and an empty mask whatever strata's caller
 // had (exec keeps ignored signals and the mask).
@@ -89,34 +64,12 @@ Result<> load_seccomp(const security::seccomp::Program& prog, int reply_fd) {
 
 }  // namespace
 
-Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env,
-                                    const std::string& prefix) {
-    auto usable = [&](const std::string& p) -> int {
-        struct stat st{};
-        if (::stat((prefix + p).c_str(), &st) < 0) return errno;
-        if (S_ISDIR(st.st_mode)) return EISDIR;
-        if (!(st.st_mode & 0111)) return EACCES;
-        return 0;
-    };
-    if (name.find('/') != std::string::npos) {
-        int err = usable(name);
-        if (err) return os_error(err, "exec " + quote(name));
-        return prefix + name;
-    }
-    std::string path = env_has(env, "PATH") ? env_value(env, "PATH") : kDefaultPath;
-    for (const auto& dir : split(path, ':')) {
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (usable(candidate) == 0) return prefix + candidate;
-    }
-    return os_error(ENOENT, "exec " + quote(name) + ": executable file not found in $PATH");
-}
-
 Result<Launch> prepare_in_container(const spec::Process& proc, int preserve_fds) {
     Launch l;
     l.preserve_fds = preserve_fds;
     l.env = proc.env;
-    if (!env_has(l.env, "HOME")) l.env.push_back("HOME=" + home_of(proc.user.uid));
-    l.executable = STRATA_TRY(find_executable(proc.args[0], l.env));
+    if (!sys::env_lookup(l.env, "HOME")) l.env.push_back("HOME=" + sys::home_of(proc.user.uid));
+    l.executable = STRATA_TRY(sys::find_executable(proc.args[0], l.env));
     // The cwd is resolved refusing magic links: /proc/self/fd/N would otherwise lead to whatever
     // strata itself still has open (CVE-2024-21626).
     auto cwd_fd = sys::openat2(AT_FDCWD, proc.cwd, O_PATH | O_DIRECTORY, RESOLVE_NO_MAGICLINKS);
@@ -134,8 +87,8 @@ Result<Launch> prepare_bare(const spec::Process& proc, const std::string& rootfs
     Launch l;
     l.preserve_fds = preserve_fds;
     l.env = proc.env;
-    if (!env_has(l.env, "HOME")) l.env.push_back("HOME=/");
-    l.executable = STRATA_TRY(find_executable(proc.args[0], l.env, rootfs));
+    if (!sys::env_lookup(l.env, "HOME")) l.env.push_back("HOME=/");
+    l.executable = STRATA_TRY(sys::find_executable(proc.args[0], l.env, rootfs));
     std::string cwd = rootfs + proc.cwd;
     if (::chdir(cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(cwd));
     return l;

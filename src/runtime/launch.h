@@ -21,11 +21,6 @@ struct Launch {
     int preserve_fds = 0;  // fds 3 .. 3+n-1 are passed on
 };
 
-// PATH lookup of args[0] (with or without a '/'), after pivot_root in a container; with a
-// `prefix` (bare mode: the rootfs path) every candidate is looked up under it.
-Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env,
-                                    const std::string& prefix = "");
-
 // Inside the container (after pivot_root or setns): executable, env (HOME from /etc/passwd when
 // unset), cwd, and the exec guard.
 Result<Launch> prepare_in_container(const spec::Process& proc, int preserve_fds);
