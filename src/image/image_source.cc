@@ -13,7 +13,7 @@ namespace strata::image {
 namespace {
 
 // Member paths come from the archive's own JSON: resolved beneath the directory, never out.
-constexpr uint64_t kBeneath = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+constexpr uint64_t kInSource = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 
 bool compressed(int fd) {
     unsigned char m[4] = {};
@@ -51,12 +51,12 @@ Result<ImageSource> ImageSource::open(const std::string& path, const Store& stor
 
 bool ImageSource::exists(std::string_view path) const {
     if (m_tar) return m_tar->contains(path);
-    return sys::openat2(m_dir.get(), std::string(path), O_PATH, kBeneath).has_value();
+    return sys::openat2(m_dir.get(), std::string(path), O_PATH, kInSource).has_value();
 }
 
 Result<OpenedRange> ImageSource::range(std::string_view path) const {
     if (m_tar) return OpenedRange{UniqueFd(), STRATA_TRY(m_tar->find(path))};
-    auto fd = sys::openat2(m_dir.get(), std::string(path), O_RDONLY, kBeneath);
+    auto fd = sys::openat2(m_dir.get(), std::string(path), O_RDONLY, kInSource);
     if (!fd) return wrap(fd.error(), m_name);
     struct stat st = STRATA_TRY(sys::fstat(fd->get(), quote(path)));
     if (!S_ISREG(st.st_mode)) return error(m_name + ": " + quote(path) + " is not a file");

@@ -32,7 +32,7 @@ namespace {
 
 // Every lookup stays below the layer directory: no "..", no absolute symlink, no magic link
 // and no other mount on the way (RESOLVE_BENEATH fails with EXDEV instead of escaping).
-constexpr uint64_t kBeneath = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+constexpr uint64_t kInLayer = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
 constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
 
 std::string join_prefix(const std::vector<std::string>& comps, size_t n) {
@@ -123,7 +123,7 @@ Result<> Unpacker::entry_at(archive_entry* e, const std::vector<std::string>& co
 }
 
 Result<UniqueFd> Unpacker::open_dir(const std::string& path) {
-    auto fd = sys::openat2(m_root, path.empty() ? "." : path, O_RDONLY | O_DIRECTORY, kBeneath);
+    auto fd = sys::openat2(m_root, path.empty() ? "." : path, O_RDONLY | O_DIRECTORY, kInLayer);
     if (!fd && fd.error().code == EXDEV)
         return os_error(EXDEV, "parent " + quote(path) + " leads out of the layer (through a symlink)");
     if (!fd && fd.error().code == ELOOP)

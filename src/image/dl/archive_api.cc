@@ -5,12 +5,12 @@
 namespace strata::image::dl {
 namespace {
 
-struct Loaded {
+struct LoadedArchive {
     DynLib lib;
     ArchiveApi api;
 };
 
-Result<Loaded*> load() {
+Result<LoadedArchive*> load_archive() {
     DynLib lib = STRATA_TRY(DynLib::open("libarchive.so.13", "libarchive13"));
     ArchiveApi a{};
 #define BIND(member, symbol) STRATA_TRY(lib.bind(a.member, #symbol))
@@ -56,13 +56,13 @@ Result<Loaded*> load() {
 #undef BIND
     // Never freed: the table is used until exit, and unloading at exit could pull the code from
     // under a thread that is still reading a layer.
-    return new Loaded{std::move(lib), a};
+    return new LoadedArchive{std::move(lib), a};
 }
 
 }  // namespace
 
 Result<const ArchiveApi*> archive_api() {
-    static const Result<Loaded*> loaded = load();
+    static const Result<LoadedArchive*> loaded = load_archive();
     if (!loaded) return std::unexpected(loaded.error());
     return &(*loaded)->api;
 }

@@ -5,12 +5,12 @@
 namespace strata::image::dl {
 namespace {
 
-struct Loaded {
+struct LoadedCrypto {
     DynLib lib;
     CryptoApi api;
 };
 
-Result<Loaded*> load() {
+Result<LoadedCrypto*> load_crypto() {
     DynLib lib = STRATA_TRY(DynLib::open("libcrypto.so.3", "libssl3"));
     CryptoApi a{};
     STRATA_TRY(lib.bind(a.md_ctx_new, "EVP_MD_CTX_new"));
@@ -20,13 +20,13 @@ Result<Loaded*> load() {
     STRATA_TRY(lib.bind(a.digest_update, "EVP_DigestUpdate"));
     STRATA_TRY(lib.bind(a.digest_final, "EVP_DigestFinal_ex"));
     // Never freed, as in archive_api.cc.
-    return new Loaded{std::move(lib), a};
+    return new LoadedCrypto{std::move(lib), a};
 }
 
 }  // namespace
 
 Result<const CryptoApi*> crypto_api() {
-    static const Result<Loaded*> loaded = load();
+    static const Result<LoadedCrypto*> loaded = load_crypto();
     if (!loaded) return std::unexpected(loaded.error());
     return &(*loaded)->api;
 }

@@ -5,12 +5,12 @@
 namespace strata::image::dl {
 namespace {
 
-struct Loaded {
+struct LoadedCurl {
     DynLib lib;
     CurlApi api;
 };
 
-Result<Loaded*> load() {
+Result<LoadedCurl*> load_curl() {
     DynLib lib = STRATA_TRY(DynLib::open("libcurl.so.4", "libcurl4"));
     CurlApi a{};
     STRATA_TRY(lib.bind(a.global_init, "curl_global_init"));
@@ -26,13 +26,13 @@ Result<Loaded*> load() {
     if (CURLcode rc = a.global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK)
         return error(std::string("curl_global_init: ") + a.easy_strerror(rc));
     // Never freed, as in archive_api.cc.
-    return new Loaded{std::move(lib), a};
+    return new LoadedCurl{std::move(lib), a};
 }
 
 }  // namespace
 
 Result<const CurlApi*> curl_api() {
-    static const Result<Loaded*> loaded = load();
+    static const Result<LoadedCurl*> loaded = load_curl();
     if (!loaded) return std::unexpected(loaded.error());
     return &(*loaded)->api;
 }
