@@ -27,9 +27,19 @@ public:
     virtual Result<> create() = 0;
     // Validates and writes every field. A field this layout cannot express is an error naming it.
     virtual Result<> apply(const spec::Resources& r) = 0;
+    // Moves a process in from outside (`exec`, and create's fallback). Writing a pid to
+    // cgroup.procs takes the kernel's global threadgroup lock for writing, which waits for an RCU
+    // grace period: 10-15 ms here whenever no cgroup migration happened in the last few ms.
     virtual Result<> add_process(pid_t pid) = 0;
-    // v2: an O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP); -1 where that is not possible.
-    virtual int clone_into_fd() const { return -1; }
+
+    // How a new process joins without that lock (create): it is cloned straight into the cgroup2
+    // directory (clone3 CLONE_INTO_CGROUP), and moves its own single thread into the v1
+    // hierarchies by writing "0" to their `tasks` files — a thread moving itself is exempt.
+    // create_for_clone() makes the cgroup2 directory (v2; hybrid's unified hierarchy) before
+    // the clone and returns its O_DIRECTORY fd, or -1 if there is none. self_join_files() are
+    // the `tasks` files (opened for writing) the new process writes "0" to.
+    virtual Result<int> create_for_clone() { return -1; }
+    virtual Result<std::vector<UniqueFd>> self_join_files() { return std::vector<UniqueFd>{}; }
     virtual Result<> set_frozen(bool frozen) = 0;
     virtual Result<bool> frozen() const = 0;
     virtual Result<std::vector<pid_t>> pids() const = 0;

@@ -17,6 +17,7 @@
 #include "runtime/sync.h"
 #include "runtime/vm_init.h"
 #include "security/rlimits.h"
+#include "sys/file.h"
 #include "sys/ns.h"
 #include "sys/process.h"
 
@@ -28,6 +29,18 @@ namespace {
 void drop_parent_fds(InitContext& ctx) {
     if (ctx.state_dir_fd >= 0) ::close(ctx.state_dir_fd);
     ctx.state_dir_fd = -1;
+}
+
+// The init moves its own single thread into the v1 hierarchies through the `tasks` files the
+// parent's 'continue' carries (see cgroup/manager.h for why not cgroup.procs).
+Result<> join_cgroups(const std::vector<UniqueFd>& tasks_files) {
+    for (const auto& f : tasks_files)
+        if (::write(f.get(), "0", 1) < 0) {
+            int err = errno;
+            std::string path = sys::readlink("/proc/self/fd/" + std::to_string(f.get())).value_or("a cgroup tasks file");
+            return os_error(err, "join cgroup: write \"0\" to " + quote(path));
+        }
+    return {};
 }
 
 [[noreturn]] void fail(int fd, const Error& e) {
@@ -58,7 +71,10 @@ void run_stage1(InitContext& ctx) {
             STRATA_TRY(with_context(sys::unshare(CLONE_NEWUSER), "user namespace"));
             STRATA_TRY(sync::send(ctx.sync_fd, sync::kUserns));
         }
-        STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the parent continued"));
+        sync::Message cont = STRATA_TRY(sync::receive(ctx.sync_fd));
+        if (cont.type != sync::kContinue) return error("container init (stage 1): the parent did not continue");
+        STRATA_TRY(join_cgroups(cont.fds));
+        cont.fds.clear();  // stage 2 inherits the cgroups, not the files
         if (nsp.creates(CLONE_NEWUSER) || nsp.joined(CLONE_NEWUSER)) STRATA_TRY(become_root_in_user_namespace());
         int rest = nsp.create & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
         if (rest) STRATA_TRY(with_context(sys::unshare(rest), "namespaces"));
@@ -85,11 +101,14 @@ void run_init(InitContext& ctx) {
     // The namespaces clone left out (see create.cc), made while the parent sets up the cgroup.
     int early = ctx.two_stage_child ? 0 : ns::clone_flags(*ctx.namespaces) & ~(CLONE_NEWPID | CLONE_NEWUSER);
     auto unshared = early ? with_context(sys::unshare(early), "create namespaces") : Result<>{};
-    // The parent writes the id maps and joins the cgroup first (for stage 2: after it learnt its
-    // pid). If the parent is gone there is nobody left to report to.
-    auto cont = sync::expect(ctx.sync_fd, sync::kContinue, "the parent continued");
-    if (!cont) ::_exit(1);
-    ctx.hook_state = std::move(*cont);  // set when the container has hooks the init runs
+    // The parent writes the id maps and readies the cgroup; the init then joins its v1
+    // hierarchies itself (stage 2 was born in them). If the parent is gone there is nobody left
+    // to report to.
+    auto cont = sync::receive(ctx.sync_fd);
+    if (!cont || cont->type != sync::kContinue) ::_exit(1);
+    if (auto joined = join_cgroups(cont->fds); !joined) channel.fail(joined.error());
+    cont->fds.clear();  // host cgroup files: closed before anything of the container runs
+    ctx.hook_state = std::move(cont->payload);  // set when the container has hooks the init runs
     if (!unshared) channel.fail(unshared.error());
     if (ctx.substrate == Substrate::vm) run_vm_monitor(ctx, channel);
 

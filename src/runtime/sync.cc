@@ -15,6 +15,12 @@ Result<> send(int fd, char type, const std::string& payload) {
     return sys::send_msg(fd, encode(type, payload));
 }
 
+Result<> send(int fd, char type, const std::string& payload, const std::vector<UniqueFd>& fds) {
+    std::vector<int> raw;
+    for (const auto& f : fds) raw.push_back(f.get());
+    return sys::send_msg(fd, encode(type, payload), raw);
+}
+
 Result<> send_error(int fd, const Error& e) {
     return send(fd, kError, std::to_string(e.code) + ":" + e.context);
 }

@@ -3,7 +3,8 @@
 // the init's listening socket). One message per step; the init never builds host-facing error
 // text on its own terms: it sends {errno, context} and the receiver turns it into an Error.
 //
-//   parent -> init : 'C' continue (maps written, cgroup joined)   'G' go (exec the process)
+//   parent -> init : 'C' continue (maps written, cgroup ready; + v1 `tasks` files to write "0" to)
+//                    'G' go (exec the process)
 //   init -> parent : 'U' userns created (two-stage)  'P'<pid> stage-2 pid  'R' ready
 //                    'H' namespaces and mounts made: run prestart/createRuntime hooks now
 //                    'E'<errno>:<context> failed     EOF = exec'd (the socket is CLOEXEC)
@@ -32,6 +33,8 @@ constexpr char kSeccomp = 'S';
 constexpr char kAck = 'A';
 
 Result<> send(int fd, char type, const std::string& payload = "");
+// With file descriptors (SCM_RIGHTS): 'C' carries the cgroup `tasks` files the init joins by.
+Result<> send(int fd, char type, const std::string& payload, const std::vector<UniqueFd>& fds);
 // The bytes of one message, for senders that must not allocate when they send it.
 std::string encode(char type, std::string_view payload);
 Result<> send_error(int fd, const Error& e);

@@ -17,6 +17,10 @@ Result<SocketPair> socketpair_seqpacket() {
     return SocketPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
+// Up to this many fds per message: a cgroup v1 host has ~12 hierarchies whose `tasks` files
+// travel in one message (the kernel's own limit, SCM_MAX_FD, is 253).
+constexpr size_t kMaxFds = 32;
+
 Result<> send_msg(int sock, std::string_view data, std::span<const int> fds) {
     iovec iov{const_cast<char*>(data.data()), data.size()};
     char dummy = 0;
@@ -24,9 +28,9 @@ Result<> send_msg(int sock, std::string_view data, std::span<const int> fds) {
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxFds)];
     if (!fds.empty()) {
-        if (fds.size() > 8) return os_error(EINVAL, "send more than 8 fds");
+        if (fds.size() > kMaxFds) return os_error(EINVAL, "send " + std::to_string(fds.size()) + " fds in one message (at most " + std::to_string(kMaxFds) + ")");
         size_t len = sizeof(int) * fds.size();
         msg.msg_control = cbuf;
         msg.msg_controllen = CMSG_SPACE(len);
@@ -49,7 +53,7 @@ Result<Message> recv_msg(int sock, size_t max) {
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxFds)];
     msg.msg_control = cbuf;
     msg.msg_controllen = sizeof cbuf;
     ssize_t n;
@@ -66,6 +70,7 @@ Result<Message> recv_msg(int sock, size_t max) {
             m.fds.emplace_back(fd);
         }
     }
+    if (msg.msg_flags & MSG_CTRUNC) return os_error(EMSGSIZE, "receive message: more fds than " + std::to_string(kMaxFds));
     m.data.resize(static_cast<size_t>(n));
     m.eof = (n == 0 && m.fds.empty());
     return m;

@@ -127,6 +127,10 @@ TEST_F(Run, PruneReleasesWhatAVanishedContainerLeft) {
     EXPECT_EQ(mounts_containing(data()).size(), 0u);
     // The image itself is still named, so its layer stays.
     EXPECT_EQ(split_nonempty(ls(data() + "/layers"), ' ').size(), 1u);
+    // The cgroup of the vanished container is the runtime's to lose, not the store's: the test
+    // removes it so that the host keeps nothing.
+    run_cmd({"sh", "-c", "find /sys/fs/cgroup -depth -type d -path '*/strata/lost' -exec rmdir {} +"});
+    EXPECT_EQ(run_cmd({"sh", "-c", "find /sys/fs/cgroup -type d -path '*/strata/lost'"}).out, "");
 }
 
 TEST_F(Run, ImageConfigAndFlags) {

@@ -52,26 +52,44 @@ const std::string* Manager::dir(const std::string& controller) const {
     return nullptr;
 }
 
-Result<> Manager::create() {
-    for (const auto& [key, path] : m_dirs) {
-        // mkdir -p, remembering what we made; a new cpuset must inherit cpus and mems before any
-        // task can join it (v1 leaves them empty).
-        std::vector<std::string> missing;
-        for (std::string p = path; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
-        for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-            if (::mkdir(it->c_str(), 0755) < 0 && errno != EEXIST)
-                return os_error(errno, "create cgroup " + quote(*it));
-            m_created.push_back(*it);
-            if (key == "cpuset") {
-                std::string parent = sys::dirname(*it);
-                for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-                    std::string v = STRATA_TRY(read_text(parent, f));
-                    STRATA_TRY(write_field(*it, f, std::string(trim(v)), "cgroup " + quote(*it)));
-                }
+Result<> Manager::make_dir(const std::string& key, const std::string& path) {
+    // A new cpuset must inherit cpus and mems before any task can join it (v1 leaves them empty).
+    std::vector<std::string> missing;
+    for (std::string p = path; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+        if (::mkdir(it->c_str(), 0755) < 0 && errno != EEXIST) return os_error(errno, "create cgroup " + quote(*it));
+        m_created.push_back(*it);
+        if (key == "cpuset") {
+            std::string parent = sys::dirname(*it);
+            for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+                std::string v = STRATA_TRY(read_text(parent, f));
+                STRATA_TRY(write_field(*it, f, std::string(trim(v)), "cgroup " + quote(*it)));
             }
         }
     }
     return {};
+}
+
+Result<> Manager::create() {
+    for (const auto& [key, path] : m_dirs) STRATA_TRY(make_dir(key, path));
+    return {};
+}
+
+Result<int> Manager::create_for_clone() {
+    const std::string* unified = dir("unified");
+    if (!unified) return -1;
+    STRATA_TRY(make_dir("unified", *unified));
+    m_unified_fd = STRATA_TRY(sys::open(*unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return m_unified_fd.get();
+}
+
+Result<std::vector<UniqueFd>> Manager::self_join_files() {
+    std::vector<UniqueFd> fds;
+    for (const auto& [key, path] : m_dirs) {
+        if (key == "unified") continue;  // joined by clone3, or by add_process()
+        fds.push_back(STRATA_TRY(sys::open(path + "/tasks", O_WRONLY | O_CLOEXEC)));
+    }
+    return fds;
 }
 
 Result<> Manager::add_process(pid_t pid) {

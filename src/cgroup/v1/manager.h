@@ -19,6 +19,8 @@ public:
     Result<> create() override;
     Result<> apply(const spec::Resources& r) override;
     Result<> add_process(pid_t pid) override;
+    Result<int> create_for_clone() override;
+    Result<std::vector<UniqueFd>> self_join_files() override;
     Result<> set_frozen(bool frozen) override;
     Result<bool> frozen() const override;
     Result<std::vector<pid_t>> pids() const override;
@@ -34,12 +36,15 @@ private:
     // The container's directory in the hierarchy holding `controller` ("memory", "unified"), or
     // nullptr when this host has no such hierarchy.
     const std::string* dir(const std::string& controller) const;
+    // mkdir -p of one hierarchy's directory, recording what it made.
+    Result<> make_dir(const std::string& key, const std::string& path);
 
     Mode m_mode = Mode::v1;
     std::map<std::string, std::string> m_dirs;  // hierarchy key ("memory", "cpu,cpuacct", "unified") -> dir
-    std::vector<std::string> m_created;
-    bool m_owns_parent = false;  // default path strata/<id>: "strata" is ours, removed when empty         // every dir create() made, parents first
+    std::vector<std::string> m_created;         // every dir create() made, parents first
+    bool m_owns_parent = false;  // default path strata/<id>: "strata" is ours, removed when empty
     std::string m_unified_root;                 // hybrid: the cgroup2 mount point
+    UniqueFd m_unified_fd;                      // hybrid: the unified dir, after create_for_clone()
 };
 
 }  // namespace strata::cgroup::v1

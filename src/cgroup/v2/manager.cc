@@ -55,6 +55,7 @@ nlohmann::json Manager::to_json() const {
 }
 
 Result<> Manager::create() {
+    if (m_fd) return {};  // create_for_clone() did it
     std::vector<std::string> missing;
     for (std::string p = m_dir; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
@@ -68,6 +69,11 @@ Result<> Manager::create() {
     STRATA_TRY(enable_controllers(m_base, m_dir, split_nonempty(trim(avail), ' ')));
     m_fd = STRATA_TRY(sys::open(m_dir, O_RDONLY | O_DIRECTORY));
     return {};
+}
+
+Result<int> Manager::create_for_clone() {
+    STRATA_TRY(create());
+    return m_fd.get();
 }
 
 Result<> Manager::add_process(pid_t pid) {

@@ -16,7 +16,7 @@ public:
     Result<> create() override;
     Result<> apply(const spec::Resources& r) override;
     Result<> add_process(pid_t pid) override;
-    int clone_into_fd() const override { return m_fd.get(); }
+    Result<int> create_for_clone() override;
     Result<> set_frozen(bool frozen) override;
     Result<bool> frozen() const override;
     Result<std::vector<pid_t>> pids() const override;
