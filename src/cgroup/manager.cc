@@ -1,8 +1,12 @@
 #include "cgroup/manager.h"
 
+#include <unistd.h>
+
+#include "base/strings.h"
 #include "cgroup/path.h"
 #include "cgroup/v1/manager.h"
 #include "cgroup/v2/manager.h"
+#include "sys/file.h"
 
 namespace strata::cgroup {
 
@@ -13,6 +17,16 @@ Result<std::unique_ptr<Manager>> new_manager(const std::string& cgroups_path, co
         return error("config.json: .linux.cgroupsPath: must not contain \"..\": " + path);
     if (layout->mode == Mode::v2) return STRATA_TRY(v2::Manager::make(*layout, path));
     return STRATA_TRY(v1::Manager::make(*layout, path));
+}
+
+Result<> join_self(const std::vector<UniqueFd>& tasks_files) {
+    for (const auto& f : tasks_files)
+        if (::write(f.get(), "0", 1) < 0) {
+            int err = errno;
+            std::string path = sys::readlink("/proc/self/fd/" + std::to_string(f.get())).value_or("a cgroup tasks file");
+            return os_error(err, "join cgroup: write \"0\" to " + quote(path));
+        }
+    return {};
 }
 
 Result<std::unique_ptr<Manager>> load_manager(const nlohmann::json& saved) {

@@ -36,7 +36,8 @@ public:
     // directory (clone3 CLONE_INTO_CGROUP), and moves its own single thread into the v1
     // hierarchies by writing "0" to their `tasks` files — a thread moving itself is exempt.
     // create_for_clone() makes the cgroup2 directory (v2; hybrid's unified hierarchy) before
-    // the clone and returns its O_DIRECTORY fd, or -1 if there is none. self_join_files() are
+    // the clone and returns its O_DIRECTORY fd, or -1 if there is none (for a manager loaded from
+    // a container's state, it only opens the existing directory). self_join_files() are
     // the `tasks` files (opened for writing) the new process writes "0" to.
     virtual Result<int> create_for_clone() { return -1; }
     virtual Result<std::vector<UniqueFd>> self_join_files() { return std::vector<UniqueFd>{}; }
@@ -56,6 +57,10 @@ public:
     virtual nlohmann::json to_json() const = 0;
     virtual Mode mode() const = 0;
 };
+
+// The joining side of self_join_files(): the calling process, single-threaded, writes "0" to
+// each file. Errors name the file.
+Result<> join_self(const std::vector<UniqueFd>& tasks_files);
 
 // The manager for a new container: `cgroups_path` from linux.cgroupsPath (absolute: from each
 // hierarchy's root; relative: see path.h), or "" for the default strata/<id>.

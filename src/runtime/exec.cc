@@ -125,7 +125,10 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
 [[noreturn]] void exec_child(int sync, std::vector<Join>& joins, spec::Process& proc, const ExecOptions& o,
                              Confinement conf, int console) {
     auto r = [&]() -> Result<> {
-        STRATA_TRY(sync::expect(sync, sync::kContinue, "the parent continued"));
+        sync::Message cont = STRATA_TRY(sync::receive(sync));
+        if (cont.type != sync::kContinue) return error("exec: the parent did not continue");
+        STRATA_TRY(cgroup::join_self(cont.fds));
+        cont.fds.clear();
         for (auto& j : joins)
             if (j.type != CLONE_NEWPID)
                 STRATA_TRY(sys::setns(j.fd.get(), j.type, std::string(spec::namespace_proc_name(j.type)) + " namespace of the container"));
@@ -198,9 +201,23 @@ Result<int> exec(const ExecOptions& o) {
     // Nothing inside the container may inspect strata's memory or reach its binary (see
     // security/exec_guard.h) while strata's code runs there.
     (void)sys::set_dumpable(false);
+    // As at create: born in the cgroup2 directory, and joining v1 hierarchies itself, so that no
+    // cgroup.procs write waits out an RCU grace period (cgroup/manager.h).
+    auto cg = STRATA_TRY(cgroup::load_manager(st.cgroup));
+    int into = STRATA_TRY(with_context(cg->create_for_clone(), "exec " + o.id));
     sys::CloneArgs ca;
     ca.flags = CLONE_PIDFD;
+    if (into >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup_fd = into;
+    }
     auto child = sys::clone3(ca);
+    bool self_join = true;
+    if (!child && into >= 0) {
+        ca.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+        self_join = false;
+        child = sys::clone3(ca);
+    }
     if (child && child->pid == 0) {
         pair.a.reset();
         console_back.reset();
@@ -221,8 +238,12 @@ Result<int> exec(const ExecOptions& o) {
         ::waitpid(pid, &s, 0);
     });
 
-    auto cg = STRATA_TRY(cgroup::load_manager(st.cgroup));
-    STRATA_TRY(with_context(cg->add_process(pid), "exec " + o.id));
+    std::vector<UniqueFd> join_files;
+    if (self_join) {
+        join_files = STRATA_TRY(with_context(cg->self_join_files(), "exec " + o.id));
+    } else {
+        STRATA_TRY(with_context(cg->add_process(pid), "exec " + o.id));
+    }
     dir = ContainerDir{};  // unlock: the process may run for long
 
     sigset_t sigs, old;
@@ -230,7 +251,8 @@ Result<int> exec(const ExecOptions& o) {
     for (int s : {SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&sigs, s);
     if (!o.detach) ::sigprocmask(SIG_BLOCK, &sigs, &old);
 
-    STRATA_TRY(sync::send(pair.a.get(), sync::kContinue));
+    STRATA_TRY(sync::send(pair.a.get(), sync::kContinue, "", join_files));
+    join_files.clear();
     // Foreground tty: the child sends the pty master back before it execs; if it fails first,
     // the socket just closes and the error comes on the sync socket.
     UniqueFd master;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/strings.h"
+#include "cgroup/manager.h"
 #include "runtime/container_setup.h"
 #include "runtime/hooks.h"
 #include "runtime/init_channel.h"
@@ -29,18 +30,6 @@ namespace {
 void drop_parent_fds(InitContext& ctx) {
     if (ctx.state_dir_fd >= 0) ::close(ctx.state_dir_fd);
     ctx.state_dir_fd = -1;
-}
-
-// The init moves its own single thread into the v1 hierarchies through the `tasks` files the
-// parent's 'continue' carries (see cgroup/manager.h for why not cgroup.procs).
-Result<> join_cgroups(const std::vector<UniqueFd>& tasks_files) {
-    for (const auto& f : tasks_files)
-        if (::write(f.get(), "0", 1) < 0) {
-            int err = errno;
-            std::string path = sys::readlink("/proc/self/fd/" + std::to_string(f.get())).value_or("a cgroup tasks file");
-            return os_error(err, "join cgroup: write \"0\" to " + quote(path));
-        }
-    return {};
 }
 
 [[noreturn]] void fail(int fd, const Error& e) {
@@ -73,7 +62,7 @@ void run_stage1(InitContext& ctx) {
         }
         sync::Message cont = STRATA_TRY(sync::receive(ctx.sync_fd));
         if (cont.type != sync::kContinue) return error("container init (stage 1): the parent did not continue");
-        STRATA_TRY(join_cgroups(cont.fds));
+        STRATA_TRY(cgroup::join_self(cont.fds));  // see cgroup/manager.h
         cont.fds.clear();  // stage 2 inherits the cgroups, not the files
         if (nsp.creates(CLONE_NEWUSER) || nsp.joined(CLONE_NEWUSER)) STRATA_TRY(become_root_in_user_namespace());
         int rest = nsp.create & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
@@ -106,7 +95,7 @@ void run_init(InitContext& ctx) {
     // to report to.
     auto cont = sync::receive(ctx.sync_fd);
     if (!cont || cont->type != sync::kContinue) ::_exit(1);
-    if (auto joined = join_cgroups(cont->fds); !joined) channel.fail(joined.error());
+    if (auto joined = cgroup::join_self(cont->fds); !joined) channel.fail(joined.error());
     cont->fds.clear();  // host cgroup files: closed before anything of the container runs
     ctx.hook_state = std::move(cont->payload);  // set when the container has hooks the init runs
     if (!unshared) channel.fail(unshared.error());

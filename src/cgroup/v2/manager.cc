@@ -46,6 +46,7 @@ Result<std::unique_ptr<Manager>> Manager::from_json(const nlohmann::json& j) {
     m->m_created = j.value("created", std::vector<std::string>{});
     m->m_owns_parent = j.value("ownsParent", false);
     if (m->m_dir.empty()) return error("cgroup state has no directory");
+    m->m_loaded = true;
     return m;
 }
 
@@ -72,6 +73,7 @@ Result<> Manager::create() {
 }
 
 Result<int> Manager::create_for_clone() {
+    if (m_loaded && !m_fd) m_fd = STRATA_TRY(sys::open(m_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     STRATA_TRY(create());
     return m_fd.get();
 }

@@ -36,6 +36,7 @@ private:
     std::vector<std::string> m_created;
     bool m_owns_parent = false;  // default path strata/<id>: "strata" is ours, removed when empty
     UniqueFd m_fd;        // the cgroup's directory, after create()
+    bool m_loaded = false;  // from a container's state: the directory exists
 };
 
 }  // namespace strata::cgroup::v2
