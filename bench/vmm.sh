@@ -6,6 +6,9 @@
 #   3. one port-I/O exit round trip: pio_pvh.elf does N `out` instructions to an unclaimed port;
 #      (median t(N) - median t(0)) / N.
 # Goals (issue 8): launch-to-exit <= 0.5x QEMU's; RSS overhead <= 5 MiB.
+# `strata vmm run` returns as soon as the guest has ended: KVM's teardown of the VM (SRCU grace
+# periods, ~15-20 ms here) finishes in a child after it (see src/cli/cmd_vmm.cc); QEMU tears
+# down before it exits. Launch-to-exit is what the caller waits for.
 #
 #   bench/vmm.sh [build-dir]          env: RUNS=15 RSS_RUNS=5 PIO_RUNS=5 PIO_N=20000 MEM=256
 set -euo pipefail

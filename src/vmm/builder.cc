@@ -253,7 +253,7 @@ Result<std::unique_ptr<Machine::Impl>> build(const MachineConfig& config) {
         // reinjection on, KVM waits for a full SRCU grace period on its ack notifier at destroy,
         // while turning it off before the guest ran is nearly free — unless an interrupt-routing
         // update just finished (KVM_CREATE_IRQCHIP), hence doing it here, well after that one.
-        STRATA_TRY(m->vm->set_pit_reinject(false));
+        if (!config.pit_reinject) STRATA_TRY(m->vm->set_pit_reinject(false));
     }
 
     // vcpus

@@ -44,6 +44,11 @@ struct MachineConfig {
     // tables or a known TSC rate; kernels with kvm-clock, an MP table and the TSC-deadline LAPIC
     // timer do not. Off saves a few ms of VM setup and teardown.
     bool pit = true;
+    // Lost PIT ticks replayed (KVM's default, QEMU's lost_tick_policy=delay) or dropped. Turning
+    // replay off costs an SRCU grace period now (KVM unregisters its ack notifier: 12-24 ms
+    // measured), leaving it on costs the same at teardown; a caller that tears down off the
+    // critical path (`vmm run`) keeps it on.
+    bool pit_reinject = false;
 };
 
 enum class ExitReason {

@@ -14,6 +14,8 @@ Result<GuestMemory> GuestMemory::create(uint64_t ram) {
     // Transparent huge pages would back the whole first 2 MiB (and more) on the first touch: a
     // tiny guest would cost megabytes of RSS. KVM maps small pages just as well.
     STRATA_TRY(sys::madvise(m.m_mapping.data(), ram, MADV_NOHUGEPAGE, "guest RAM"));
+    // A fork of the VMM (`vmm run` hands its teardown to one) must not copy the guest's RAM.
+    STRATA_TRY(sys::madvise(m.m_mapping.data(), ram, MADV_DONTFORK, "guest RAM"));
     uint64_t offset = 0;
     for (const auto& r : layout::ram_regions(ram)) {
         m.m_regions.push_back({r.gpa, r.size, m.m_mapping.data() + offset});
