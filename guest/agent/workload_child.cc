@@ -19,14 +19,14 @@
 #include "base/strings.h"
 #include "ns/namespaces.h"
 #include "rootfs/mount_plan.h"
-#include "security/caps.h"
 #include "security/exec_guard.h"
+#include "security/identity.h"
 #include "security/rlimits.h"
-#include "security/user.h"
 #include "sys/exec_path.h"
 #include "sys/file.h"
 #include "sys/mount.h"
 #include "sys/process.h"
+#include "sys/signals.h"
 #include "sys/socket.h"
 
 namespace strata::agent {
@@ -193,20 +193,8 @@ Result<Prepared> setup(const ChildContext& ctx) {
 // The irreversible steps, in the container init's order: capabilities are narrowed around the
 // uid switch so the process keeps exactly process.capabilities.
 Result<> finish_and_exec(const spec::Process& proc, const Prepared& p) {
-    int last_cap = security::kernel_last_cap();
-    security::CapSets caps;
-    if (proc.capabilities) caps = STRATA_TRY(security::resolve(*proc.capabilities, last_cap, nullptr));
-    STRATA_TRY(security::apply_bounding(caps.bounding, last_cap));
-    STRATA_TRY(security::keep_caps(true));
-    STRATA_TRY(security::switch_user(proc.user));
-    STRATA_TRY(security::keep_caps(false));
-    STRATA_TRY(security::apply(caps, last_cap));
-    if (proc.no_new_privileges) STRATA_TRY(sys::set_no_new_privs());
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    STRATA_TRY(security::assume_identity(proc, nullptr));
+    sys::reset_signal_state();
     return security::exec_direct(p.executable, proc.args, p.env);
 }
 

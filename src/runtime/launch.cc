@@ -13,27 +13,18 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "runtime/sync.h"
-#include "security/caps.h"
+#include "security/identity.h"
 #include "security/lsm.h"
 #include "security/process_attrs.h"
 #include "security/user.h"
 #include "sys/exec_path.h"
 #include "sys/file.h"
 #include "sys/process.h"
+#include "sys/signals.h"
 #include "sys/socket.h"
 
 namespace strata::runtime {
 namespace {
-
-// The process starts with default signal handling and an empty mask whatever strata's caller
-// had (exec keeps ignored signals and the mask).
-void reset_signals() {
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-}
 
 // Preserved fds (3 .. 3+n-1) stay open; everything of strata's own is closed at exec.
 Result<> pass_fds(int preserve_fds) {
@@ -109,20 +100,10 @@ Result<> confine_and_exec(const spec::Process& proc, const Confinement& c, Launc
     // strata's default do.
     const bool seccomp_first = seccomp && !proc.no_new_privileges;
     if (seccomp_first) STRATA_TRY(load_seccomp(*seccomp, reply_fd));
-    int last_cap = security::kernel_last_cap();
-    security::CapSets caps;
-    if (proc.capabilities) {
-        std::vector<std::string> skipped;
-        caps = STRATA_TRY(security::resolve(*proc.capabilities, last_cap, &skipped));
-        for (const auto& s : skipped) log::warn("capability " + s + " is not known to this kernel; skipped");
-    }
-    STRATA_TRY(security::apply_bounding(caps.bounding, last_cap));
-    STRATA_TRY(security::keep_caps(true));
-    STRATA_TRY(security::switch_user(proc.user));
-    STRATA_TRY(security::keep_caps(false));
-    STRATA_TRY(security::apply(caps, last_cap));
-    if (proc.no_new_privileges) STRATA_TRY(sys::set_no_new_privs());
-    reset_signals();
+    std::vector<std::string> skipped;
+    STRATA_TRY(security::assume_identity(proc, &skipped));
+    for (const auto& s : skipped) log::warn("capability " + s + " is not known to this kernel; skipped");
+    sys::reset_signal_state();
     STRATA_TRY(pass_fds(launch.preserve_fds));
     if (seccomp && !seccomp_first) STRATA_TRY(load_seccomp(*seccomp, reply_fd));
     if (launch.guard) return launch.guard->exec(launch.executable, proc.args, launch.env);
@@ -130,7 +111,7 @@ Result<> confine_and_exec(const spec::Process& proc, const Confinement& c, Launc
 }
 
 Result<> exec_bare(const spec::Process& proc, Launch& launch) {
-    reset_signals();
+    sys::reset_signal_state();
     if (proc.user.uid != 0 || proc.user.gid != 0 || !proc.user.additional_gids.empty())
         STRATA_TRY(security::switch_user(proc.user));
     else if (proc.user.umask)

@@ -72,4 +72,12 @@ std::string signal_name(int sig) {
     return "signal " + std::to_string(sig);
 }
 
+void reset_signal_state() {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+}
+
 }  // namespace strata::sys
