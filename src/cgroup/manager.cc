@@ -1,7 +1,9 @@
 #include "cgroup/manager.h"
 
+#include <linux/sched.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "cgroup/path.h"
 #include "cgroup/v1/manager.h"
@@ -17,6 +19,28 @@ Result<std::unique_ptr<Manager>> new_manager(const std::string& cgroups_path, co
         return error("config.json: .linux.cgroupsPath: must not contain \"..\": " + path);
     if (layout->mode == Mode::v2) return STRATA_TRY(v2::Manager::make(*layout, path));
     return STRATA_TRY(v1::Manager::make(*layout, path));
+}
+
+Result<Clone> clone_into(Manager& m, sys::CloneArgs args) {
+    int into = STRATA_TRY(m.create_for_clone());
+    if (into >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup_fd = into;
+    }
+    Clone c{sys::clone3(args)};
+    if (!c.child && into >= 0) {
+        log::debug("clone3 into the cgroup: " + c.child.error().message() + "; cloning, then moving the process");
+        args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+        c.child = sys::clone3(args);
+        c.self_join = false;
+    }
+    return c;
+}
+
+Result<std::vector<UniqueFd>> admit(Manager& m, const Clone& c, pid_t pid) {
+    if (c.self_join) return m.self_join_files();
+    STRATA_TRY(m.add_process(pid));
+    return std::vector<UniqueFd>{};
 }
 
 Result<> join_self(const std::vector<UniqueFd>& tasks_files) {

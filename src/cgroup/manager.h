@@ -15,6 +15,7 @@
 #include "cgroup/layout.h"
 #include "cgroup/stats.h"
 #include "spec/spec.h"
+#include "sys/process.h"
 
 namespace strata::cgroup {
 
@@ -57,6 +58,19 @@ public:
     virtual nlohmann::json to_json() const = 0;
     virtual Mode mode() const = 0;
 };
+
+// A new process born in `m`'s cgroup: create_for_clone(), then clone3 (fork-like, returns twice)
+// with CLONE_INTO_CGROUP when there is a cgroup2 directory. A kernel that refuses gets a plain
+// clone3 and `self_join` false.
+struct Clone {
+    Result<sys::Child> child;  // as sys::clone3: pid 0 in the child
+    bool self_join = true;
+};
+Result<Clone> clone_into(Manager& m, sys::CloneArgs args);
+// After clone_into, in the parent: the `tasks` files to pass the new process, which joins them
+// with join_self(); after the fallback clone, the process is moved with add_process() instead and
+// there are none.
+Result<std::vector<UniqueFd>> admit(Manager& m, const Clone& c, pid_t pid);
 
 // The joining side of self_join_files(): the calling process, single-threaded, writes "0" to
 // each file. Errors name the file.

@@ -201,19 +201,8 @@ Result<Created> create(const CreateOptions& opts) {
     // v1 hierarchies itself: no cgroup.procs write, whose lock waits out an RCU grace period
     // (cgroup/manager.h). A kernel that refuses CLONE_INTO_CGROUP gets the plain clone and the
     // cgroup.procs writes.
-    int into = STRATA_TRY(with_context(cg->create_for_clone(), "create " + opts.id));
-    if (into >= 0) {
-        ca.flags |= CLONE_INTO_CGROUP;
-        ca.cgroup_fd = into;
-    }
-    auto child = sys::clone3(ca);
-    bool self_join = true;
-    if (!child && into >= 0) {
-        log::debug("clone3 into the cgroup: " + child.error().message() + "; cloning, then moving the init");
-        ca.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
-        self_join = false;
-        child = sys::clone3(ca);
-    }
+    cgroup::Clone cloned = STRATA_TRY(with_context(cgroup::clone_into(*cg, ca), "create " + opts.id));
+    auto& child = cloned.child;
     if (child && child->pid == 0) {
         pair.a.reset();
         if (nsplan.two_stage()) run_stage1(ctx);
@@ -237,11 +226,7 @@ Result<Created> create(const CreateOptions& opts) {
         STRATA_TRY(with_context(cg->create(), "create " + opts.id));
         STRATA_TRY(with_context(cg->apply(host_resources(substrate, lx.resources.value_or(spec::Resources{}))),
                                 opts.bundle + "/config.json"));
-        if (self_join) {
-            join_files = STRATA_TRY(with_context(cg->self_join_files(), "create " + opts.id));
-        } else {
-            STRATA_TRY(with_context(cg->add_process(child_pid), "create " + opts.id));
-        }
+        join_files = STRATA_TRY(with_context(cgroup::admit(*cg, cloned, child_pid), "create " + opts.id));
     }
 
     if (nsplan.two_stage()) {

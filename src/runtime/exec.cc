@@ -204,20 +204,10 @@ Result<int> exec(const ExecOptions& o) {
     // As at create: born in the cgroup2 directory, and joining v1 hierarchies itself, so that no
     // cgroup.procs write waits out an RCU grace period (cgroup/manager.h).
     auto cg = STRATA_TRY(cgroup::load_manager(st.cgroup));
-    int into = STRATA_TRY(with_context(cg->create_for_clone(), "exec " + o.id));
     sys::CloneArgs ca;
     ca.flags = CLONE_PIDFD;
-    if (into >= 0) {
-        ca.flags |= CLONE_INTO_CGROUP;
-        ca.cgroup_fd = into;
-    }
-    auto child = sys::clone3(ca);
-    bool self_join = true;
-    if (!child && into >= 0) {
-        ca.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
-        self_join = false;
-        child = sys::clone3(ca);
-    }
+    cgroup::Clone cloned = STRATA_TRY(with_context(cgroup::clone_into(*cg, ca), "exec " + o.id));
+    auto& child = cloned.child;
     if (child && child->pid == 0) {
         pair.a.reset();
         console_back.reset();
@@ -238,12 +228,7 @@ Result<int> exec(const ExecOptions& o) {
         ::waitpid(pid, &s, 0);
     });
 
-    std::vector<UniqueFd> join_files;
-    if (self_join) {
-        join_files = STRATA_TRY(with_context(cg->self_join_files(), "exec " + o.id));
-    } else {
-        STRATA_TRY(with_context(cg->add_process(pid), "exec " + o.id));
-    }
+    std::vector<UniqueFd> join_files = STRATA_TRY(with_context(cgroup::admit(*cg, cloned, pid), "exec " + o.id));
     dir = ContainerDir{};  // unlock: the process may run for long
 
     sigset_t sigs, old;
