@@ -38,4 +38,24 @@ private:
     std::string m_name;
 };
 
+// The API table `Api` of the library `soname`, loaded once per process and filled by
+// `bind_all(const DynLib&, Api&) -> Result<>`. Never unloaded: the table is used until exit, and
+// unloading at exit could pull the code from under a thread still reading a layer. Thread-safe
+// through the static initialiser (which is also why libcurl's global init may run in bind_all).
+template <class Api, class BindAll>
+Result<const Api*> load_once(const std::string& soname, const std::string& package, BindAll bind_all) {
+    struct Loaded {
+        DynLib lib;
+        Api api;
+    };
+    static const Result<Loaded*> loaded = [&]() -> Result<Loaded*> {
+        DynLib lib = STRATA_TRY(DynLib::open(soname, package));
+        Api api{};
+        STRATA_TRY(bind_all(lib, api));
+        return new Loaded{std::move(lib), api};
+    }();
+    if (!loaded) return std::unexpected(loaded.error());
+    return &(*loaded)->api;
+}
+
 }  // namespace strata::image::dl
