@@ -140,15 +140,7 @@ TEST_F(Podman, InteractiveThroughAPty) {
     // Wait for the shell's prompt before typing (Podman attaches after the container starts).
     std::string out;
     auto read_until = [&](const std::string& until, int secs) {
-        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(secs);
-        while (out.find(until) == std::string::npos && std::chrono::steady_clock::now() < end) {
-            pollfd p{master, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            char buf[4096];
-            ssize_t n = read(master, buf, sizeof buf);
-            if (n <= 0) break;
-            out.append(buf, static_cast<size_t>(n));
-        }
+        test::read_until(master, out, until, std::chrono::seconds(secs));
     };
     read_until("# ", 60);
     ASSERT_EQ(write(master, cmd.data(), cmd.size()), static_cast<ssize_t>(cmd.size()));

@@ -61,15 +61,7 @@ public:
     // Everything the master yields until `until` appears or the timeout passes.
     std::string read_until(const std::string& until, int timeout_ms = 10000) {
         std::string out;
-        auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (out.find(until) == std::string::npos && std::chrono::steady_clock::now() < end) {
-            pollfd p{m_master, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            char buf[4096];
-            ssize_t n = read(m_master, buf, sizeof buf);
-            if (n <= 0) break;
-            out.append(buf, static_cast<size_t>(n));
-        }
+        test::read_until(m_master, out, until, std::chrono::milliseconds(timeout_ms));
         return out;
     }
 
@@ -214,15 +206,7 @@ TEST_F(Exec, ForegroundRunRelaysTheTerminal) {
     }
     auto read_until = [&](const std::string& until) {
         std::string out;
-        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (out.find(until) == std::string::npos && std::chrono::steady_clock::now() < end) {
-            pollfd p{master, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            char buf[4096];
-            ssize_t n = read(master, buf, sizeof buf);
-            if (n <= 0) break;
-            out.append(buf, static_cast<size_t>(n));
-        }
+        test::read_until(master, out, until, std::chrono::seconds(10));
         return out;
     };
     std::string cmd = "stty size; echo $((6*7)); exit 3\n";

@@ -13,6 +13,18 @@ extern char** environ;
 
 namespace strata::test {
 
+void read_until(int fd, std::string& out, const std::string& until, std::chrono::milliseconds timeout) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (out.find(until) == std::string::npos && std::chrono::steady_clock::now() < end) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        char buf[4096];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
 const std::string& strata_bin() {
     static const std::string bin = [] {
         const char* e = std::getenv("STRATA_BIN");

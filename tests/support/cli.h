@@ -23,6 +23,10 @@ CmdResult run_cmd(const std::vector<std::string>& argv, const std::string& input
 CmdResult run_cmd_to_file(const std::vector<std::string>& argv, const std::string& log_path,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// Appends what `fd` (a pty master, say) yields to `out` until `out` holds `until`, the fd ends
+// or `timeout` passes.
+void read_until(int fd, std::string& out, const std::string& until, std::chrono::milliseconds timeout);
+
 // The strata binary under test (STRATA_BIN, set by CMake).
 const std::string& strata_bin();
 
