@@ -1,6 +1,5 @@
 #include "agent/boot.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -14,7 +13,6 @@
 
 #include "base/strings.h"
 #include "sys/file.h"
-#include "vm/agent_protocol.h"
 
 namespace strata::agent {
 namespace {
@@ -29,10 +27,13 @@ Result<> mount_at(const char* source, const char* target, const char* type, unsi
 
 }  // namespace
 
+Result<> mount_dev() {
+    // devtmpfs is not mounted automatically when the root is an initramfs.
+    return mount_at("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+}
+
 Result<> mount_pseudo_filesystems() {
     constexpr unsigned long kSafe = MS_NOSUID | MS_NOEXEC | MS_NODEV;
-    // devtmpfs is not mounted automatically when the root is an initramfs.
-    STRATA_TRY(mount_at("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755"));
     STRATA_TRY(mount_at("proc", "/proc", "proc", kSafe));
     STRATA_TRY(mount_at("sysfs", "/sys", "sysfs", kSafe));
     STRATA_TRY(mount_at("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"));
@@ -53,40 +54,15 @@ Result<> load_modules(const char* list) {
     return {};
 }
 
-namespace {
-
-// /dev/vportNpM of the port whose name (announced by the device) is the agent's, or "".
-std::string named_port() {
-    DIR* d = ::opendir("/sys/class/virtio-ports");
-    if (!d) return "";
-    std::string found;
-    while (dirent* e = ::readdir(d)) {
-        if (e->d_name[0] == '.') continue;
-        auto name = sys::read_file(std::string("/sys/class/virtio-ports/") + e->d_name + "/name");
-        if (name && trim(*name) == vm::agent::kAgentPortName) found = std::string("/dev/") + e->d_name;
-    }
-    ::closedir(d);
-    return found;
-}
-
-}  // namespace
-
 Result<UniqueFd> open_channel(int timeout_ms) {
-    // Ports appear once the device announced them (and, with Debian's modular kernels, once the
-    // virtio_console module's probe finished).
-    for (int waited = 0;; waited += 2) {
-        std::string port = named_port();
-        if (!port.empty()) {
-            int fd = ::open(port.c_str(), O_RDWR | O_CLOEXEC);
-            if (fd >= 0) return UniqueFd(fd);
-            if (errno != ENOENT) return os_error(errno, "open the agent channel " + port);
-        }
-        if (::access("/dev/hvc0", F_OK) == 0) break;
-        if (waited >= timeout_ms) return os_error(ENOENT, "the agent channel (port org.strata.agent or /dev/hvc0) did not appear");
-        ::usleep(2000);
+    // hvc0 appears once the virtio-console driver probed the device (with Debian's modular
+    // kernels, once the module loaded).
+    int fd;
+    for (int waited = 0; (fd = ::open("/dev/hvc0", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0; waited += 1) {
+        if (errno != ENOENT && errno != ENODEV && errno != ENXIO) return os_error(errno, "open the agent channel /dev/hvc0");
+        if (waited >= timeout_ms) return os_error(errno, "the agent channel /dev/hvc0 did not appear");
+        ::usleep(1000);
     }
-    int fd = ::open("/dev/hvc0", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) return os_error(errno, "open the agent channel /dev/hvc0");
     UniqueFd owned(fd);
     termios t{};
     if (::tcgetattr(fd, &t) < 0) return os_error(errno, "tcgetattr /dev/hvc0");

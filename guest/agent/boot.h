@@ -9,15 +9,18 @@
 
 namespace strata::agent {
 
-// /dev (devtmpfs), /proc, /sys, /sys/fs/cgroup (cgroup2), /run (tmpfs).
+// /dev (devtmpfs): first, for the agent channel.
+Result<> mount_dev();
+
+// /proc, /sys, /sys/fs/cgroup (cgroup2), /run (tmpfs).
 Result<> mount_pseudo_filesystems();
 
 // Loads the modules listed one path per line in `list` (dependencies first), if it exists.
 // Only Debian's kernels need this: strata's own kernel has every driver built in.
 Result<> load_modules(const char* list);
 
-// Opens the agent channel, waiting for the driver: the virtio-serial port named
-// org.strata.agent, else virtio-console port 0 (/dev/hvc0) in raw mode (binary-safe, no echo).
+// Opens the agent channel, waiting for the driver: virtio-console port 0 (/dev/hvc0), in raw mode
+// (binary-safe, no echo).
 Result<UniqueFd> open_channel(int timeout_ms);
 
 // CLOCK_BOOTTIME in microseconds: the guest's own time since its kernel started.

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "agent/timeline.h"
 #include "agent/workload.h"
 #include "vm/frame_io.h"
 #include "vm/spec_codec.h"
@@ -25,8 +26,8 @@ using vm::agent::write_frame;
 // The relay after start: workload stdio <-> frames, host signals -> workload, SIGCHLD -> reaping.
 class Relay {
 public:
-    Relay(int channel, vm::agent::FrameParser& parser, Workload& w, int sigchld)
-        : m_ch(channel), m_parser(parser), m_w(w), m_sigchld(sigchld) {}
+    Relay(int channel, vm::agent::FrameParser& parser, Workload& w, int sigchld, size_t output_window)
+        : m_ch(channel), m_parser(parser), m_w(w), m_sigchld(sigchld), m_out_window(output_window) {}
 
     Result<ExitStatus> run();
     // Handles one host frame (also used before start, for signals).
@@ -42,10 +43,18 @@ private:
         return write_frame(m_ch, Msg::stdin_ack, vm::agent::Writer().u32(static_cast<uint32_t>(n)).take());
     }
 
+    // Whether one more full output frame could overflow what the host acknowledges
+    // (agent_protocol.h: QEMU would drop what does not fit).
+    bool output_blocked() const {
+        return m_out_in_flight + vm::agent::output_cost(vm::agent::kMaxData) > m_out_window;
+    }
+
     int m_ch;
     vm::agent::FrameParser& m_parser;
     Workload& m_w;
     int m_sigchld;
+    size_t m_out_window;
+    size_t m_out_in_flight = 0;
     std::string m_stdin;
     bool m_stdin_eof = false;
     std::optional<ExitStatus> m_exit;
@@ -63,6 +72,11 @@ Result<> Relay::on_frame(const Frame& f) {
         case Msg::signal: {
             int32_t sig = STRATA_TRY(vm::agent::Reader(f.payload).i32());
             if (m_w.pid > 0 && !m_exit) ::kill(m_w.pid, sig);
+            return {};
+        }
+        case Msg::output_ack: {
+            uint32_t n = STRATA_TRY(vm::agent::Reader(f.payload).u32());
+            m_out_in_flight -= std::min<size_t>(n, m_out_in_flight);
             return {};
         }
         case Msg::output_closed: {
@@ -98,7 +112,7 @@ Result<> Relay::pump_stdin() {
 
 Result<> Relay::pump_output(UniqueFd& fd, Msg type) {
     char buf[vm::agent::kMaxData];
-    for (;;) {
+    while (!output_blocked()) {
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -111,8 +125,10 @@ Result<> Relay::pump_output(UniqueFd& fd, Msg type) {
             return {};
         }
         STRATA_TRY(write_frame(m_ch, type, std::string_view(buf, static_cast<size_t>(n))));
+        m_out_in_flight += vm::agent::output_cost(static_cast<size_t>(n));
         if (static_cast<size_t>(n) < sizeof buf) return {};
     }
+    return {};
 }
 
 void Relay::reap() {
@@ -146,8 +162,10 @@ Result<ExitStatus> Relay::run() {
         fds[n++] = {m_ch, POLLIN, 0};
         fds[n++] = {m_sigchld, POLLIN, 0};
         int out_i = -1, err_i = -1, in_i = -1;
-        if (m_w.stdout_r) out_i = n, fds[n++] = {m_w.stdout_r.get(), POLLIN, 0};
-        if (m_w.stderr_r) err_i = n, fds[n++] = {m_w.stderr_r.get(), POLLIN, 0};
+        // With the output window full the workload's pipes wait (and so, once they are full, does
+        // the workload), until the host acknowledges.
+        if (m_w.stdout_r && !output_blocked()) out_i = n, fds[n++] = {m_w.stdout_r.get(), POLLIN, 0};
+        if (m_w.stderr_r && !output_blocked()) err_i = n, fds[n++] = {m_w.stderr_r.get(), POLLIN, 0};
         if (m_w.stdin_w && !m_stdin.empty()) in_i = n, fds[n++] = {m_w.stdin_w.get(), POLLOUT, 0};
         int timeout = m_exit ? 50 : -1;
         int r = ::poll(fds, static_cast<nfds_t>(n), timeout);
@@ -177,12 +195,12 @@ Result<> report(int ch, const Error& e) {
 
 }  // namespace
 
-Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
-    vm::agent::FrameParser parser;
-    STRATA_TRY(write_frame(ch, Msg::hello, vm::agent::encode(vm::agent::Hello{boot_uptime_us, vm::agent::kVersion})));
-    Frame cf = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));
-    if (cf.type != Msg::config) return error("agent: expected config, got " + std::string(vm::agent::msg_name(cf.type)));
+Result<> say_hello(int ch, uint64_t boot_uptime_us) {
+    return write_frame(ch, Msg::hello, vm::agent::encode(vm::agent::Hello{boot_uptime_us, vm::agent::kVersion}));
+}
 
+Result<ExitStatus> run_session(int ch) {
+    vm::agent::FrameParser parser;
     // SIGCHLD is read from a signalfd; blocked before the clone so no exit is missed.
     sigset_t chld;
     sigemptyset(&chld);
@@ -191,10 +209,16 @@ Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
     UniqueFd sigfd(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
     ::signal(SIGPIPE, SIG_IGN);
 
+    Frame cf = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));
+    if (cf.type != Msg::config) return error("agent: expected config, got " + std::string(vm::agent::msg_name(cf.type)));
+    mark("config");
+
+    vm::agent::StartConfig sc;
     auto prepare = [&]() -> Result<Workload> {
-        auto sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
+        sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
         static spec::Spec spec;  // the child refers to it until exec
         spec = STRATA_TRY(vm::agent::decode_spec(sc.spec));
+        mark("decoded");
         std::vector<std::string> warnings;
         auto w = prepare_workload(sc, spec, warnings);
         for (const auto& warning : warnings) STRATA_TRY(write_frame(ch, Msg::log, warning));
@@ -206,11 +230,13 @@ Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
         return std::unexpected(prepared.error());
     }
     Workload& w = *prepared;
+    mark("prepared");
     STRATA_TRY(write_frame(ch, Msg::prepared, vm::agent::Writer().u32(static_cast<uint32_t>(w.pid)).take()));
 
-    Relay relay(ch, parser, w, sigfd.get());
+    constexpr size_t kDefaultOutputWindow = 256 * 1024;
+    Relay relay(ch, parser, w, sigfd.get(), sc.output_window ? sc.output_window : kDefaultOutputWindow);
     // Until start only signals (and early stdin, which waits in the pipe) can come.
-    for (;;) {
+    while (!sc.start_at_once) {
         Frame f = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));
         if (f.type == Msg::start) break;
         STRATA_TRY(relay.on_frame(f));
@@ -220,8 +246,11 @@ Result<ExitStatus> run_session(int ch, uint64_t boot_uptime_us) {
         (void)report(ch, started.error());
         return std::unexpected(started.error());
     }
+    mark("started");
     STRATA_TRY(write_frame(ch, Msg::started));
     ExitStatus status = STRATA_TRY(relay.run());
+    mark("exited");
+    if (sc.trace) STRATA_TRY(write_frame(ch, Msg::trace, "guest timeline (ms of uptime): " + timeline_text()));
     STRATA_TRY(write_frame(ch, Msg::exit, vm::agent::encode(status)));
     // On hvc0, write(2) returns once the bytes are in the tty's buffer; the VM must not power off
     // before the device took them. (A virtio-serial port's write returns when the host has them.)

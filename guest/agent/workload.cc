@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "agent/cgroup.h"
+#include "agent/timeline.h"
 #include "base/strings.h"
 #include "rootfs/mount_plan.h"
 #include "sys/file.h"
@@ -53,7 +54,7 @@ Result<> mount_rootfs(const vm::agent::StartConfig& sc, bool readonly) {
 
 struct NsChoice {
     uint64_t flags = CLONE_NEWNS;  // always: the workload's mounts stay out of the agent's view
-    bool uts = false, net = false, pid = false;
+    bool uts = false, pid = false;
 };
 
 NsChoice choose_namespaces(const spec::Spec& spec, std::vector<std::string>& warnings) {
@@ -64,9 +65,10 @@ NsChoice choose_namespaces(const spec::Spec& spec, std::vector<std::string>& war
             warnings.push_back("namespace " + n.type + " at " + quote(n.path) + " is a host namespace; the VM cannot join it (a new one is used)");
         }
         if (n.type == "pid") c.flags |= CLONE_NEWPID, c.pid = true;
-        // The guest has no network device: its own stack holds just lo, which is what a new
-        // network namespace would give, without the ~25 ms (emulated) of creating one.
-        else if (n.type == "network") c.net = true;
+        // The guest has no network device: its own stack holds just lo (up, see the session),
+        // which is what a new network namespace would give, without the ~25 ms (emulated) of
+        // creating one.
+        else if (n.type == "network") continue;
         else if (n.type == "ipc") c.flags |= CLONE_NEWIPC;
         else if (n.type == "uts") c.flags |= CLONE_NEWUTS, c.uts = true;
         else if (n.type == "cgroup") c.flags |= CLONE_NEWCGROUP;
@@ -101,6 +103,7 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::
     STRATA_TRY(mount_rootfs(sc, spec.root.readonly));
     NsChoice ns = choose_namespaces(spec, warnings);
     UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings));
+    mark("rootfs");
 
     int in[2], out[2], err[2];
     if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0)
@@ -123,7 +126,6 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::
         ctx.stdio[1] = out_w.get();
         ctx.stdio[2] = err_w.get();
         ctx.new_uts = ns.uts;
-        ctx.new_net = ns.net;
         run_child(ctx);
     }
     pair.b.reset();
@@ -131,6 +133,11 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::
     w.pid = child.pid;
     w.sync = std::move(pair.a);
     w.own_pid_namespace = ns.pid;
+    mark("cloned");
+    for (const char* type : {"mnt", "ipc"}) {
+        int fd = ::open(("/proc/" + std::to_string(w.pid) + "/ns/" + type).c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) w.kept_namespaces.emplace_back(fd);  // only an optimisation: no error
+    }
     std::string msg = STRATA_TRY(child_message(w.sync.get()));
     if (msg.empty() || msg[0] != kChildReady) {
         int st;

@@ -20,6 +20,10 @@ struct Workload {
     UniqueFd sync;                       // SOCK_SEQPACKET to the waiting child
     UniqueFd stdin_w, stdout_r, stderr_r;  // the other ends are the workload's fds 0, 1, 2
     bool own_pid_namespace = false;      // its death then ends every process it started
+    // Its mount and IPC namespaces, held open so that the workload's exit does not tear them
+    // down (every mount, the mqueue instance) before its parent learns the exit status: the VM
+    // powers off right after, and that teardown is ~all first-run kernel code under emulation.
+    std::vector<UniqueFd> kept_namespaces;
 };
 
 // Mounts the rootfs and clones the workload, which sets itself up and waits. Returns once the
@@ -35,7 +39,7 @@ struct ChildContext {
     const spec::Spec* spec = nullptr;
     int sync = -1;
     int stdio[3] = {-1, -1, -1};
-    bool new_uts = false, new_net = false;
+    bool new_uts = false;
 };
 [[noreturn]] void run_child(const ChildContext& ctx);
 

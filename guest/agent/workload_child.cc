@@ -17,7 +17,6 @@
 
 #include "agent/workload.h"
 #include "base/strings.h"
-#include "ns/namespaces.h"
 #include "rootfs/mount_plan.h"
 #include "security/exec_guard.h"
 #include "security/identity.h"
@@ -170,7 +169,6 @@ Result<Prepared> setup(const ChildContext& ctx) {
         return os_error(errno, "set hostname " + quote(spec.hostname));
     if (ctx.new_uts && !spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
         return os_error(errno, "set domainname " + quote(spec.domainname));
-    if (ctx.new_net) STRATA_TRY(ns::loopback_up());
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
         return os_error(errno, "make the workload's mounts private");
     STRATA_TRY(apply_mounts(spec));

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "base/strings.h"
 #include "sys/file.h"
 
@@ -58,6 +61,14 @@ Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const
 
 std::unexpected<Error> unsupported(const std::string& field, const std::string& why) {
     return std::unexpected(Error{EOPNOTSUPP, field + ": " + why});
+}
+
+Result<> remove_when_released(const std::string& dir) {
+    for (int attempt = 0;; ++attempt) {
+        if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
+        if (errno != EBUSY || attempt >= 200) return os_error(errno, "remove cgroup " + quote(dir));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 }  // namespace strata::cgroup

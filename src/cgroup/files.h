@@ -21,6 +21,12 @@ Result<std::optional<uint64_t>> read_number(const std::string& dir, const std::s
 // "key value" lines (memory.stat, cpu.stat, memory.events) -> map.
 Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const std::string& file);
 
+// rmdir of a container's cgroup directory. A task that has just been killed keeps it busy (EBUSY)
+// until the kernel has torn it down (QEMU with its guest memory: ~4-5 ms), so this retries every
+// 5 ms for up to a second (1 ms steps measured no faster: 6.9 vs 6.5 ms median for a VM's
+// release). ENOENT is success.
+Result<> remove_when_released(const std::string& dir);
+
 // A field this layout cannot express: an error naming it, never a silent skip.
 std::unexpected<Error> unsupported(const std::string& field, const std::string& why);
 

@@ -15,6 +15,7 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     o.work_dir = ctx.opts->root + "/" + ctx.opts->id + "/vm";
     o.kernel = ctx.opts->vm_kernel;
     o.backend = ctx.opts->vm_backend;
+    o.start_at_once = ctx.opts->for_run;
     if (ctx.opts->preserve_fds > 0)
         log::warn("vm: --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
     vm::MonitorHooks h;

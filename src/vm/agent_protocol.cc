@@ -12,6 +12,7 @@ std::string_view msg_name(Msg m) {
         case Msg::stdin_eof: return "stdin_eof";
         case Msg::signal: return "signal";
         case Msg::output_closed: return "output_closed";
+        case Msg::output_ack: return "output_ack";
         case Msg::hello: return "hello";
         case Msg::prepared: return "prepared";
         case Msg::started: return "started";
@@ -21,6 +22,7 @@ std::string_view msg_name(Msg m) {
         case Msg::exit: return "exit";
         case Msg::error: return "error";
         case Msg::log: return "log";
+        case Msg::trace: return "trace";
     }
     return "unknown";
 }
@@ -77,6 +79,9 @@ std::string encode(const StartConfig& c) {
         .str(c.rootfs_source)
         .str(c.spec)
         .u32(c.writable_mib)
+        .u8(c.start_at_once ? 1 : 0)
+        .u8(c.trace ? 1 : 0)
+        .u32(c.output_window)
         .take();
 }
 
@@ -90,6 +95,9 @@ Result<StartConfig> decode_start_config(std::string_view payload) {
     c.rootfs_source = STRATA_TRY(r.str());
     c.spec = STRATA_TRY(r.str());
     c.writable_mib = STRATA_TRY(r.u32());
+    c.start_at_once = STRATA_TRY(r.u8()) != 0;
+    c.trace = STRATA_TRY(r.u8()) != 0;
+    c.output_window = STRATA_TRY(r.u32());
     return c;
 }
 

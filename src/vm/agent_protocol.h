@@ -1,8 +1,8 @@
 #pragma once
 // The host <-> guest-agent protocol, shared by the monitor (src/vm) and the agent (guest/agent).
-// It runs over one byte stream: in the guest a virtio-console port named kAgentPortName
-// (/dev/vportNpM; QEMU: virtserialport), or port 0 of a single-port virtio-console (/dev/hvc0,
-// put in raw mode) for a VMM that offers only that; on the host a connected stream socket.
+// It runs over one byte stream: in the guest port 0 of a single-port virtio-console (/dev/hvc0,
+// put in raw mode: binary-safe, no echo); on the host a connected stream socket (QEMU:
+// virtconsole; strata's VMM: its virtio-console).
 //
 // A frame is an 8-byte header {u32 payload length (LE), u8 type, 3 reserved bytes} and the payload.
 //
@@ -13,12 +13,23 @@
 //                  exit {u8 signaled, i32 code or signal}     (the VM is about to power off)
 //                  error {i32 errno, str context}             (prepare or start failed)
 //                  log {str}                                  (a warning for the host's log)
+//                  trace {str}                                (the guest's timeline, debug log)
 //   host -> agent: config {StartConfig}   start {}   stdin {bytes}   stdin_eof {}
 //                  signal {i32}           output_closed {u8 stream}  (host reader is gone: EPIPE)
+//                  output_ack {u32 window units}                 (output written to the host fds)
 //
 // Order: hello, config, prepared|error, start, started|error, then data both ways, then exit.
-// Flow control: the host keeps at most kStdinWindow unacknowledged stdin bytes in flight, so the
-// agent never has to buffer more than that while it still reads the stream for signals.
+// The host sends config only after hello: before the agent put hvc0 in raw mode the tty would
+// echo and mangle it. With StartConfig::start_at_once the agent starts the workload right after
+// `prepared` and the host sends no `start` (`strata run`: nothing can observe the created state).
+//
+// Flow control, both ways. The host keeps at most kStdinWindow unacknowledged stdin bytes in
+// flight, so the agent never buffers more than that while it still reads the stream for signals.
+// The agent keeps at most StartConfig::output_window units of stdout/stderr frames in flight
+// (output_cost: payload plus a per-frame allowance for the host socket's accounting). This one is
+// not optional: QEMU drops what a console port's guest writes when the host socket is full (it
+// cannot throttle the guest's hvc driver), so the host sizes its socket buffer to hold a whole
+// window and acknowledges frames only once they are written out.
 
 #include <cstdint>
 #include <optional>
@@ -37,6 +48,7 @@ enum class Msg : uint8_t {
     stdin_eof = 4,
     signal = 5,
     output_closed = 6,
+    output_ack = 7,
     // agent -> host
     hello = 64,
     prepared = 65,
@@ -47,6 +59,7 @@ enum class Msg : uint8_t {
     exit = 70,
     error = 71,
     log = 72,
+    trace = 73,
 };
 std::string_view msg_name(Msg m);
 
@@ -54,8 +67,12 @@ inline constexpr size_t kHeaderSize = 8;
 inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
-inline constexpr const char* kVersion = "1";
-inline constexpr const char* kAgentPortName = "org.strata.agent";
+inline constexpr const char* kVersion = "2";
+
+// What an output frame of `payload` bytes counts against the output window: its bytes, plus
+// what the host socket may charge beyond them (a kernel buffer per piece the guest's tty driver
+// writes, a header and a payload piece per frame, up to ~2x the bytes for page-sized pieces).
+inline constexpr size_t output_cost(size_t payload) { return 2 * payload + 4096; }
 
 enum class RootfsKind : uint8_t { erofs = 1, initramfs = 2 };
 
@@ -65,6 +82,9 @@ struct StartConfig {
     std::string rootfs_source;    // erofs: block device ("/dev/vda"); initramfs: directory
     std::string spec;             // the container's config, encoded by encode_spec (spec_codec.h)
     uint32_t writable_mib = 0;    // size of the tmpfs upper layer (0: the tmpfs default)
+    bool start_at_once = false;   // no `start` frame will come: start right after `prepared`
+    bool trace = false;           // send the guest's timeline (a trace frame) before `exit`
+    uint32_t output_window = 0;   // output_cost units in flight at most (0: the agent's default)
 };
 
 struct ExitStatus {

@@ -10,12 +10,17 @@ TEST(AgentProtocol, StartConfigRoundTrip) {
     c.rootfs_source = "/rootfs";
     c.spec = std::string("\0\1binary", 8);
     c.writable_mib = 64;
+    c.start_at_once = true;
+    c.output_window = 123456;
     auto d = decode_start_config(encode(c));
     ASSERT_TRUE(d) << d.error().message();
     EXPECT_EQ(d->rootfs, RootfsKind::initramfs);
     EXPECT_EQ(d->rootfs_source, "/rootfs");
     EXPECT_EQ(d->spec, c.spec);
     EXPECT_EQ(d->writable_mib, 64u);
+    EXPECT_TRUE(d->start_at_once);
+    EXPECT_FALSE(d->trace);
+    EXPECT_EQ(d->output_window, 123456u);
 }
 
 TEST(AgentProtocol, ExitStatusShellConvention) {

@@ -45,6 +45,7 @@ struct Booted {
     UniqueFd agent;
     agent::FrameParser parser;
     std::string console_log, vmm_log;
+    bool started_at_once = false;  // the agent sends `started` without waiting for `start`
 };
 
 // Adds the guest's own account of a failed boot to `e`.
@@ -71,12 +72,36 @@ Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
             log::warn("vm: " + f->payload);
             continue;
         }
+        if (f->type == agent::Msg::trace) {
+            log::debug("vm: " + f->payload);
+            continue;
+        }
         if (f->type == agent::Msg::error) return std::unexpected(agent::decode_error(f->payload));
         if (f->type != want)
             return error("vm: expected " + std::string(agent::msg_name(want)) + " from the agent, got " +
                          std::string(agent::msg_name(f->type)));
         return std::move(*f);
     }
+}
+
+// Sizes the VMM's end of the agent channel and returns the agent's output window for it. QEMU
+// drops what the guest writes to a console port once this socket's send buffer is full, so the
+// window (in agent::output_cost units, which cover the buffer's accounting) must fit in it, with
+// room left for the frames outside the window (hello, prepared, acks, exit...).
+Result<uint32_t> size_agent_channel(int vmm_end) {
+    int wanted = 1 << 20;
+    // SO_SNDBUFFORCE passes net.core.wmem_max (root); otherwise SO_SNDBUF is capped by it.
+    if (::setsockopt(vmm_end, SOL_SOCKET, SO_SNDBUFFORCE, &wanted, sizeof wanted) < 0)
+        (void)::setsockopt(vmm_end, SOL_SOCKET, SO_SNDBUF, &wanted, sizeof wanted);
+    int got = 0;  // the kernel's doubled value: the budget it accounts the queued buffers against
+    socklen_t len = sizeof got;
+    if (::getsockopt(vmm_end, SOL_SOCKET, SO_SNDBUF, &got, &len) < 0) return os_error(errno, "getsockopt SO_SNDBUF of the agent channel");
+    constexpr int kControlRoom = 64 << 10;
+    constexpr int kMinWindow = static_cast<int>(agent::output_cost(agent::kMaxData));
+    if (got - kControlRoom < kMinWindow)
+        return os_error(ENOBUFS, "the agent channel's socket buffer is " + std::to_string(got) + " bytes; at least " +
+                                     std::to_string(kControlRoom + kMinWindow) + " are needed (net.core.wmem_max)");
+    return static_cast<uint32_t>(got - kControlRoom);
 }
 
 // What config.json asks for that the guest does not do (yet): said once, at create.
@@ -146,10 +171,15 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return os_error(errno, "socketpair for the agent channel");
     b.agent.reset(sp[0]);
     c.agent_fd.reset(sp[1]);
+    sc.output_window = STRATA_TRY(size_agent_channel(sp[1]));
     int64_t t1 = now_ms();
     log::debug("vm: assets ready in " + std::to_string(t1 - t0) + " ms (rootfs " +
                (in_initramfs ? "in the initramfs" : "as erofs") + ", " + std::to_string(digest.bytes >> 10) + " KiB)");
 
+    sc.spec = agent::encode_spec(spec);
+    sc.start_at_once = opts.start_at_once;
+    sc.trace = log::debug_enabled();
+    b.started_at_once = opts.start_at_once;
     b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
     int boot_timeout = choice.kvm ? 20000 : 90000;
     auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);
@@ -158,7 +188,6 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     int64_t t2 = now_ms();
     log::debug("vm: agent up " + std::to_string(t2 - t1) + " ms after launch; guest uptime at /init " +
                std::to_string(hello.uptime_us / 1000) + " ms");
-    sc.spec = agent::encode_spec(spec);
     STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc)));
     auto prepared = expect_frame(b, agent::Msg::prepared, boot_timeout);
     if (!prepared) return wrap(prepared.error(), "vm: prepare the workload in the guest");
@@ -189,7 +218,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     if (!sigfd) hooks.fail(Error{errno, "vm: signalfd"});
 
     auto started = [&]() -> Result<> {
-        STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::start));
+        if (!b.started_at_once) STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::start));
         STRATA_TRY(expect_frame(b, agent::Msg::started, 60000));
         return {};
     }();

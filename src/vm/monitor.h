@@ -20,6 +20,9 @@ struct MonitorOptions {
     std::string work_dir;      // per-container directory (console log, ...), removed by delete
     std::string kernel;        // --vm-kernel ("" = annotation or default)
     std::string backend;       // --vm-backend ("" = annotation or automatic)
+    // `strata run`: start follows create at once, with nothing observable in between, so the
+    // agent starts the workload right after preparing it (no round trip through the host).
+    bool start_at_once = false;
 };
 
 // The lifecycle protocol of the runtime's init channel, passed in so vm/ does not depend on

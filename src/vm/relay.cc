@@ -57,14 +57,21 @@ Result<> HostRelay::write_out(int fd, int stream, std::string_view data) {
 
 Result<> HostRelay::on_frame(const agent::Frame& f) {
     switch (f.type) {
-        case Msg::stdout_data: return write_out(1, 1, f.payload);
-        case Msg::stderr_data: return write_out(2, 2, f.payload);
+        case Msg::stdout_data:
+        case Msg::stderr_data: {
+            int stream = f.type == Msg::stdout_data ? 1 : 2;
+            STRATA_TRY(write_out(stream, stream, f.payload));
+            // Written (or dropped for a reader that is gone): the agent may send as much again.
+            return agent::write_frame(m_agent, Msg::output_ack,
+                                      agent::Writer().u32(static_cast<uint32_t>(agent::output_cost(f.payload.size()))).take());
+        }
         case Msg::stdin_ack: {
             uint32_t n = STRATA_TRY(agent::Reader(f.payload).u32());
             m_in_flight -= std::min<size_t>(n, m_in_flight);
             return {};
         }
         case Msg::log: log::warn("vm: " + f.payload); return {};
+        case Msg::trace: log::debug("vm: " + f.payload); return {};
         case Msg::exit: m_exit = STRATA_TRY(agent::decode_exit(f.payload)); return {};
         case Msg::error: return std::unexpected(agent::decode_error(f.payload));
         default: return error("vm: unexpected " + std::string(agent::msg_name(f.type)) + " from the agent");

@@ -4,6 +4,10 @@
 
 #include <dirent.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "tests/integration/fixture.h"
 
@@ -93,6 +97,40 @@ TEST_F(Vm, StdioBothWaysAndExitZero) {
     ASSERT_EQ(r.out.substr(0, head.size()), head);
     EXPECT_EQ(r.out.size(), head.size() + 4194304);
     EXPECT_EQ(r.out.find_first_not_of('y', head.size()), std::string::npos);
+}
+
+TEST_F(Vm, SlowReaderLosesNoOutput) {
+    // QEMU drops what a console port's guest writes once the host socket is full; the agent's
+    // output window must keep it from filling while the monitor waits on a stdout nobody reads.
+    // 4 MB (more than the socket's buffer), not read at all for the first 4 s, then compared.
+    constexpr int kLines = 600000;
+    bundle->set_args({"seq", "1", std::to_string(kLines)});
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execl(strata_bin().c_str(), "strata", "--root", strata.root().c_str(), "run", "-b", bundle->path().c_str(),
+              "slow", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    close(out[1]);
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    std::string got;
+    char buf[16384];
+    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+    close(out[0]);
+    int st = 0;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "status " << st;
+    std::string want;
+    want.reserve(got.size());
+    for (int i = 1; i <= kLines; ++i) want += std::to_string(i) + "\n";
+    ASSERT_EQ(got.size(), want.size()) << "bytes lost or added";
+    EXPECT_TRUE(got == want) << "output differs at byte " << std::mismatch(got.begin(), got.end(), want.begin()).first - got.begin();
 }
 
 TEST_F(Vm, SignalDeathIs128PlusSignal) {

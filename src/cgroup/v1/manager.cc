@@ -169,14 +169,7 @@ Result<uint64_t> Manager::oom_kill_count() const {
 
 Result<> Manager::destroy() {
     // The container's own dirs must go; the shared parents we made only if now empty.
-    for (const auto& [key, path] : m_dirs) {
-        for (int attempt = 0;; ++attempt) {
-            if (::rmdir(path.c_str()) == 0 || errno == ENOENT) break;
-            // A just-exited task can keep a v1 cgroup busy for a moment.
-            if (errno != EBUSY || attempt >= 200) return os_error(errno, "remove cgroup " + quote(path));
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-    }
+    for (const auto& [key, path] : m_dirs) STRATA_TRY(remove_when_released(path));
     for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) (void)::rmdir(it->c_str());
     // Whoever removes the last container removes the shared "strata" level (EBUSY otherwise).
     if (m_owns_parent)

@@ -136,11 +136,7 @@ Result<uint64_t> Manager::oom_kill_count() const {
 
 Result<> Manager::destroy() {
     m_fd.reset();
-    for (int attempt = 0;; ++attempt) {
-        if (::rmdir(m_dir.c_str()) == 0 || errno == ENOENT) break;
-        if (errno != EBUSY || attempt >= 200) return os_error(errno, "remove cgroup " + quote(m_dir));
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    STRATA_TRY(remove_when_released(m_dir));
     for (auto it = m_created.rbegin(); it != m_created.rend(); ++it)
         if (*it != m_dir) (void)::rmdir(it->c_str());
     if (m_owns_parent) (void)::rmdir(sys::dirname(m_dir).c_str());

@@ -38,7 +38,8 @@ TEST(QemuCommand, TcgMicrovm) {
     EXPECT_TRUE(has_pair(a, "-append", "console=ttyS0"));
     EXPECT_TRUE(has_pair(a, "-drive", "id=disk0,if=none,format=raw,file=/proc/self/fd/5,readonly=on"));
     EXPECT_TRUE(has_pair(a, "-chardev", "socket,id=agent,fd=3"));
-    EXPECT_TRUE(has_pair(a, "-device", "virtserialport,chardev=agent,name=org.strata.agent"));
+    EXPECT_TRUE(has_pair(a, "-device", "virtio-serial-device,max_ports=1"));
+    EXPECT_TRUE(has_pair(a, "-device", "virtconsole,chardev=agent"));
     EXPECT_TRUE(has_pair(a, "-chardev", "file,id=console,path=/proc/self/fd/4"));
     EXPECT_NE(std::find(a.begin(), a.end(), "-no-reboot"), a.end());
     EXPECT_NE(std::find(a.begin(), a.end(), "-nodefaults"), a.end());
