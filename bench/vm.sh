@@ -85,9 +85,12 @@ record() { wall[$1]+="${2% *} "; guest[$1]+="${2#* } "; }
 run_strata "$work/vm-initramfs" >/dev/null; run_strata "$work/vm-erofs" >/dev/null
 [ -n "$cloud" ] && run_strata "$work/vm-initramfs" --vm-kernel "$cloud" >/dev/null
 echo "bench/vm.sh: $N interleaved runs each; kernel $kernel; accelerator $accel" >&2
+paired=""  # strata / bare of each round: adjacent runs, so slow drifts in host load cancel
 for i in $(seq "$N"); do
-    record strata "$(run_strata "$work/vm-initramfs")"
-    record bare "$(run_bare "$kernel" off)"
+    s=$(run_strata "$work/vm-initramfs"); b=$(run_bare "$kernel" off)
+    record strata "$s"
+    record bare "$b"
+    paired+="$(awk -v a="${s% *}" -v b="${b% *}" 'BEGIN { printf "%.4f", a / b }') "
     record strata_erofs "$(run_strata "$work/vm-erofs")"
     if [ -n "$cloud" ]; then
         record strata_cloud "$(run_strata "$work/vm-initramfs" --vm-kernel "$cloud")"
@@ -109,7 +112,7 @@ bare_rss=$( { /usr/bin/time -f '%M' qemu-system-x86_64 -M microvm,acpi=off -node
     -no-reboot -accel tcg -cpu max -smp 1 -m 256 -kernel "$kernel" -initrd "$work/bare.cpio" \
     -append "$bare_cmdline" >/dev/null; } 2>&1 | tail -1)
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 m() { echo "${wall[$1]:-}" | median; }
 g() { echo "${guest[$1]:-}" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.3f", a / b }'; }
@@ -122,8 +125,9 @@ if [ -n "$cloud" ]; then
     printf '%-36s %10s %14s\n' "strata run, Debian cloud kernel" "$(m strata_cloud)" "$(g strata_cloud)"
     printf '%-36s %10s %14s\n' "bare QEMU, Debian cloud kernel" "$(m bare_cloud)" "$(g bare_cloud)"
 fi
-echo "ratio strata/bare QEMU: $(ratio "$(m strata)" "$(m bare)") (goal <= 1.1)"
+paired_median=$(echo "$paired" | median | awk '{ printf "%.3f", $1 }')
+echo "ratio strata/bare QEMU: $(ratio "$(m strata)" "$(m bare)") (goal <= 1.1); median of the $N per-round ratios: $paired_median"
 echo "QEMU RSS, guest booted and idle: $((qemu_rss / 1024)) MiB; monitor: $((monitor_rss / 1024)) MiB; bare QEMU peak: $((bare_rss / 1024)) MiB"
-printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s}\n' \
-    "$N" "$accel" "$kernel" "$(m strata)" "$(m bare)" "$(ratio "$(m strata)" "$(m bare)")" "$(g strata)" "$(g bare)" \
+printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"paired_ratio_median":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s}\n' \
+    "$N" "$accel" "$kernel" "$(m strata)" "$(m bare)" "$(ratio "$(m strata)" "$(m bare)")" "$paired_median" "$(g strata)" "$(g bare)" \
     "$(m strata_erofs)" "$(m strata_cloud)" "$(m bare_cloud)" "$(g strata_cloud)" "${qemu_rss:-null}" "${monitor_rss:-null}" "${bare_rss:-null}"

@@ -143,6 +143,7 @@ void Relay::reap() {
         if (WIFSIGNALED(st)) e = {true, WTERMSIG(st)};
         else e = {false, WEXITSTATUS(st)};
         m_exit = e;
+        mark("reaped");
         // Without its own pid namespace nothing else ends the workload's children; the VM is
         // about to stop, so do what a pid namespace's end would do.
         if (!m_w.own_pid_namespace) ::kill(-1, SIGKILL);
