@@ -64,25 +64,6 @@ void copy_winsize(int from, int to) {
     if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
 }
 
-// Writes all of buf, waiting (briefly) when the descriptor is non-blocking and full.
-bool write_all(int fd, const char* buf, ssize_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, buf, static_cast<size_t>(n));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) {
-                pollfd p{fd, POLLOUT, 0};
-                ::poll(&p, 1, 100);
-                continue;
-            }
-            return false;
-        }
-        buf += w;
-        n -= w;
-    }
-    return true;
-}
-
 }  // namespace
 
 Result<> relay(int master, int pidfd, int forward_sigfd) {
@@ -118,7 +99,7 @@ Result<> relay(int master, int pidfd, int forward_sigfd) {
         if (n == 0 && exited) return {};
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t r = ::read(master, buf, sizeof buf);
-            if (r > 0) write_all(STDOUT_FILENO, buf, r);
+            if (r > 0) (void)sys::write_all(STDOUT_FILENO, std::string_view(buf, static_cast<size_t>(r)), "stdout");
             else if (exited || r == 0 || errno == EIO) {
                 if (exited) return {};
                 // EIO: every slave fd is closed; the process is about to exit.
@@ -129,7 +110,7 @@ Result<> relay(int master, int pidfd, int forward_sigfd) {
         }
         if (fds[1].revents & (POLLIN | POLLHUP)) {
             ssize_t r = ::read(STDIN_FILENO, buf, sizeof buf);
-            if (r > 0) write_all(master, buf, r);
+            if (r > 0) (void)sys::write_all(master, std::string_view(buf, static_cast<size_t>(r)), "the terminal");
             else in_open = false;  // EOF on our stdin: the container keeps running
         }
         if (fds[3].revents & POLLIN) {

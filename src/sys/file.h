@@ -24,6 +24,7 @@ Result<UniqueFd> openat2(int dirfd, const std::string& path, uint64_t flags, uin
 Result<std::string> read_all(int fd, const std::string& what);
 Result<std::string> read_file(const std::string& path);
 Result<std::string> read_file_at(int dirfd, const std::string& path);
+// Writes all of `data`; on a non-blocking fd that is full (EAGAIN) it waits for POLLOUT.
 Result<> write_all(int fd, std::string_view data, const std::string& what);
 // Writes `data` to dirfd/name via a temp file + fsync-less rename: readers see old or new, never a
 // torn file. (State lives on tmpfs; durability across power loss is not a goal.)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "sys/file.h"
 #include "sys/signals.h"
 #include "vm/frame_io.h"
 
@@ -36,23 +37,10 @@ private:
 };
 
 Result<> HostRelay::write_out(int fd, int stream, std::string_view data) {
-    if (!m_out_open[stream]) return {};
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) {
-                pollfd p{fd, POLLOUT, 0};
-                ::poll(&p, 1, -1);
-                continue;
-            }
-            // The reader of the container's stdout/stderr is gone: the workload gets EPIPE.
-            m_out_open[stream] = false;
-            return agent::write_frame(m_agent, Msg::output_closed, agent::Writer().u8(static_cast<uint8_t>(stream)).take());
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-    }
-    return {};
+    if (!m_out_open[stream] || sys::write_all(fd, data, stream == 1 ? "stdout" : "stderr")) return {};
+    // The reader of the container's stdout/stderr is gone: the workload gets EPIPE.
+    m_out_open[stream] = false;
+    return agent::write_frame(m_agent, Msg::output_closed, agent::Writer().u8(static_cast<uint8_t>(stream)).take());
 }
 
 Result<> HostRelay::on_frame(const agent::Frame& f) {
