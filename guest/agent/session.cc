@@ -234,8 +234,7 @@ Result<ExitStatus> run_session(int ch) {
     mark("prepared");
     STRATA_TRY(write_frame(ch, Msg::prepared, vm::agent::Writer().u32(static_cast<uint32_t>(w.pid)).take()));
 
-    constexpr size_t kDefaultOutputWindow = 256 * 1024;
-    Relay relay(ch, parser, w, sigfd.get(), sc.output_window ? sc.output_window : kDefaultOutputWindow);
+    Relay relay(ch, parser, w, sigfd.get(), sc.output_window);
     // Until start only signals (and early stdin, which waits in the pipe) can come.
     while (!sc.start_at_once) {
         Frame f = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));

@@ -98,6 +98,10 @@ Result<StartConfig> decode_start_config(std::string_view payload) {
     c.start_at_once = STRATA_TRY(r.u8()) != 0;
     c.trace = STRATA_TRY(r.u8()) != 0;
     c.output_window = STRATA_TRY(r.u32());
+    // Less than one full frame would stop the output for good.
+    if (c.output_window < output_cost(kMaxData))
+        return error("agent protocol: output window " + std::to_string(c.output_window) + " is smaller than one frame (" +
+                     std::to_string(output_cost(kMaxData)) + ")");
     return c;
 }
 

@@ -84,7 +84,7 @@ struct StartConfig {
     uint32_t writable_mib = 0;    // size of the tmpfs upper layer (0: the tmpfs default)
     bool start_at_once = false;   // no `start` frame will come: start right after `prepared`
     bool trace = false;           // send the guest's timeline (a trace frame) before `exit`
-    uint32_t output_window = 0;   // output_cost units in flight at most (0: the agent's default)
+    uint32_t output_window = 0;   // output_cost units in flight at most; >= output_cost(kMaxData)
 };
 
 struct ExitStatus {

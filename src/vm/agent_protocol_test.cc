@@ -23,6 +23,14 @@ TEST(AgentProtocol, StartConfigRoundTrip) {
     EXPECT_EQ(d->output_window, 123456u);
 }
 
+TEST(AgentProtocol, OutputWindowBelowOneFrameIsAnError) {
+    StartConfig c;
+    c.output_window = static_cast<uint32_t>(output_cost(kMaxData)) - 1;
+    auto d = decode_start_config(encode(c));
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().message().find("output window"), std::string::npos) << d.error().message();
+}
+
 TEST(AgentProtocol, ExitStatusShellConvention) {
     auto e = decode_exit(encode(ExitStatus{true, 9}));
     ASSERT_TRUE(e);

@@ -45,7 +45,6 @@ struct Booted {
     UniqueFd agent;
     agent::FrameParser parser;
     std::string console_log, vmm_log;
-    bool started_at_once = false;  // the agent sends `started` without waiting for `start`
 };
 
 // Adds the guest's own account of a failed boot to `e`.
@@ -68,14 +67,7 @@ Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
                 return os_error(ETIMEDOUT, "the guest agent did not answer within " + std::to_string(timeout_ms / 1000) + " s");
             return std::unexpected(f.error());
         }
-        if (f->type == agent::Msg::log) {
-            log::warn("vm: " + f->payload);
-            continue;
-        }
-        if (f->type == agent::Msg::trace) {
-            log::debug("vm: " + f->payload);
-            continue;
-        }
+        if (log_agent_frame(*f)) continue;
         if (f->type == agent::Msg::error) return std::unexpected(agent::decode_error(f->payload));
         if (f->type != want)
             return error("vm: expected " + std::string(agent::msg_name(want)) + " from the agent, got " +
@@ -179,7 +171,6 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     sc.spec = agent::encode_spec(spec);
     sc.start_at_once = opts.start_at_once;
     sc.trace = log::debug_enabled();
-    b.started_at_once = opts.start_at_once;
     b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
     int boot_timeout = choice.kvm ? 20000 : 90000;
     auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);
@@ -218,7 +209,8 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     if (!sigfd) hooks.fail(Error{errno, "vm: signalfd"});
 
     auto started = [&]() -> Result<> {
-        if (!b.started_at_once) STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::start));
+        // With start_at_once the agent sends `started` without waiting for `start`.
+        if (!opts.start_at_once) STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::start));
         STRATA_TRY(expect_frame(b, agent::Msg::started, 60000));
         return {};
     }();

@@ -44,6 +44,7 @@ Result<> HostRelay::write_out(int fd, int stream, std::string_view data) {
 }
 
 Result<> HostRelay::on_frame(const agent::Frame& f) {
+    if (log_agent_frame(f)) return {};
     switch (f.type) {
         case Msg::stdout_data:
         case Msg::stderr_data: {
@@ -58,8 +59,6 @@ Result<> HostRelay::on_frame(const agent::Frame& f) {
             m_in_flight -= std::min<size_t>(n, m_in_flight);
             return {};
         }
-        case Msg::log: log::warn("vm: " + f.payload); return {};
-        case Msg::trace: log::debug("vm: " + f.payload); return {};
         case Msg::exit: m_exit = STRATA_TRY(agent::decode_exit(f.payload)); return {};
         case Msg::error: return std::unexpected(agent::decode_error(f.payload));
         default: return error("vm: unexpected " + std::string(agent::msg_name(f.type)) + " from the agent");
@@ -110,6 +109,13 @@ Result<agent::ExitStatus> HostRelay::run() {
 }
 
 }  // namespace
+
+bool log_agent_frame(const agent::Frame& f) {
+    if (f.type == Msg::log) log::warn("vm: " + f.payload);
+    else if (f.type == Msg::trace) log::debug("vm: " + f.payload);
+    else return false;
+    return true;
+}
 
 Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd) {
     return HostRelay(agent_fd, parser, vm, sigfd).run();

@@ -11,4 +11,8 @@ namespace strata::vm {
 
 Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd);
 
+// Passes an agent's log frame (a warning) or trace frame (debug) to the host's log; false for
+// any other frame. For every place the monitor reads frames.
+bool log_agent_frame(const agent::Frame& f);
+
 }  // namespace strata::vm
