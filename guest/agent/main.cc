@@ -24,6 +24,7 @@ int main() {
     if (auto r = say_hello(channel->get(), started_us); !r) fail(r.error());
     mark("channel");
     if (auto r = mount_pseudo_filesystems(); !r) fail(r.error());
+    mark("pseudo");
     // The guest's network is its loopback alone. A workload sees it up whether it has its own
     // network namespace (which would hold just an up lo) or shares the guest's.
     if (auto r = strata::ns::loopback_up(); !r) fail(r.error());

@@ -217,7 +217,7 @@ Result<ExitStatus> run_session(int ch) {
     vm::agent::StartConfig sc;
     auto prepare = [&]() -> Result<Workload> {
         sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
-        static spec::Spec spec;  // the child refers to it until exec
+        static vm::agent::GuestSpec spec;  // the child refers to it until exec
         spec = STRATA_TRY(vm::agent::decode_spec(sc.spec));
         mark("decoded");
         std::vector<std::string> warnings;

@@ -9,6 +9,7 @@
 namespace strata::agent {
 
 // Records `step` at the current guest uptime. Fixed storage: steps past the capacity are dropped.
+// The workload's child marks too, between clone and exec (its steps are named "c.*").
 void mark(const char* step);
 
 // "init 531.2, channel +4.4, config +1.0, ..." (first absolute, then deltas, in ms).

@@ -14,7 +14,6 @@
 #include "agent/cgroup.h"
 #include "agent/timeline.h"
 #include "base/strings.h"
-#include "rootfs/mount_plan.h"
 #include "sys/file.h"
 #include "sys/process.h"
 #include "sys/socket.h"
@@ -91,15 +90,21 @@ Error decode_child_error(const std::string& msg) {
     return Error{code, msg.substr(5)};
 }
 
+// Until the child reports ready (or why it could not get there).
+Result<> wait_ready(const Workload& w) {
+    std::string msg = STRATA_TRY(child_message(w.sync.get()));
+    if (!msg.empty() && msg[0] == kChildReady) return {};
+    int st;
+    ::waitpid(w.pid, &st, 0);
+    if (msg.empty()) return error("the workload exited while it was being set up");
+    return std::unexpected(decode_child_error(msg));
+}
+
 }  // namespace
 
-Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::Spec& spec,
+Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& guest,
                                   std::vector<std::string>& warnings) {
-    auto ops = STRATA_TRY(rootfs::plan_mounts(spec, "/"));
-    for (const auto& op : ops)
-        if (op.kind == rootfs::MountOp::Kind::bind)
-            warnings.push_back("bind mount of host path " + quote(op.source) + " at " + quote(op.destination) +
-                               " is not available inside the VM; skipped");
+    const spec::Spec& spec = guest.spec;
     STRATA_TRY(mount_rootfs(sc, spec.root.readonly));
     NsChoice ns = choose_namespaces(spec, warnings);
     UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings));
@@ -120,7 +125,8 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::
     auto child = STRATA_TRY(with_context(sys::clone3(ca), "start the workload"));
     if (child.pid == 0) {
         ChildContext ctx;
-        ctx.spec = &spec;
+        ctx.spec = &guest;
+        ctx.wait_for_go = !sc.start_at_once;
         ctx.sync = pair.b.get();
         ctx.stdio[0] = in_r.get();
         ctx.stdio[1] = out_w.get();
@@ -133,18 +139,13 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::
     w.pid = child.pid;
     w.sync = std::move(pair.a);
     w.own_pid_namespace = ns.pid;
+    w.waits_for_go = !sc.start_at_once;
     mark("cloned");
     for (const char* type : {"mnt", "ipc"}) {
         int fd = ::open(("/proc/" + std::to_string(w.pid) + "/ns/" + type).c_str(), O_RDONLY | O_CLOEXEC);
         if (fd >= 0) w.kept_namespaces.emplace_back(fd);  // only an optimisation: no error
     }
-    std::string msg = STRATA_TRY(child_message(w.sync.get()));
-    if (msg.empty() || msg[0] != kChildReady) {
-        int st;
-        ::waitpid(w.pid, &st, 0);
-        if (msg.empty()) return error("the workload exited while it was being set up");
-        return std::unexpected(decode_child_error(msg));
-    }
+    if (w.waits_for_go) STRATA_TRY(wait_ready(w));
     w.stdin_w = std::move(in_w);
     w.stdout_r = std::move(out_r);
     w.stderr_r = std::move(err_r);
@@ -154,7 +155,7 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::
 }
 
 Result<> start_workload(Workload& w) {
-    STRATA_TRY(sys::send_msg(w.sync.get(), std::string(1, kChildGo)));
+    if (w.waits_for_go) STRATA_TRY(sys::send_msg(w.sync.get(), std::string(1, kChildGo)));
     std::string msg = STRATA_TRY(child_message(w.sync.get()));
     w.sync.reset();
     if (msg.empty()) return {};

@@ -10,8 +10,8 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
-#include "spec/spec.h"
 #include "vm/agent_protocol.h"
+#include "vm/spec_codec.h"
 
 namespace strata::agent {
 
@@ -20,15 +20,18 @@ struct Workload {
     UniqueFd sync;                       // SOCK_SEQPACKET to the waiting child
     UniqueFd stdin_w, stdout_r, stderr_r;  // the other ends are the workload's fds 0, 1, 2
     bool own_pid_namespace = false;      // its death then ends every process it started
+    bool waits_for_go = true;            // false: it goes on to exec by itself (start_at_once)
     // Its mount and IPC namespaces, held open so that the workload's exit does not tear them
     // down (every mount, the mqueue instance) before its parent learns the exit status: the VM
     // powers off right after, and that teardown is ~all first-run kernel code under emulation.
     std::vector<UniqueFd> kept_namespaces;
 };
 
-// Mounts the rootfs and clones the workload, which sets itself up and waits. Returns once the
-// child reported ready. `warnings` collects what the guest cannot honour (host bind mounts...).
-Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const spec::Spec& spec,
+// Mounts the rootfs and clones the workload, which sets itself up. Unless sc.start_at_once it
+// then waits for start_workload: this returns once the child reported ready. With start_at_once
+// it goes on to exec and this returns right after the clone (start_workload reports how the
+// setup ended). `warnings` collects what the guest cannot honour (host namespaces...).
+Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& spec,
                                   std::vector<std::string>& warnings);
 
 // Lets the workload exec; returns once execve succeeded (the child's sync end is CLOEXEC).
@@ -36,17 +39,19 @@ Result<> start_workload(Workload& w);
 
 // The child side (workload_child.cc): never returns.
 struct ChildContext {
-    const spec::Spec* spec = nullptr;
+    const vm::agent::GuestSpec* spec = nullptr;
     int sync = -1;
     int stdio[3] = {-1, -1, -1};
     bool new_uts = false;
+    bool wait_for_go = true;  // report ready and wait for 'go' before the irreversible steps
 };
 [[noreturn]] void run_child(const ChildContext& ctx);
 
 // Where the workload's root is assembled in the agent's mount namespace.
 inline constexpr const char* kWorkloadRoot = "/run/strata/root";
 
-// Child -> agent: 'R' ready, 'E' i32 errno + context; agent -> child: 'G' go. EOF after 'G' = exec'd.
+// Child -> agent: 'R' ready (unless it does not wait for go), 'E' i32 errno + context; agent ->
+// child: 'G' go. EOF after 'G' (or, without go, without an 'E') = exec'd.
 inline constexpr char kChildReady = 'R';
 inline constexpr char kChildError = 'E';
 inline constexpr char kChildGo = 'G';

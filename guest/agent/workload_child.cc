@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -15,9 +14,9 @@
 #include <climits>
 #include <cstring>
 
+#include "agent/timeline.h"
 #include "agent/workload.h"
 #include "base/strings.h"
-#include "rootfs/mount_plan.h"
 #include "security/exec_guard.h"
 #include "security/identity.h"
 #include "security/rlimits.h"
@@ -43,35 +42,17 @@ namespace {
 
 std::string inside(const std::string& path) { return std::string(kWorkloadRoot) + path; }
 
-// MOUNT_ATTR_* (the plan's vocabulary) -> mount(2) flags.
-unsigned long ms_flags(unsigned attr) {
-    unsigned long f = 0;
-    if (attr & MOUNT_ATTR_RDONLY) f |= MS_RDONLY;
-    if (attr & MOUNT_ATTR_NOSUID) f |= MS_NOSUID;
-    if (attr & MOUNT_ATTR_NODEV) f |= MS_NODEV;
-    if (attr & MOUNT_ATTR_NOEXEC) f |= MS_NOEXEC;
-    if (attr & MOUNT_ATTR_NODIRATIME) f |= MS_NODIRATIME;
-    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME) f |= MS_NOATIME;
-    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_STRICTATIME) f |= MS_STRICTATIME;
-    return f;
-}
-
-// The OCI mounts that make sense in a guest: every filesystem mount (proc, sysfs, tmpfs, devpts,
-// mqueue...), cgroup as the guest's cgroup v2. Host bind mounts were reported and are skipped.
-// Classic mount(2), not fsopen/fsmount as on the host: inside the guest nothing can race us for
-// the target, and mount(2)'s kernel path is the one the agent's own mounts already ran (under
-// emulation each new code path costs its translation; the first fsmount cost ~10 ms).
-Result<> apply_mounts(const spec::Spec& spec) {
-    auto ops = STRATA_TRY(rootfs::plan_mounts(spec, "/"));
-    for (const auto& op : ops) {
-        if (op.kind == rootfs::MountOp::Kind::bind) continue;
-        std::string target = inside(op.destination);
+// The OCI mounts that make sense in a guest, as the host planned them (spec_codec.h); host bind
+// mounts were reported there and left out. Classic mount(2), not fsopen/fsmount as on the host:
+// inside the guest nothing can race us for the target, and mount(2)'s kernel path is the one the
+// agent's own mounts already ran (under emulation each new code path costs its translation; the
+// first fsmount cost ~10 ms).
+Result<> apply_mounts(const std::vector<vm::agent::GuestMount>& mounts) {
+    for (const auto& m : mounts) {
+        std::string target = inside(m.destination);
         STRATA_TRY(sys::mkdir_all(target, 0755));
-        bool cgroup = op.kind == rootfs::MountOp::Kind::cgroup;
-        std::string data = cgroup ? "" : join(op.fs_options, ",");
-        if (::mount(cgroup ? "cgroup2" : op.source.c_str(), target.c_str(), cgroup ? "cgroup2" : op.fstype.c_str(),
-                    ms_flags(op.attr_set), data.empty() ? nullptr : data.c_str()) < 0)
-            return os_error(errno, "mount " + (cgroup ? std::string("cgroup2") : op.fstype) + " at " + op.destination);
+        if (::mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags, m.data.empty() ? nullptr : m.data.c_str()) < 0)
+            return os_error(errno, "mount " + m.fstype + " at " + m.destination);
     }
     return {};
 }
@@ -161,7 +142,7 @@ struct Prepared {
 };
 
 Result<Prepared> setup(const ChildContext& ctx) {
-    const spec::Spec& spec = *ctx.spec;
+    const spec::Spec& spec = ctx.spec->spec;
     const spec::Process& proc = *spec.process;
     for (int i = 0; i < 3; ++i)
         if (::dup2(ctx.stdio[i], i) < 0) return os_error(errno, "set up the workload's stdio");
@@ -171,11 +152,14 @@ Result<Prepared> setup(const ChildContext& ctx) {
         return os_error(errno, "set domainname " + quote(spec.domainname));
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
         return os_error(errno, "make the workload's mounts private");
-    STRATA_TRY(apply_mounts(spec));
+    STRATA_TRY(apply_mounts(ctx.spec->mounts));
+    mark("c.mounts");
     STRATA_TRY(create_devices(spec));
     STRATA_TRY(write_sysctls(spec));
     STRATA_TRY(mask_and_protect(spec));
+    mark("c.masks");
     STRATA_TRY(switch_root());
+    mark("c.root");
     if (proc.oom_score_adj)
         STRATA_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj)));
     STRATA_TRY(security::apply_rlimits(proc.rlimits));
@@ -185,6 +169,7 @@ Result<Prepared> setup(const ChildContext& ctx) {
     if (!sys::env_lookup(p.env, "HOME")) p.env.push_back("HOME=" + sys::home_of(proc.user.uid));
     p.executable = STRATA_TRY(sys::find_executable(proc.args[0], p.env));
     if (::chdir(proc.cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(proc.cwd));
+    mark("c.exe");
     return p;
 }
 
@@ -193,6 +178,7 @@ Result<Prepared> setup(const ChildContext& ctx) {
 Result<> finish_and_exec(const spec::Process& proc, const Prepared& p) {
     STRATA_TRY(security::assume_identity(proc, nullptr));
     sys::reset_signal_state();
+    mark("c.ident");
     return security::exec_direct(p.executable, proc.args, p.env);
 }
 
@@ -201,10 +187,12 @@ Result<> finish_and_exec(const spec::Process& proc, const Prepared& p) {
 void run_child(const ChildContext& ctx) {
     auto prepared = setup(ctx);
     if (!prepared) report_and_exit(ctx.sync, prepared.error());
-    if (!sys::send_msg(ctx.sync, std::string(1, kChildReady))) ::_exit(127);
-    auto go = sys::recv_msg(ctx.sync, 16);
-    if (!go || go->eof || go->data != std::string(1, kChildGo)) ::_exit(127);
-    auto r = finish_and_exec(*ctx.spec->process, *prepared);
+    if (ctx.wait_for_go) {
+        if (!sys::send_msg(ctx.sync, std::string(1, kChildReady))) ::_exit(127);
+        auto go = sys::recv_msg(ctx.sync, 16);
+        if (!go || go->eof || go->data != std::string(1, kChildGo)) ::_exit(127);
+    }
+    auto r = finish_and_exec(*ctx.spec->spec.process, *prepared);
     report_and_exit(ctx.sync, r.error());
 }
 

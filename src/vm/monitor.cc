@@ -115,6 +115,12 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     int64_t t0 = now_ms();
     VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
     warn_unsupported(spec);
+    agent::StartConfig sc;
+    std::vector<rootfs::MountOp> host_binds;
+    sc.spec = STRATA_TRY(agent::encode_spec(spec, &host_binds));
+    for (const auto& op : host_binds)
+        log::warn("vm: bind mount of host path " + quote(op.source) + " at " + quote(op.destination) +
+                  " is not available inside the VM; skipped");
     const HostVirt& host = host_virt();
     BackendChoice choice = STRATA_TRY(choose_backend(host, plan.backend));
     log::debug("vm: backend: " + choice.reason);
@@ -131,7 +137,6 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     ii.agent = agent_bin;
     ii.modules = kernel.modules;
     VmConfig c;
-    agent::StartConfig sc;
     if (in_initramfs) {
         ii.rootfs = opts.rootfs;
         ii.rootfs_digest = &digest;
@@ -168,7 +173,6 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     log::debug("vm: assets ready in " + std::to_string(t1 - t0) + " ms (rootfs " +
                (in_initramfs ? "in the initramfs" : "as erofs") + ", " + std::to_string(digest.bytes >> 10) + " KiB)");
 
-    sc.spec = agent::encode_spec(spec);
     sc.start_at_once = opts.start_at_once;
     sc.trace = log::debug_enabled();
     b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));

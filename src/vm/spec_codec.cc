@@ -1,5 +1,9 @@
 #include "vm/spec_codec.h"
 
+#include <linux/mount.h>
+#include <sys/mount.h>
+
+#include "base/strings.h"
 #include "vm/agent_protocol.h"
 
 namespace strata::vm::agent {
@@ -27,16 +31,39 @@ Result<std::optional<T>> opt(Reader& r) {
     return std::optional<T>{static_cast<T>(STRATA_TRY(r.u64()))};
 }
 
+// The plan's MOUNT_ATTR_* -> mount(2) flags.
+uint64_t ms_flags(unsigned attr) {
+    uint64_t f = 0;
+    if (attr & MOUNT_ATTR_RDONLY) f |= MS_RDONLY;
+    if (attr & MOUNT_ATTR_NOSUID) f |= MS_NOSUID;
+    if (attr & MOUNT_ATTR_NODEV) f |= MS_NODEV;
+    if (attr & MOUNT_ATTR_NOEXEC) f |= MS_NOEXEC;
+    if (attr & MOUNT_ATTR_NODIRATIME) f |= MS_NODIRATIME;
+    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME) f |= MS_NOATIME;
+    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_STRICTATIME) f |= MS_STRICTATIME;
+    return f;
+}
+
 }  // namespace
 
-std::string encode_spec(const spec::Spec& s) {
+Result<std::string> encode_spec(const spec::Spec& s, std::vector<rootfs::MountOp>* skipped) {
+    // Every filesystem mount (proc, sysfs, tmpfs, devpts, mqueue...), cgroup as the guest's
+    // cgroup v2. The bundle anchors only bind sources, which stay on the host.
+    auto ops = STRATA_TRY(rootfs::plan_mounts(s, "/"));
+    std::vector<GuestMount> mounts;
+    for (auto& op : ops) {
+        if (op.kind == rootfs::MountOp::Kind::bind) {
+            if (skipped) skipped->push_back(std::move(op));
+            continue;
+        }
+        bool cgroup = op.kind == rootfs::MountOp::Kind::cgroup;
+        mounts.push_back({op.destination, cgroup ? "cgroup2" : op.fstype, cgroup ? "cgroup2" : op.source,
+                          cgroup ? "" : join(op.fs_options, ","), ms_flags(op.attr_set)});
+    }
     Writer w;
     w.u8(s.root.readonly ? 1 : 0).str(s.hostname).str(s.domainname);
-    w.u32(static_cast<uint32_t>(s.mounts.size()));
-    for (const auto& m : s.mounts) {
-        w.str(m.destination).str(m.type).str(m.source);
-        strs(w, m.options);
-    }
+    w.u32(static_cast<uint32_t>(mounts.size()));
+    for (const auto& m : mounts) w.str(m.destination).str(m.fstype).str(m.source).str(m.data).u64(m.flags);
     const spec::Process& p = *s.process;
     strs(w, p.args);
     strs(w, p.env);
@@ -93,20 +120,22 @@ std::string encode_spec(const spec::Spec& s) {
     return w.take();
 }
 
-Result<spec::Spec> decode_spec(std::string_view payload) {
+Result<GuestSpec> decode_spec(std::string_view payload) {
     Reader r(payload);
-    spec::Spec s;
+    GuestSpec g;
+    spec::Spec& s = g.spec;
     s.root.readonly = STRATA_TRY(r.u8()) != 0;
     s.hostname = STRATA_TRY(r.str());
     s.domainname = STRATA_TRY(r.str());
     uint32_t n = STRATA_TRY(r.u32());
     for (uint32_t i = 0; i < n; ++i) {
-        spec::Mount m;
+        GuestMount m;
         m.destination = STRATA_TRY(r.str());
-        m.type = STRATA_TRY(r.str());
+        m.fstype = STRATA_TRY(r.str());
         m.source = STRATA_TRY(r.str());
-        m.options = STRATA_TRY(strs(r));
-        s.mounts.push_back(std::move(m));
+        m.data = STRATA_TRY(r.str());
+        m.flags = STRATA_TRY(r.u64());
+        g.mounts.push_back(std::move(m));
     }
     spec::Process& p = s.process.emplace();
     p.args = STRATA_TRY(strs(r));
@@ -133,7 +162,7 @@ Result<spec::Spec> decode_spec(std::string_view payload) {
     p.oom_score_adj = STRATA_TRY(opt<int32_t>(r));
     if (p.args.empty()) return error("agent protocol: process.args is empty");
 
-    if (!STRATA_TRY(r.u8())) return s;
+    if (!STRATA_TRY(r.u8())) return g;
     spec::Linux& l = s.linux.emplace();
     n = STRATA_TRY(r.u32());
     for (uint32_t i = 0; i < n; ++i) {
@@ -180,7 +209,7 @@ Result<spec::Spec> decode_spec(std::string_view payload) {
         res.pids_limit = STRATA_TRY(opt<int64_t>(r));
         if (STRATA_TRY(r.u8())) res.block_io.emplace().weight = STRATA_TRY(opt<uint16_t>(r));
     }
-    return s;
+    return g;
 }
 
 }  // namespace strata::vm::agent

@@ -1,5 +1,7 @@
 #include "vm/spec_codec.h"
 
+#include <sys/mount.h>
+
 #include <gtest/gtest.h>
 
 #include "spec/parse.h"
@@ -12,6 +14,9 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     s.root.readonly = true;
     s.hostname = "guest";
     s.mounts.push_back({"/proc", "proc", "proc", {"nosuid", "noexec"}, {}, {}});
+    s.mounts.push_back({"/sys/fs/cgroup", "cgroup", "cgroup", {"ro"}, {}, {}});
+    s.mounts.push_back({"/dev/shm", "tmpfs", "shm", {"mode=1777", "size=65536k", "nodev"}, {}, {}});
+    s.mounts.push_back({"/data", "bind", "/srv/data", {"rbind", "ro"}, {}, {}});
     auto& p = s.process.emplace();
     p.args = {"sh", "-c", "echo hi"};
     p.env = {"PATH=/bin", "A=b"};
@@ -39,12 +44,30 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     r.cpu->cpus = "0-1";
     r.pids_limit = -1;
 
-    auto d = decode_spec(encode_spec(s));
-    ASSERT_TRUE(d) << d.error().message();
+    std::vector<rootfs::MountOp> skipped;
+    auto e = encode_spec(s, &skipped);
+    ASSERT_TRUE(e) << e.error().message();
+    // The host bind mount stays on the host, for the caller to report.
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_EQ(skipped[0].destination, "/data");
+    auto g = decode_spec(*e);
+    ASSERT_TRUE(g) << g.error().message();
+    // The mounts arrive planned: mount(2)'s flags and data, cgroup as the guest's cgroup2.
+    ASSERT_EQ(g->mounts.size(), 3u);
+    EXPECT_EQ(g->mounts[0].destination, "/proc");
+    EXPECT_EQ(g->mounts[0].fstype, "proc");
+    EXPECT_EQ(g->mounts[0].flags, uint64_t(MS_NOSUID | MS_NOEXEC));
+    EXPECT_EQ(g->mounts[0].data, "");
+    EXPECT_EQ(g->mounts[1].fstype, "cgroup2");
+    EXPECT_EQ(g->mounts[1].source, "cgroup2");
+    EXPECT_EQ(g->mounts[1].flags, uint64_t(MS_RDONLY));
+    EXPECT_EQ(g->mounts[2].source, "shm");
+    EXPECT_EQ(g->mounts[2].data, "mode=1777,size=65536k");
+    EXPECT_EQ(g->mounts[2].flags, uint64_t(MS_NODEV));
+    const spec::Spec* d = &g->spec;
+    EXPECT_TRUE(d->mounts.empty());
     EXPECT_TRUE(d->root.readonly);
     EXPECT_EQ(d->hostname, "guest");
-    ASSERT_EQ(d->mounts.size(), 1u);
-    EXPECT_EQ(d->mounts[0].options, (std::vector<std::string>{"nosuid", "noexec"}));
     EXPECT_EQ(d->process->args, p.args);
     EXPECT_EQ(d->process->env, p.env);
     EXPECT_EQ(d->process->cwd, "/tmp");
@@ -73,18 +96,20 @@ TEST(SpecCodec, RealConfigsSurvive) {
         ASSERT_TRUE(text);
         auto s = spec::parse_config(*text, path);
         ASSERT_TRUE(s) << s.error().message();
-        auto d = decode_spec(encode_spec(*s));
+        auto e = encode_spec(*s);
+        ASSERT_TRUE(e) << f << ": " << e.error().message();
+        auto d = decode_spec(*e);
         ASSERT_TRUE(d) << f << ": " << d.error().message();
-        EXPECT_EQ(d->process->args, s->process->args);
-        EXPECT_EQ(d->mounts.size(), s->mounts.size());
-        EXPECT_EQ(d->linux->masked_paths, s->linux->masked_paths);
+        EXPECT_EQ(d->spec.process->args, s->process->args);
+        EXPECT_EQ(d->mounts.size(), s->mounts.size());  // none of them binds a host path
+        EXPECT_EQ(d->spec.linux->masked_paths, s->linux->masked_paths);
     }
 }
 
 TEST(SpecCodec, TruncationIsAnError) {
     spec::Spec s;
     s.process.emplace().args = {"true"};
-    std::string e = encode_spec(s);
+    std::string e = encode_spec(s).value();
     for (size_t n = 0; n < e.size(); ++n) EXPECT_FALSE(decode_spec(e.substr(0, n))) << n;
 }
 
