@@ -175,8 +175,9 @@ Result<Prepared> setup(const ChildContext& ctx) {
 
 // The irreversible steps, in the container init's order: capabilities are narrowed around the
 // uid switch so the process keeps exactly process.capabilities.
-Result<> finish_and_exec(const spec::Process& proc, const Prepared& p) {
-    STRATA_TRY(security::assume_identity(proc, nullptr));
+Result<> finish_and_exec(const vm::agent::GuestSpec& guest, const Prepared& p) {
+    const spec::Process& proc = *guest.spec.process;
+    STRATA_TRY(security::assume_identity(proc, guest.caps));
     sys::reset_signal_state();
     mark("c.ident");
     return security::exec_direct(p.executable, proc.args, p.env);
@@ -192,7 +193,7 @@ void run_child(const ChildContext& ctx) {
         auto go = sys::recv_msg(ctx.sync, 16);
         if (!go || go->eof || go->data != std::string(1, kChildGo)) ::_exit(127);
     }
-    auto r = finish_and_exec(*ctx.spec->spec.process, *prepared);
+    auto r = finish_and_exec(*ctx.spec, *prepared);
     report_and_exit(ctx.sync, r.error());
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "security/caps.h"
 #include "spec/spec.h"
 
 namespace strata::security {
@@ -15,5 +16,10 @@ namespace strata::security {
 // Capability names this kernel does not know are skipped and, if `skipped` is given, listed
 // there (the caller warns about them, as runc does).
 Result<> assume_identity(const spec::Process& proc, std::vector<std::string>* skipped);
+
+// The same with the capability sets already resolved (proc.capabilities is not read): the guest
+// agent gets them as bit sets from the host. Bits beyond this kernel's last capability are
+// ignored, as unknown names are above.
+Result<> assume_identity(const spec::Process& proc, const CapSets& caps);
 
 }  // namespace strata::security

@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include "base/strings.h"
+#include "spec/tables.h"
 #include "vm/agent_protocol.h"
 
 namespace strata::vm::agent {
@@ -71,11 +72,11 @@ Result<std::string> encode_spec(const spec::Spec& s, std::vector<rootfs::MountOp
     opt(w, p.user.umask);
     w.u32(static_cast<uint32_t>(p.user.additional_gids.size()));
     for (auto g : p.user.additional_gids) w.u32(g);
-    w.u8(p.capabilities ? 1 : 0);
-    if (p.capabilities) {
-        const auto& c = *p.capabilities;
-        for (const auto* set : {&c.bounding, &c.effective, &c.inheritable, &c.permitted, &c.ambient}) strs(w, *set);
-    }
+    // Every name strata knows, whatever the host kernel's last capability: the guest's kernel is
+    // another one, and the agent drops the bits it does not know.
+    security::CapSets caps;
+    if (p.capabilities) caps = STRATA_TRY(security::resolve(*p.capabilities, spec::last_known_capability(), nullptr));
+    for (uint64_t set : {caps.bounding, caps.effective, caps.inheritable, caps.permitted, caps.ambient}) w.u64(set);
     w.u32(static_cast<uint32_t>(p.rlimits.size()));
     for (const auto& rl : p.rlimits) w.str(rl.type).u64(rl.soft).u64(rl.hard);
     w.u8(p.no_new_privileges ? 1 : 0);
@@ -146,10 +147,8 @@ Result<GuestSpec> decode_spec(std::string_view payload) {
     p.user.umask = STRATA_TRY(opt<uint32_t>(r));
     n = STRATA_TRY(r.u32());
     for (uint32_t i = 0; i < n; ++i) p.user.additional_gids.push_back(STRATA_TRY(r.u32()));
-    if (STRATA_TRY(r.u8())) {
-        auto& c = p.capabilities.emplace();
-        for (auto* set : {&c.bounding, &c.effective, &c.inheritable, &c.permitted, &c.ambient}) *set = STRATA_TRY(strs(r));
-    }
+    for (uint64_t* set : {&g.caps.bounding, &g.caps.effective, &g.caps.inheritable, &g.caps.permitted, &g.caps.ambient})
+        *set = STRATA_TRY(r.u64());
     n = STRATA_TRY(r.u32());
     for (uint32_t i = 0; i < n; ++i) {
         spec::Rlimit rl;

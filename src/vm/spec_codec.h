@@ -4,10 +4,10 @@
 // a few hundred instructions instead of running a JSON parser, which under software emulation
 // costs ~15 ms per boot (every code path runs once, so it is translated once: code size is time).
 //
-// Carried: root.readonly, mounts (planned on the host: see GuestMount), process (args, env, cwd, user, capabilities, rlimits,
-// noNewPrivileges, oomScoreAdj), hostname, domainname, linux (namespaces, devices, sysctl,
-// maskedPaths, readonlyPaths, resources: memory, cpu, pids, blockIO weight). Not carried (the
-// host warns): seccomp, hooks, id mappings, personality.
+// Carried: root.readonly, mounts (planned on the host: see GuestMount), process (args, env, cwd,
+// user, capabilities as bit sets, rlimits, noNewPrivileges, oomScoreAdj), hostname, domainname,
+// linux (namespaces, devices, sysctl, maskedPaths, readonlyPaths, resources: memory, cpu, pids,
+// blockIO weight). Not carried (the host warns): seccomp, hooks, id mappings, personality.
 
 #include <cstdint>
 #include <string>
@@ -16,6 +16,7 @@
 
 #include "base/result.h"
 #include "rootfs/mount_plan.h"
+#include "security/caps.h"
 #include "spec/spec.h"
 
 namespace strata::vm::agent {
@@ -30,10 +31,12 @@ struct GuestMount {
     uint64_t flags = 0;       // MS_*
 };
 
-// What the agent decodes: the spec (its `mounts` left empty) and the planned mounts.
+// What the agent decodes: the spec (its `mounts` and `process.capabilities` left empty), the
+// planned mounts and the capability sets, resolved from their names on the host.
 struct GuestSpec {
     spec::Spec spec;
     std::vector<GuestMount> mounts;
+    security::CapSets caps;  // all empty when config.json has no process.capabilities
 };
 
 // Plans `s`'s mounts and encodes. A bind mount of a host path cannot be made in the guest: it

@@ -1,5 +1,6 @@
 #include "vm/spec_codec.h"
 
+#include <linux/capability.h>
 #include <sys/mount.h>
 
 #include <gtest/gtest.h>
@@ -74,7 +75,9 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     EXPECT_EQ(d->process->user.uid, 1000u);
     EXPECT_EQ(d->process->user.umask, 022u);
     EXPECT_EQ(d->process->user.additional_gids, (std::vector<uint32_t>{10, 20}));
-    EXPECT_EQ(d->process->capabilities->bounding, (std::vector<std::string>{"CAP_KILL"}));
+    EXPECT_FALSE(d->process->capabilities);  // resolved into bit sets on the host
+    EXPECT_EQ(g->caps.bounding, 1ULL << CAP_KILL);
+    EXPECT_EQ(g->caps.effective, 0u);
     EXPECT_EQ(d->process->rlimits[0].hard, 4096u);
     EXPECT_TRUE(d->process->no_new_privileges);
     EXPECT_EQ(d->process->oom_score_adj, -100);
@@ -104,6 +107,15 @@ TEST(SpecCodec, RealConfigsSurvive) {
         EXPECT_EQ(d->mounts.size(), s->mounts.size());  // none of them binds a host path
         EXPECT_EQ(d->spec.linux->masked_paths, s->linux->masked_paths);
     }
+}
+
+TEST(SpecCodec, UnknownCapabilityIsAnErrorOnTheHost) {
+    spec::Spec s;
+    s.process.emplace().args = {"true"};
+    s.process->capabilities.emplace().effective = {"CAP_NO_SUCH"};
+    auto e = encode_spec(s);
+    ASSERT_FALSE(e);
+    EXPECT_NE(e.error().message().find("CAP_NO_SUCH"), std::string::npos) << e.error().message();
 }
 
 TEST(SpecCodec, TruncationIsAnError) {

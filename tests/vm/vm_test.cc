@@ -66,6 +66,7 @@ TEST_F(Vm, PrintsFromItsOwnKernelAndReturnsExitCode) {
     p["cwd"] = "/tmp";
     p["user"] = {{"uid", 1000}, {"gid", 1000}, {"additionalGids", {5}}};
     p["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 123}, {"hard", 456}}};
+    p["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}}, {"permitted", {"CAP_KILL"}}};
     bundle->config["hostname"] = "vmguest";
     // config.json's mounts, planned on the host: a filesystem with options, and a host bind mount
     // that the guest cannot make (skipped, with a warning).
@@ -77,15 +78,17 @@ TEST_F(Vm, PrintsFromItsOwnKernelAndReturnsExitCode) {
                       "echo hello-from-guest; uname -r; echo oops >&2; "
                       "echo \"$FOO $(pwd) $(id -u):$(id -g):$(id -G) $(hostname) $(ulimit -n) $(ulimit -Hn)\"; "
                       "echo \"$(stat -c %a /tmp) $(grep '^scratch /tmp tmpfs' /proc/mounts | grep -c 'nosuid.*size=1024k')"
-                      " $(test -e /hostetc/hostname && echo bound || echo skipped)\"; exit 3"});
+                      " $(test -e /hostetc/hostname && echo bound || echo skipped)\"; grep ^CapBnd /proc/self/status; exit 3"});
     auto r = strata({"run", "-b", bundle->path(), "hello"}, "", kBoot);
     EXPECT_EQ(r.status, 3) << r.err;
     std::istringstream lines(r.out);
-    std::string first, release, fields, mounts;
+    std::string first, release, fields, mounts, bounding;
     std::getline(lines, first);
     std::getline(lines, release);
     std::getline(lines, fields);
     std::getline(lines, mounts);
+    std::getline(lines, bounding);
+    EXPECT_EQ(bounding, "CapBnd:\t0000000000000021");  // CAP_CHOWN (0) and CAP_KILL (5)
     EXPECT_EQ(fields, "bar /tmp 1000:1000:1000 5 vmguest 123 456");
     EXPECT_EQ(mounts, "1777 1 skipped");
     EXPECT_NE(r.err.find("bind mount of host path \"/etc\" at \"/hostetc\" is not available inside the VM"), std::string::npos)
