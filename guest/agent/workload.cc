@@ -125,7 +125,7 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
     auto child = STRATA_TRY(with_context(sys::clone3(ca), "start the workload"));
     if (child.pid == 0) {
         ChildContext ctx;
-        ctx.spec = &guest;
+        ctx.guest = &guest;
         ctx.wait_for_go = !sc.start_at_once;
         ctx.sync = pair.b.get();
         ctx.stdio[0] = in_r.get();

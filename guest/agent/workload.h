@@ -31,7 +31,7 @@ struct Workload {
 // then waits for start_workload: this returns once the child reported ready. With start_at_once
 // it goes on to exec and this returns right after the clone (start_workload reports how the
 // setup ended). `warnings` collects what the guest cannot honour (host namespaces...).
-Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& spec,
+Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& guest,
                                   std::vector<std::string>& warnings);
 
 // Lets the workload exec; returns once execve succeeded (the child's sync end is CLOEXEC).
@@ -39,7 +39,7 @@ Result<> start_workload(Workload& w);
 
 // The child side (workload_child.cc): never returns.
 struct ChildContext {
-    const vm::agent::GuestSpec* spec = nullptr;
+    const vm::agent::GuestSpec* guest = nullptr;
     int sync = -1;
     int stdio[3] = {-1, -1, -1};
     bool new_uts = false;

@@ -142,7 +142,7 @@ struct Prepared {
 };
 
 Result<Prepared> setup(const ChildContext& ctx) {
-    const spec::Spec& spec = ctx.spec->spec;
+    const spec::Spec& spec = ctx.guest->spec;
     const spec::Process& proc = *spec.process;
     for (int i = 0; i < 3; ++i)
         if (::dup2(ctx.stdio[i], i) < 0) return os_error(errno, "set up the workload's stdio");
@@ -152,7 +152,7 @@ Result<Prepared> setup(const ChildContext& ctx) {
         return os_error(errno, "set domainname " + quote(spec.domainname));
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
         return os_error(errno, "make the workload's mounts private");
-    STRATA_TRY(apply_mounts(ctx.spec->mounts));
+    STRATA_TRY(apply_mounts(ctx.guest->mounts));
     mark("c.mounts");
     STRATA_TRY(create_devices(spec));
     STRATA_TRY(write_sysctls(spec));
@@ -193,7 +193,7 @@ void run_child(const ChildContext& ctx) {
         auto go = sys::recv_msg(ctx.sync, 16);
         if (!go || go->eof || go->data != std::string(1, kChildGo)) ::_exit(127);
     }
-    auto r = finish_and_exec(*ctx.spec, *prepared);
+    auto r = finish_and_exec(*ctx.guest, *prepared);
     report_and_exit(ctx.sync, r.error());
 }
 
