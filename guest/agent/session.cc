@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "agent/fresh_state.h"
 #include "agent/timeline.h"
 #include "agent/workload.h"
 #include "vm/frame_io.h"
@@ -211,12 +212,19 @@ Result<ExitStatus> run_session(int ch) {
     ::signal(SIGPIPE, SIG_IGN);
 
     Frame cf = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));
+    // A host saving a booted template asks when the boot is done: here, waiting for the config.
+    while (cf.type == Msg::sync) {
+        STRATA_TRY(write_frame(ch, Msg::synced));
+        cf = STRATA_TRY(vm::agent::read_frame(ch, parser, -1));
+    }
     if (cf.type != Msg::config) return error("agent: expected config, got " + std::string(vm::agent::msg_name(cf.type)));
     mark("config");
 
     vm::agent::StartConfig sc;
     auto prepare = [&]() -> Result<Workload> {
         sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
+        STRATA_TRY(seed_random(sc.entropy));
+        STRATA_TRY(set_clock(sc.realtime_ns));
         static vm::agent::GuestSpec spec;  // the child refers to it until exec
         spec = STRATA_TRY(vm::agent::decode_spec(sc.spec));
         mark("decoded");

@@ -1,7 +1,9 @@
 #include "agent/workload.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/sched.h>
+#include <sys/ioctl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -41,6 +43,9 @@ Result<> mount_rootfs(const vm::agent::StartConfig& sc, bool readonly) {
         if (readonly) STRATA_TRY(do_mount("", kWorkloadRoot, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY));
         return {};
     }
+    // A VM restored from a template probed its disk in the template, where it held zeros: drop
+    // what the block device's cache kept of that before erofs reads its superblock.
+    if (UniqueFd dev{::open(sc.rootfs_source.c_str(), O_RDONLY | O_CLOEXEC)}) ::ioctl(dev.get(), BLKFLSBUF, 0);
     STRATA_TRY(do_mount(sc.rootfs_source, kLower, "erofs", MS_RDONLY));
     if (readonly) return do_mount(kLower, kWorkloadRoot, nullptr, MS_BIND);
     std::string size = sc.writable_mib ? ",size=" + std::to_string(sc.writable_mib) + "m" : "";

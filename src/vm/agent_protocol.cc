@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/strings.h"
+
 namespace strata::vm::agent {
 
 std::string_view msg_name(Msg m) {
@@ -13,6 +15,7 @@ std::string_view msg_name(Msg m) {
         case Msg::signal: return "signal";
         case Msg::output_closed: return "output_closed";
         case Msg::output_ack: return "output_ack";
+        case Msg::sync: return "sync";
         case Msg::hello: return "hello";
         case Msg::prepared: return "prepared";
         case Msg::started: return "started";
@@ -23,6 +26,7 @@ std::string_view msg_name(Msg m) {
         case Msg::error: return "error";
         case Msg::log: return "log";
         case Msg::trace: return "trace";
+        case Msg::synced: return "synced";
     }
     return "unknown";
 }
@@ -82,6 +86,8 @@ std::string encode(const StartConfig& c) {
         .u8(c.start_at_once ? 1 : 0)
         .u8(c.trace ? 1 : 0)
         .u32(c.output_window)
+        .str(c.entropy)
+        .u64(c.realtime_ns)
         .take();
 }
 
@@ -98,6 +104,8 @@ Result<StartConfig> decode_start_config(std::string_view payload) {
     c.start_at_once = STRATA_TRY(r.u8()) != 0;
     c.trace = STRATA_TRY(r.u8()) != 0;
     c.output_window = STRATA_TRY(r.u32());
+    c.entropy = STRATA_TRY(r.str());
+    c.realtime_ns = STRATA_TRY(r.u64());
     // Less than one full frame would stop the output for good.
     if (c.output_window < output_cost(kMaxData))
         return error("agent protocol: output window " + std::to_string(c.output_window) + " is smaller than one frame (" +
@@ -126,6 +134,12 @@ Result<Hello> decode_hello(std::string_view payload) {
 }
 
 std::string encode_error(const Error& e) { return Writer().i32(e.code).str(e.context).take(); }
+
+Result<> check_version(const Hello& h) {
+    if (h.version == kVersion) return {};
+    return error("the guest agent speaks protocol " + quote(h.version) + ", this strata speaks " + quote(kVersion) +
+                 " (an agent from another build: rebuild or reinstall strata-agent)");
+}
 
 Error decode_error(std::string_view payload) {
     Reader r(payload);

@@ -17,8 +17,13 @@
 //   host -> agent: config {StartConfig}   start {}   stdin {bytes}   stdin_eof {}
 //                  signal {i32}           output_closed {u8 stream}  (host reader is gone: EPIPE)
 //                  output_ack {u32 window units}                 (output written to the host fds)
+//                  sync {}                (before config only: answered by synced once the agent
+//                                          has booted and waits for its config)
+//   agent -> host: synced {}
 //
 // Order: hello, config, prepared|error, start, started|error, then data both ways, then exit.
+// A booted template (vm/template.h) is saved between synced and config; a VM restored from it
+// gets its config without a hello of its own.
 // The host sends config only after hello: before the agent put hvc0 in raw mode the tty would
 // echo and mangle it. With StartConfig::start_at_once the agent starts the workload right after
 // `prepared` and the host sends no `start` (`strata run`: nothing can observe the created state).
@@ -49,6 +54,7 @@ enum class Msg : uint8_t {
     signal = 5,
     output_closed = 6,
     output_ack = 7,
+    sync = 8,
     // agent -> host
     hello = 64,
     prepared = 65,
@@ -60,6 +66,7 @@ enum class Msg : uint8_t {
     error = 71,
     log = 72,
     trace = 73,
+    synced = 74,
 };
 std::string_view msg_name(Msg m);
 
@@ -67,7 +74,7 @@ inline constexpr size_t kHeaderSize = 8;
 inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
-inline constexpr const char* kVersion = "2";
+inline constexpr const char* kVersion = "3";
 
 // What an output frame of `payload` bytes counts against the output window: its bytes, plus
 // what the host socket may charge beyond them (a kernel buffer per piece the guest's tty driver
@@ -85,7 +92,12 @@ struct StartConfig {
     bool start_at_once = false;   // no `start` frame will come: start right after `prepared`
     bool trace = false;           // send the guest's timeline (a trace frame) before `exit`
     uint32_t output_window = 0;   // output_cost units in flight at most; >= output_cost(kMaxData)
+    // Fresh for every VM: a guest restored from a template starts with the template's random
+    // pool and clock. The agent mixes `entropy` into the pool and reseeds, and sets the clock.
+    std::string entropy;          // kEntropyBytes from the host's getrandom
+    uint64_t realtime_ns = 0;     // the host's CLOCK_REALTIME when it sent the config
 };
+inline constexpr size_t kEntropyBytes = 32;
 
 struct ExitStatus {
     bool signaled = false;
@@ -133,6 +145,8 @@ std::string encode(const ExitStatus& s);
 Result<ExitStatus> decode_exit(std::string_view payload);
 std::string encode(const Hello& h);
 Result<Hello> decode_hello(std::string_view payload);
+// An agent built from other sources speaks another protocol: an error that says so.
+Result<> check_version(const Hello& h);
 std::string encode_error(const Error& e);
 Error decode_error(std::string_view payload);
 

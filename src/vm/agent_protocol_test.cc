@@ -12,8 +12,12 @@ TEST(AgentProtocol, StartConfigRoundTrip) {
     c.writable_mib = 64;
     c.start_at_once = true;
     c.output_window = 123456;
+    c.entropy = std::string(kEntropyBytes, '\x5a');
+    c.realtime_ns = 1795000000123456789ull;
     auto d = decode_start_config(encode(c));
     ASSERT_TRUE(d) << d.error().message();
+    EXPECT_EQ(d->entropy, c.entropy);
+    EXPECT_EQ(d->realtime_ns, c.realtime_ns);
     EXPECT_EQ(d->rootfs, RootfsKind::initramfs);
     EXPECT_EQ(d->rootfs_source, "/rootfs");
     EXPECT_EQ(d->spec, c.spec);
@@ -29,6 +33,13 @@ TEST(AgentProtocol, OutputWindowBelowOneFrameIsAnError) {
     auto d = decode_start_config(encode(c));
     ASSERT_FALSE(d);
     EXPECT_NE(d.error().message().find("output window"), std::string::npos) << d.error().message();
+}
+
+TEST(AgentProtocol, AnotherAgentVersionIsAClearError) {
+    EXPECT_TRUE(check_version(Hello{0, kVersion}));
+    auto r = check_version(Hello{0, "2"});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("protocol \"2\""), std::string::npos) << r.error().message();
 }
 
 TEST(AgentProtocol, ExitStatusShellConvention) {

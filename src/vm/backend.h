@@ -20,6 +20,9 @@ struct Disk {
     UniqueFd fd;          // opened by the monitor, so a cache prune cannot pull it away
     std::string what;     // for messages ("rootfs image /var/cache/...")
     bool readonly = true;
+    // No fd: a disk of this many bytes of zeros with no file behind it. A booted template has
+    // one where the VMs restored from it get their rootfs image.
+    uint64_t placeholder_bytes = 0;
 };
 
 // Everything a backend needs to boot a guest. Devices are virtio-mmio: the disks in order
@@ -36,7 +39,30 @@ struct VmConfig {
     UniqueFd agent_fd;       // host end of the agent channel: a connected stream socket
     UniqueFd console_fd;     // the guest's serial console (kernel messages) goes here; -1: none
     UniqueFd log_fd;         // the VMM's own diagnostics (QEMU's stderr); -1: none
+
+    // Booted templates (vm/template.h; the QEMU backend only). Guest RAM in `ram_file`: shared
+    // with the file while a template boots and is saved, a private copy-on-write mapping of it in
+    // a VM restored from one. `qmp_fd`: QEMU's end of a QMP control socket. `incoming`: QEMU
+    // starts paused and waits for the device state to load (QMP migrate-incoming).
+    std::string ram_file;
+    bool ram_shared = false;
+    UniqueFd qmp_fd;
+    bool incoming = false;
 };
+
+// A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm) and nothing
+// else: no descriptors, disks or template fields.
+inline VmConfig same_shape(const VmConfig& c) {
+    VmConfig s;
+    s.kernel = c.kernel;
+    s.initrd = c.initrd;
+    s.cmdline = c.cmdline;
+    s.vcpus = c.vcpus;
+    s.mem_mib = c.mem_mib;
+    s.acpi = c.acpi;
+    s.kvm = c.kvm;
+    return s;
+}
 
 // A running VM. Destroying it kills the VM if it still runs and waits until it is gone. A VM never
 // outlives the process that launched it (the monitor): its exit ends the VM too.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "vm/relay.h"
 #include "vm/rootfs_image.h"
 #include "vm/spec_codec.h"
+#include "vm/template.h"
 
 namespace strata::vm {
 namespace {
@@ -109,7 +111,53 @@ void warn_unsupported(const spec::Spec& spec) {
     if (spec.linux->personality) warn("linux.personality");
 }
 
-// Everything before `ready`: assets, the VM, the agent's hello, the prepared workload.
+// A fresh agent channel for the next launch: the monitor keeps one end, the VM gets the other.
+Result<UniqueFd> new_agent_channel(Booted& b, agent::StartConfig& sc) {
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return os_error(errno, "socketpair for the agent channel");
+    b.agent.reset(sp[0]);
+    b.parser = agent::FrameParser();
+    UniqueFd vmm_end(sp[1]);
+    sc.output_window = STRATA_TRY(size_agent_channel(vmm_end.get()));
+    return vmm_end;
+}
+
+// The container's VM from `shape` (kernel, initrd, size...): its own logs, agent channel and
+// rootfs disk. Called again for a cold boot after a template failed to restore.
+Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b, agent::StartConfig& sc) {
+    VmConfig c = same_shape(shape);
+    if (rootfs_image >= 0) {
+        Disk d;
+        d.fd.reset(::fcntl(rootfs_image, F_DUPFD_CLOEXEC, 0));
+        if (!d.fd) return os_error(errno, "dup the rootfs image's fd");
+        d.what = "rootfs image";
+        c.disks.push_back(std::move(d));
+    }
+    c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    c.agent_fd = STRATA_TRY(new_agent_channel(b, sc));
+    return c;
+}
+
+// The VM restored from the booted template of `shape` (built first if this shape has none).
+Result<std::unique_ptr<Vm>> launch_from_template(Booted& b, const std::string& qemu, const VmConfig& shape,
+                                                 int rootfs_image, agent::StartConfig& sc, const std::string& work_dir) {
+    int64_t t0 = now_ms();
+    bool built = false;
+    Template t = STRATA_TRY(ensure_template(*b.backend, qemu, shape, work_dir, &built));
+    if (built) log::info("vm: booted and saved a template for this VM shape in " + std::to_string(now_ms() - t0) + " ms (" + t.state + ")");
+    VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image, b, sc));
+    auto vm = restore_template(*b.backend, t, std::move(c));
+    if (!vm) {
+        discard_template(t);
+        return std::unexpected(vm.error());
+    }
+    log::debug("vm: restored from template " + t.state + " in " + std::to_string(now_ms() - t0) + " ms");
+    return vm;
+}
+
+// Everything before `ready`: assets, the VM (restored from a booted template, or booted), the
+// agent's hello on a boot, the prepared workload.
 Result<> prepare(const MonitorOptions& opts, Booted& b) {
     const spec::Spec& spec = *opts.spec;
     int64_t t0 = now_ms();
@@ -129,14 +177,19 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     log::debug("vm: kernel " + kernel.path + " (" + kernel.origin + ")");
     std::string agent_bin = STRATA_TRY(find_agent());
 
-    // The rootfs: inside the initramfs when small (no disk to probe and mount), else erofs.
+    // A booted template where the backend (QEMU) and the kernel (a bzImage) allow it; its VMs
+    // get the rootfs on their disk. Otherwise a boot, with the rootfs inside the initramfs when
+    // small (no disk to probe and mount), else on erofs.
+    std::optional<std::string> template_kernel_path;
+    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs)
+        template_kernel_path = template_kernel(kernel);
     RootfsDigest digest = STRATA_TRY(with_context(digest_rootfs(opts.rootfs), "rootfs"));
-    bool in_initramfs = plan.rootfs == RootfsMode::initramfs ||
-                        (plan.rootfs == RootfsMode::automatic && digest.bytes <= kInitramfsRootfsMax);
+    bool in_initramfs = !template_kernel_path && (plan.rootfs == RootfsMode::initramfs ||
+                                                  (plan.rootfs == RootfsMode::automatic && digest.bytes <= kInitramfsRootfsMax));
     InitramfsInputs ii;
     ii.agent = agent_bin;
     ii.modules = kernel.modules;
-    VmConfig c;
+    UniqueFd rootfs_image;
     if (in_initramfs) {
         ii.rootfs = opts.rootfs;
         ii.rootfs_digest = &digest;
@@ -144,49 +197,58 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         sc.rootfs_source = kInitramfsRootfs;
     } else {
         std::string image = STRATA_TRY(erofs_image(opts.rootfs, digest));
-        Disk d;
-        d.fd = STRATA_TRY(sys::open(image, O_RDONLY | O_CLOEXEC));
-        d.what = "rootfs image " + image;
-        c.disks.push_back(std::move(d));
+        rootfs_image = STRATA_TRY(sys::open(image, O_RDONLY | O_CLOEXEC));
         sc.rootfs = agent::RootfsKind::erofs;
         sc.rootfs_source = "/dev/vda";
     }
-    c.initrd = STRATA_TRY(build_initramfs(ii));
-    c.kernel = kernel.path;
-    c.acpi = kernel.acpi;
-    c.kvm = choice.kvm;
-    c.vcpus = plan.vcpus;
-    c.mem_mib = plan.mem_mib;
-    c.cmdline = guest_cmdline(choice.kvm, host.tsc_khz);
+    VmConfig shape;
+    shape.initrd = STRATA_TRY(build_initramfs(ii));
+    shape.kernel = kernel.path;
+    shape.acpi = kernel.acpi;
+    shape.kvm = choice.kvm;
+    shape.vcpus = plan.vcpus;
+    shape.mem_mib = plan.mem_mib;
+    shape.cmdline = guest_cmdline(choice.kvm, host.tsc_khz);
 
     STRATA_TRY(sys::mkdir_all(opts.work_dir, 0700));
     b.console_log = opts.work_dir + "/console.log";
     b.vmm_log = opts.work_dir + "/vmm.log";
-    c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    int sp[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return os_error(errno, "socketpair for the agent channel");
-    b.agent.reset(sp[0]);
-    c.agent_fd.reset(sp[1]);
-    sc.output_window = STRATA_TRY(size_agent_channel(sp[1]));
+    // What a VM restored from a template would otherwise share with its siblings.
+    sc.entropy.resize(agent::kEntropyBytes);
+    if (::getrandom(sc.entropy.data(), sc.entropy.size(), 0) != static_cast<ssize_t>(sc.entropy.size()))
+        return os_error(errno, "getrandom for the guest's entropy");
+    sc.start_at_once = opts.start_at_once;
+    sc.trace = log::debug_enabled();
     int64_t t1 = now_ms();
     log::debug("vm: assets ready in " + std::to_string(t1 - t0) + " ms (rootfs " +
                (in_initramfs ? "in the initramfs" : "as erofs") + ", " + std::to_string(digest.bytes >> 10) + " KiB)");
 
-    sc.start_at_once = opts.start_at_once;
-    sc.trace = log::debug_enabled();
-    b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
     int boot_timeout = choice.kvm ? 20000 : 90000;
-    auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);
-    if (!hello_frame) return std::unexpected(with_guest_logs(hello_frame.error(), b));
-    auto hello = STRATA_TRY(agent::decode_hello(hello_frame->payload));
+    if (template_kernel_path) {
+        VmConfig template_shape = same_shape(shape);
+        template_shape.kernel = *template_kernel_path;
+        auto vm = launch_from_template(b, host.qemu, template_shape, rootfs_image.get(), sc, opts.work_dir);
+        if (vm) b.vm = std::move(*vm);
+        else log::warn("vm: no booted template (" + vm.error().message() + "); booting the VM");
+    }
+    if (!b.vm) {
+        VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image.get(), b, sc));
+        b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
+        auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);
+        if (!hello_frame) return std::unexpected(with_guest_logs(hello_frame.error(), b));
+        auto hello = STRATA_TRY(agent::decode_hello(hello_frame->payload));
+        STRATA_TRY(agent::check_version(hello));
+        log::debug("vm: agent up " + std::to_string(now_ms() - t1) + " ms after launch; guest uptime at /init " +
+                   std::to_string(hello.uptime_us / 1000) + " ms");
+    }
     int64_t t2 = now_ms();
-    log::debug("vm: agent up " + std::to_string(t2 - t1) + " ms after launch; guest uptime at /init " +
-               std::to_string(hello.uptime_us / 1000) + " ms");
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    sc.realtime_ns = uint64_t(now.tv_sec) * 1000000000 + uint64_t(now.tv_nsec);
     STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc)));
     auto prepared = expect_frame(b, agent::Msg::prepared, boot_timeout);
-    if (!prepared) return wrap(prepared.error(), "vm: prepare the workload in the guest");
-    log::debug("vm: workload prepared " + std::to_string(now_ms() - t2) + " ms after hello");
+    if (!prepared) return std::unexpected(with_guest_logs(wrap(prepared.error(), "vm: prepare the workload in the guest").error(), b));
+    log::debug("vm: workload prepared " + std::to_string(now_ms() - t2) + " ms after the config");
     return {};
 }
 

@@ -57,6 +57,11 @@ Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, c
     else if (mode != "auto")
         return error(std::string("config.json: .annotations[\"") + kRootfsAnnotation + "\"]: " + quote(mode) +
                      " is not auto, erofs or initramfs");
+    std::string tmpl = spec.annotation(kTemplateAnnotation, "auto");
+    if (tmpl == "off") p.booted_template = false;
+    else if (tmpl != "auto")
+        return error(std::string("config.json: .annotations[\"") + kTemplateAnnotation + "\"]: " + quote(tmpl) +
+                     " is not auto or off");
     p.kernel = kernel_flag.empty() ? spec.annotation(kKernelAnnotation) : kernel_flag;
     p.backend = backend_flag.empty() ? spec.annotation(kBackendAnnotation) : backend_flag;
     return p;

@@ -16,6 +16,7 @@ inline constexpr const char* kMemoryAnnotation = "org.strata.vm.memory_mib";
 inline constexpr const char* kRootfsAnnotation = "org.strata.vm.rootfs";    // auto | erofs | initramfs
 inline constexpr const char* kKernelAnnotation = "org.strata.vm.kernel";    // a path
 inline constexpr const char* kBackendAnnotation = "org.strata.vm.backend";  // auto | own | qemu
+inline constexpr const char* kTemplateAnnotation = "org.strata.vm.template";  // auto | off
 
 enum class RootfsMode { automatic, erofs, initramfs };
 
@@ -25,6 +26,7 @@ struct VmPlan {
     RootfsMode rootfs = RootfsMode::automatic;
     std::string kernel;   // "" = find_kernel's default
     std::string backend;  // "" = automatic
+    bool booted_template = true;  // restore a booted template where possible (vm/template.h)
 };
 
 inline constexpr unsigned kMaxVcpus = 8;        // strata's kernel: CONFIG_NR_CPUS=8

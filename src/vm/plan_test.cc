@@ -63,6 +63,17 @@ TEST(VmPlan, AnnotationsWinAndAreChecked) {
     EXPECT_FALSE(plan_vm(s, "", ""));
 }
 
+TEST(VmPlan, BootedTemplateUnlessOff) {
+    spec::Spec s;
+    EXPECT_TRUE(plan_vm(s, "", "")->booted_template);
+    s.annotations[kTemplateAnnotation] = "off";
+    EXPECT_FALSE(plan_vm(s, "", "")->booted_template);
+    s.annotations[kTemplateAnnotation] = "sometimes";
+    auto bad = plan_vm(s, "", "");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().context.find("org.strata.vm.template"), std::string::npos);
+}
+
 TEST(VmPlan, CmdlineTellsTcgTheTscRate) {
     std::string tcg = guest_cmdline(false, 2596122);
     EXPECT_NE(tcg.find("tsc_early_khz=2596122"), std::string::npos);

@@ -20,15 +20,26 @@ std::vector<std::string> command_line(const std::string& qemu, const VmConfig& c
         a.insert(a.end(), {"-accel", "tcg", "-cpu", "max"});
     }
     a.insert(a.end(), {"-smp", std::to_string(c.vcpus), "-m", std::to_string(c.mem_mib)});
+    if (!c.ram_file.empty()) {
+        a[2] += ",memory-backend=ram";
+        a.insert(a.end(), {"-object", "memory-backend-file,id=ram,size=" + std::to_string(c.mem_mib) + "M,mem-path=" +
+                                          c.ram_file + ",share=" + (c.ram_shared ? "on" : "off")});
+    }
     a.insert(a.end(), {"-kernel", c.kernel, "-initrd", c.initrd, "-append", c.cmdline});
     if (fds.console >= 0) {
         a.insert(a.end(), {"-chardev", "file,id=console,path=" + fd_path(fds.console), "-serial", "chardev:console"});
     }
     for (size_t i = 0; i < c.disks.size() && i < fds.disks.size(); ++i) {
         std::string id = "disk" + std::to_string(i);
-        a.insert(a.end(), {"-drive", "id=" + id + ",if=none,format=raw,file=" + fd_path(fds.disks[i]) +
-                                         (c.disks[i].readonly ? ",readonly=on" : ""),
-                           "-device", "virtio-blk-device,drive=" + id});
+        if (fds.disks[i] < 0) {
+            a.insert(a.end(), {"-blockdev", "driver=null-co,node-name=" + id + ",size=" +
+                                                std::to_string(c.disks[i].placeholder_bytes) + ",read-zeroes=on" +
+                                                (c.disks[i].readonly ? ",read-only=on" : "")});
+        } else {
+            a.insert(a.end(), {"-drive", "id=" + id + ",if=none,format=raw,file=" + fd_path(fds.disks[i]) +
+                                             (c.disks[i].readonly ? ",readonly=on" : "")});
+        }
+        a.insert(a.end(), {"-device", "virtio-blk-device,drive=" + id});
     }
     // The agent channel: port 0 of a single-port virtio-console (the guest's hvc0). A
     // multiport device with a named virtserialport costs the guest ~30 ms more under emulation
@@ -37,6 +48,9 @@ std::vector<std::string> command_line(const std::string& qemu, const VmConfig& c
     // (agent_protocol.h) keeps it from filling.
     a.insert(a.end(), {"-chardev", "socket,id=agent,fd=" + std::to_string(fds.agent), "-device",
                        "virtio-serial-device,max_ports=1", "-device", "virtconsole,chardev=agent"});
+    if (fds.qmp >= 0)
+        a.insert(a.end(), {"-chardev", "socket,id=qmp,fd=" + std::to_string(fds.qmp), "-mon", "chardev=qmp,mode=control"});
+    if (c.incoming) a.insert(a.end(), {"-incoming", "defer"});
     return a;
 }
 

@@ -12,7 +12,8 @@ namespace strata::vm::qemu {
 struct FdLayout {
     int agent = 3;
     int console = -1;          // -1: no serial console
-    std::vector<int> disks;    // one per VmConfig::disks
+    int qmp = -1;              // -1: no QMP socket
+    std::vector<int> disks;    // one per VmConfig::disks (-1 for a placeholder)
 };
 
 // QEMU reaches inherited descriptors by path.

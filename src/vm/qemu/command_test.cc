@@ -57,4 +57,32 @@ TEST(QemuCommand, KvmAndAcpi) {
     EXPECT_EQ(std::find(a.begin(), a.end(), "-serial"), a.end());
 }
 
+TEST(QemuCommand, BootedTemplateAndItsRestore) {
+    // Saving a template: RAM shared with its file, a placeholder disk, a QMP socket.
+    VmConfig c;
+    c.mem_mib = 256;
+    c.ram_file = "/cache/t.ram";
+    c.ram_shared = true;
+    Disk placeholder;
+    placeholder.placeholder_bytes = 1ull << 40;
+    c.disks.push_back(std::move(placeholder));
+    FdLayout fds;
+    fds.disks = {-1};
+    fds.qmp = 4;
+    auto a = command_line("qemu", c, fds);
+    EXPECT_TRUE(has_pair(a, "-M", "microvm,acpi=off,memory-backend=ram"));
+    EXPECT_TRUE(has_pair(a, "-object", "memory-backend-file,id=ram,size=256M,mem-path=/cache/t.ram,share=on"));
+    EXPECT_TRUE(has_pair(a, "-blockdev", "driver=null-co,node-name=disk0,size=1099511627776,read-zeroes=on,read-only=on"));
+    EXPECT_TRUE(has_pair(a, "-device", "virtio-blk-device,drive=disk0"));
+    EXPECT_TRUE(has_pair(a, "-chardev", "socket,id=qmp,fd=4"));
+    EXPECT_TRUE(has_pair(a, "-mon", "chardev=qmp,mode=control"));
+    EXPECT_EQ(std::find(a.begin(), a.end(), "-incoming"), a.end());
+    // Restoring one: the same RAM file, copy-on-write, and QEMU waiting for the device state.
+    c.ram_shared = false;
+    c.incoming = true;
+    a = command_line("qemu", c, fds);
+    EXPECT_TRUE(has_pair(a, "-object", "memory-backend-file,id=ram,size=256M,mem-path=/cache/t.ram,share=off"));
+    EXPECT_TRUE(has_pair(a, "-incoming", "defer"));
+}
+
 }  // namespace strata::vm::qemu

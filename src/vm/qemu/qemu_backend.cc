@@ -102,8 +102,16 @@ Result<std::unique_ptr<Vm>> QemuBackend::launch(VmConfig c) {
         moves.emplace_back(c.console_fd.get(), layout.console);
     }
     for (const auto& d : c.disks) {
+        if (!d.fd) {
+            layout.disks.push_back(-1);
+            continue;
+        }
         layout.disks.push_back(next);
         moves.emplace_back(d.fd.get(), next++);
+    }
+    if (c.qmp_fd) {
+        layout.qmp = next++;
+        moves.emplace_back(c.qmp_fd.get(), layout.qmp);
     }
     std::vector<std::string> argv = qemu::command_line(m_qemu, c, layout);
     if (log::debug_enabled()) log::debug("vm: " + join(argv, " "));

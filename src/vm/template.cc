@@ -1,0 +1,222 @@
+#include "vm/template.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <ctime>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "sys/file.h"
+#include "vm/agent_protocol.h"
+#include "vm/cache.h"
+#include "vm/frame_io.h"
+#include "vm/qemu/qmp.h"
+#include "vm/sha256.h"
+
+namespace strata::vm {
+namespace {
+
+constexpr int kBootTimeoutMs = 90000;
+constexpr int kStepTimeoutMs = 20000;
+
+// What identifies a file without reading it: a rebuilt kernel or QEMU gets a new key.
+std::string file_identity(const std::string& path) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) < 0) return path + " missing";
+    return path + " " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + " " + std::to_string(st.st_size) +
+           " " + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+// The command line without tsc_early_khz=: the rate the host reports moves by a few kHz from one
+// read to the next, and a restored guest keeps the one its template calibrated with.
+std::string stable_cmdline(const std::string& cmdline) {
+    std::vector<std::string> kept;
+    for (const auto& word : split_nonempty(cmdline, ' '))
+        if (!word.starts_with("tsc_early_khz=")) kept.push_back(word);
+    return join(kept, " ");
+}
+
+// The initrd is named by its content's digest (vm/cache.h: a use refreshes its mtime, so its
+// path is its identity).
+std::string template_key(const std::string& qemu, const VmConfig& s) {
+    std::string in = "strata-vm-template-v1\nagent protocol " + std::string(agent::kVersion) + "\nqemu " +
+                     file_identity(qemu) + "\nkernel " + file_identity(s.kernel) + "\ninitrd " + s.initrd +
+                     "\ncmdline " + stable_cmdline(s.cmdline) + "\nvcpus " + std::to_string(s.vcpus) + " mem " + std::to_string(s.mem_mib) +
+                     " acpi " + std::to_string(s.acpi) + " kvm " + std::to_string(s.kvm) + "\n";
+    return sha256_hex(in).substr(0, 32);
+}
+
+struct Channel {
+    UniqueFd host, vmm;
+};
+Result<Channel> stream_pair(const char* what) {
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return os_error(errno, std::string("socketpair for ") + what);
+    return Channel{UniqueFd(sp[0]), UniqueFd(sp[1])};
+}
+
+Result<agent::Frame> expect(int fd, agent::FrameParser& parser, agent::Msg want, int timeout_ms) {
+    for (;;) {
+        agent::Frame f = STRATA_TRY(agent::read_frame(fd, parser, timeout_ms));
+        if (f.type == agent::Msg::log || f.type == agent::Msg::trace) continue;
+        if (f.type == agent::Msg::error) return std::unexpected(agent::decode_error(f.payload));
+        if (f.type != want)
+            return error("template: expected " + std::string(agent::msg_name(want)) + " from the agent, got " +
+                         std::string(agent::msg_name(f.type)));
+        return f;
+    }
+}
+
+// Boots `shape` with its RAM in `ram` (shared), waits until the agent waits for its config, and
+// saves the device state to `state`.
+Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::string& ram, const std::string& state,
+                       const std::string& log_dir) {
+    VmConfig c = same_shape(shape);
+    Disk placeholder;
+    placeholder.what = "the template's placeholder disk";
+    placeholder.placeholder_bytes = kPlaceholderDiskBytes;
+    c.disks.push_back(std::move(placeholder));
+    c.ram_file = ram;
+    c.ram_shared = true;
+    Channel agent_ch = STRATA_TRY(stream_pair("the template's agent channel"));
+    Channel qmp_ch = STRATA_TRY(stream_pair("the template's QMP socket"));
+    c.agent_fd = std::move(agent_ch.vmm);
+    c.qmp_fd = std::move(qmp_ch.vmm);
+    c.console_fd = STRATA_TRY(sys::open(log_dir + "/template-console.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    c.log_fd = STRATA_TRY(sys::open(log_dir + "/template-vmm.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    auto vm = STRATA_TRY(backend.launch(std::move(c)));
+
+    agent::FrameParser parser;
+    int fd = agent_ch.host.get();
+    auto hello = STRATA_TRY(expect(fd, parser, agent::Msg::hello, kBootTimeoutMs));
+    STRATA_TRY(agent::check_version(STRATA_TRY(agent::decode_hello(hello.payload))));
+    STRATA_TRY(agent::write_frame(fd, agent::Msg::sync));
+    STRATA_TRY(expect(fd, parser, agent::Msg::synced, kStepTimeoutMs));
+
+    auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.host), kStepTimeoutMs));
+    STRATA_TRY(qmp.execute("stop"));
+    STRATA_TRY(qmp.execute("migrate-set-capabilities",
+                           {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}}));
+    UniqueFd out = STRATA_TRY(sys::open(state, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    STRATA_TRY(qmp.pass_fd("state", out.get()));
+    STRATA_TRY(qmp.execute("migrate", {{"uri", "fd:state"}}));
+    for (int waited = 0;; waited += 5) {
+        auto m = STRATA_TRY(qmp.execute("query-migrate"));
+        std::string status = m.value("status", "");
+        if (status == "completed") break;
+        if (status == "failed" || status == "cancelled" || waited > kStepTimeoutMs)
+            return error("template: saving the VM's state ended " + quote(status) + ": " + m.value("error-desc", ""));
+        ::usleep(5000);
+    }
+    (void)qmp.execute("quit");
+    STRATA_TRY(vm->reap());
+    return {};
+}
+
+}  // namespace
+
+std::optional<std::string> template_kernel(const Kernel& k) {
+    auto is_bzimage = [](const std::string& path) {
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        char magic[4] = {};
+        return fd && ::pread(fd.get(), magic, 4, 0x202) == 4 && std::string_view(magic, 4) == "HdrS";
+    };
+    if (is_bzimage(k.path)) return k.path;
+    // strata's kernel directory holds the bzImage the vmlinux was linked into.
+    std::string sibling = sys::dirname(k.path) + "/bzImage";
+    if (k.kind == KernelKind::strata && is_bzimage(sibling)) return sibling;
+    return std::nullopt;
+}
+
+Result<Template> ensure_template(Backend& backend, const std::string& qemu, const VmConfig& shape,
+                                 const std::string& log_dir, bool* built) {
+    std::string key = template_key(qemu, shape);
+    // One builder per template: two would each rename their RAM file into place, and the state
+    // that wins might be paired with the other's RAM.
+    // (Dot files: the cache's pruning leaves them alone.)
+    // Guest memory is in these files: root's alone.
+    std::string dir = cache_dir("vm-template");
+    STRATA_TRY(sys::mkdir_all(dir, 0700));
+    if (::chmod(dir.c_str(), 0700) < 0) return os_error(errno, "chmod 0700 " + dir);
+    UniqueFd lock = STRATA_TRY(sys::open(dir + "/." + key + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    while (::flock(lock.get(), LOCK_EX) < 0)
+        if (errno != EINTR) return os_error(errno, "lock the VM template " + key);
+    // A shape whose template failed to build boots for an hour before the next attempt, instead
+    // of paying a failed template boot every time.
+    std::string failed = dir + "/." + key + ".failed";
+    struct stat st{};
+    if (::stat(failed.c_str(), &st) == 0 && st.st_mtime > std::time(nullptr) - 3600)
+        return error("building this VM shape's template failed less than an hour ago (see " + failed + ")");
+    Template t;
+    t.ram = dir + "/" + key + ".ram";
+    // A state without its RAM (pruned apart) is useless: build both again.
+    std::string state_path = dir + "/" + key + ".state";
+    if (sys::exists(state_path) && !sys::exists(t.ram)) ::unlink(state_path.c_str());
+    auto entry = cached("vm-template", key + ".state", [&](const std::string& temp) -> Result<> {
+        std::string ram_temp = temp + ".ram";
+        auto saved = boot_and_save(backend, shape, ram_temp, temp, log_dir);
+        if (!saved) {
+            ::unlink(ram_temp.c_str());
+            Error e = saved.error();
+            if (auto qemu_said = sys::read_file(log_dir + "/template-vmm.log"); qemu_said && !qemu_said->empty()) {
+                std::string last = qemu_said->substr(qemu_said->size() > 400 ? qemu_said->size() - 400 : 0);
+                e.context += "; QEMU: " + std::string(trim(last));
+            }
+            return std::unexpected(e);
+        }
+        // The RAM first: whoever finds the state finds its RAM.
+        if (::rename(ram_temp.c_str(), t.ram.c_str()) < 0) {
+            int err = errno;
+            ::unlink(ram_temp.c_str());
+            return os_error(err, "rename " + ram_temp + " to " + t.ram);
+        }
+        return {};
+    }, built);
+    if (!entry) {
+        (void)sys::write_file(failed, entry.error().message() + "\n");
+        return std::unexpected(entry.error());
+    }
+    t.state = *entry;
+    ::unlink(failed.c_str());
+    ::utimensat(AT_FDCWD, t.ram.c_str(), nullptr, 0);  // used: pruned with its state, not before
+    // Two files per template; the RAM files are sparse (~40 MiB used of the guest's size).
+    prune("vm-template", 16, 16ull << 30);
+    return t;
+}
+
+Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t, VmConfig c) {
+    UniqueFd state = STRATA_TRY(sys::open(t.state, O_RDONLY | O_CLOEXEC));
+    c.ram_file = t.ram;
+    c.ram_shared = false;
+    c.incoming = true;
+    Channel qmp_ch = STRATA_TRY(stream_pair("the VM's QMP socket"));
+    c.qmp_fd = std::move(qmp_ch.vmm);
+    auto vm = STRATA_TRY(backend.launch(std::move(c)));
+    auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.host), kStepTimeoutMs));
+    STRATA_TRY(qmp.execute("migrate-set-capabilities",
+                           {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}}));
+    STRATA_TRY(qmp.pass_fd("state", state.get()));
+    STRATA_TRY(qmp.execute("migrate-incoming", {{"uri", "fd:state"}}));
+    // Loading ~40 KiB of device state takes a few ms. The template was saved stopped, and QEMU
+    // keeps a restored guest in the state it was saved in: paused, until `cont`.
+    std::string status;
+    for (int waited = 0; (status = STRATA_TRY(qmp.execute("query-status")).value("status", "")) == "inmigrate"; ++waited) {
+        if (waited > kStepTimeoutMs) break;
+        ::usleep(1000);
+    }
+    if (status == "paused") STRATA_TRY(qmp.execute("cont"));
+    else if (status != "running") return error("template: restoring " + t.state + " left QEMU " + quote(status));
+    return vm;
+}
+
+void discard_template(const Template& t) {
+    ::unlink(t.state.c_str());
+    ::unlink(t.ram.c_str());
+}
+
+}  // namespace strata::vm
