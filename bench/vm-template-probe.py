@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Feasibility probe for booted-template micro-VMs (issue 7's next step; nothing in strata uses it yet).
+"""QEMU's template mechanism alone, without strata's monitor: the probe that src/vm/template.h grew
+out of (strata's templates boot the bzImage; this probe boots what `strata vm kernel --path` says).
 
 Boots strata's guest (its kernel, its cached agent initramfs) once under QEMU microvm with guest
 RAM in a shared file, waits for the agent's hello, pauses it and saves the device state with QEMU

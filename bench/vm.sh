@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Micro-VM startup: command -> workload exit for /bin/true through `strata run` (vm substrate)
 # vs bare QEMU microvm with the same kernel and an initramfs whose /init only powers off.
-# Interleaved runs, medians. Also: the guest's own time to /init, strata with the rootfs in the
-# initramfs vs on an erofs disk, strata's kernel vs Debian's cloud kernel (fallback), QEMU's RSS.
+# Interleaved runs, medians. strata's default path restores a booted template (src/vm/template.h);
+# its cold boot (org.strata.vm.template: off, or a rootfs packed into the initramfs) is measured
+# too, as the overhead strata's own path adds to a boot. Also: the guest's own time to /init, the
+# rootfs in the initramfs vs on an erofs disk, strata's kernel vs Debian's cloud kernel
+# (fallback), QEMU's RSS.
 #   bench/vm.sh [N]        (default N=10; run as root from a built tree: build/strata)
 # Prints a table and, last, one JSON line.
 set -euo pipefail
@@ -39,10 +42,15 @@ c["root"]["path"] = rootfs
 c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/true"]
 c.setdefault("annotations", {})["org.strata.substrate"] = "vm"
-c["annotations"]["org.strata.vm.rootfs"] = mode
+if mode == "template":
+    pass  # the defaults: a booted template, the rootfs on erofs
+else:
+    c["annotations"]["org.strata.vm.rootfs"] = mode
+    c["annotations"]["org.strata.vm.template"] = "off"
 json.dump(c, open(dst, "w"))
 PY
 }
+make_bundle "$work/vm-template" template
 make_bundle "$work/vm-initramfs" initramfs
 make_bundle "$work/vm-erofs" erofs
 
@@ -81,16 +89,23 @@ run_bare() {  # kernel acpi
 
 declare -A wall guest
 record() { wall[$1]+="${2% *} "; guest[$1]+="${2#* } "; }
-# Warm the caches (initramfs, erofs image) so every measured run finds them built.
-run_strata "$work/vm-initramfs" >/dev/null; run_strata "$work/vm-erofs" >/dev/null
+# Warm the caches (initramfs, erofs image, the booted template) so every measured run finds them built.
+run_strata "$work/vm-template" >/dev/null; run_strata "$work/vm-initramfs" >/dev/null; run_strata "$work/vm-erofs" >/dev/null
 [ -n "$cloud" ] && run_strata "$work/vm-initramfs" --vm-kernel "$cloud" >/dev/null
 echo "bench/vm.sh: $N interleaved runs each; kernel $kernel; accelerator $accel" >&2
-paired=""  # strata / bare of each round: adjacent runs, so slow drifts in host load cancel
+paired="" paired_cold=""  # strata / bare of each round: adjacent runs, so slow drifts in host load cancel
 for i in $(seq "$N"); do
-    s=$(run_strata "$work/vm-initramfs"); b=$(run_bare "$kernel" off)
+    # Every other round in reverse order: a run can slow the one after it (teardown in the host).
+    if [ $((i % 2)) = 1 ]; then
+        t=$(run_strata "$work/vm-template"); s=$(run_strata "$work/vm-initramfs"); b=$(run_bare "$kernel" off)
+    else
+        b=$(run_bare "$kernel" off); s=$(run_strata "$work/vm-initramfs"); t=$(run_strata "$work/vm-template")
+    fi
+    record strata_template "$t"
     record strata "$s"
     record bare "$b"
-    paired+="$(awk -v a="${s% *}" -v b="${b% *}" 'BEGIN { printf "%.4f", a / b }') "
+    paired+="$(awk -v a="${t% *}" -v b="${b% *}" 'BEGIN { printf "%.4f", a / b }') "
+    paired_cold+="$(awk -v a="${s% *}" -v b="${b% *}" 'BEGIN { printf "%.4f", a / b }') "
     record strata_erofs "$(run_strata "$work/vm-erofs")"
     if [ -n "$cloud" ]; then
         record strata_cloud "$(run_strata "$work/vm-initramfs" --vm-kernel "$cloud")"
@@ -102,7 +117,7 @@ echo >&2
 
 # QEMU's RSS with the guest booted and idle (a created container waits for start), and the
 # monitor's; the bare baseline's peak RSS over its whole (short) life.
-"$STRATA" --root "$work/root" create -b "$work/vm-initramfs" rss </dev/null >/dev/null 2>&1
+"$STRATA" --root "$work/root" create -b "$work/vm-template" rss </dev/null >/dev/null 2>&1
 mon=$("$STRATA" --root "$work/root" state rss | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
 qemu=$(pgrep -P "$mon" qemu-system || true)
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
@@ -117,17 +132,21 @@ m() { echo "${wall[$1]:-}" | median; }
 g() { echo "${guest[$1]:-}" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.3f", a / b }'; }
 
-printf '%-36s %10s %14s\n' "median of $N (ms)" "wall" "guest->/init"
-printf '%-36s %10s %14s\n' "strata run, rootfs in initramfs" "$(m strata)" "$(g strata)"
-printf '%-36s %10s %14s\n' "bare QEMU microvm, poweroff init" "$(m bare)" "$(g bare)"
-printf '%-36s %10s %14s\n' "strata run, rootfs on erofs" "$(m strata_erofs)" "$(g strata_erofs)"
+printf '%-44s %10s %14s\n' "median of $N (ms)" "wall" "guest->/init"
+printf '%-44s %10s %14s\n' "strata run (booted template, rootfs on erofs)" "$(m strata_template)" "(template)"
+printf '%-44s %10s %14s\n' "strata run, cold boot, rootfs in initramfs" "$(m strata)" "$(g strata)"
+printf '%-44s %10s %14s\n' "bare QEMU microvm, poweroff init" "$(m bare)" "$(g bare)"
+printf '%-44s %10s %14s\n' "strata run, cold boot, rootfs on erofs" "$(m strata_erofs)" "$(g strata_erofs)"
 if [ -n "$cloud" ]; then
-    printf '%-36s %10s %14s\n' "strata run, Debian cloud kernel" "$(m strata_cloud)" "$(g strata_cloud)"
-    printf '%-36s %10s %14s\n' "bare QEMU, Debian cloud kernel" "$(m bare_cloud)" "$(g bare_cloud)"
+    printf '%-44s %10s %14s\n' "strata run, cold boot, Debian cloud kernel" "$(m strata_cloud)" "$(g strata_cloud)"
+    printf '%-44s %10s %14s\n' "bare QEMU, Debian cloud kernel" "$(m bare_cloud)" "$(g bare_cloud)"
 fi
 paired_median=$(echo "$paired" | median | awk '{ printf "%.3f", $1 }')
-echo "ratio strata/bare QEMU: $(ratio "$(m strata)" "$(m bare)") (goal <= 1.1); median of the $N per-round ratios: $paired_median"
+paired_cold_median=$(echo "$paired_cold" | median | awk '{ printf "%.3f", $1 }')
+echo "ratio strata/bare QEMU: $(ratio "$(m strata_template)" "$(m bare)") (goal <= 1.1); median of the $N per-round ratios: $paired_median"
+echo "ratio strata cold boot/bare QEMU (what strata's path adds to a boot): $(ratio "$(m strata)" "$(m bare)"); per-round median: $paired_cold_median"
 echo "QEMU RSS, guest booted and idle: $((qemu_rss / 1024)) MiB; monitor: $((monitor_rss / 1024)) MiB; bare QEMU peak: $((bare_rss / 1024)) MiB"
-printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"paired_ratio_median":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s}\n' \
-    "$N" "$accel" "$kernel" "$(m strata)" "$(m bare)" "$(ratio "$(m strata)" "$(m bare)")" "$paired_median" "$(g strata)" "$(g bare)" \
+printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"paired_ratio_median":%s,"strata_cold_ms":%s,"cold_ratio":%s,"paired_cold_ratio_median":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s}\n' \
+    "$N" "$accel" "$kernel" "$(m strata_template)" "$(m bare)" "$(ratio "$(m strata_template)" "$(m bare)")" "$paired_median" \
+    "$(m strata)" "$(ratio "$(m strata)" "$(m bare)")" "$paired_cold_median" "$(g strata)" "$(g bare)" \
     "$(m strata_erofs)" "$(m strata_cloud)" "$(m bare_cloud)" "$(g strata_cloud)" "${qemu_rss:-null}" "${monitor_rss:-null}" "${bare_rss:-null}"

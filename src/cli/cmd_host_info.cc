@@ -8,6 +8,8 @@
 #include "runtime/features.h"
 #include "vm/assets.h"
 #include "vm/backend_select.h"
+#include "vm/cache.h"
+#include "vm/template.h"
 
 namespace strata::cli {
 namespace {
@@ -30,6 +32,10 @@ nlohmann::json info_json() {
                          {"origin", kernel->origin}};
     else
         vmj["kernel"] = {{"error", kernel.error().message()}};
+    auto template_kernel = kernel ? vm::template_kernel(*kernel) : std::nullopt;
+    vmj["templates"] = {{"dir", vm::cache_dir("vm-template")},
+                        {"saved", vm::saved_templates()},
+                        {"kernel", template_kernel ? nlohmann::json(*template_kernel) : nlohmann::json(nullptr)}};
     vmj["strataKernelDir"] = vm::strata_kernel_dir();
     auto agent = vm::find_agent();
     vmj["agent"] = agent ? nlohmann::json(*agent) : nlohmann::json(agent.error().message());
@@ -66,6 +72,12 @@ void add_info(CLI::App& app, Globals& g) {
                           << v["kernel"]["origin"].get<std::string>() << ")\n";
             else
                 std::cout << "  guest kernel:   none: " << v["kernel"]["error"].get<std::string>() << "\n";
+            const auto& t = v["templates"];
+            if (t["kernel"].is_null())
+                std::cout << "  templates:      none: the guest kernel has no bzImage (each VM boots)\n";
+            else
+                std::cout << "  templates:      " << t["saved"].get<size_t>() << " saved in " << t["dir"].get<std::string>()
+                          << " (booting " << t["kernel"].get<std::string>() << ")\n";
             std::cout << "  agent:          " << v["agent"].get<std::string>() << "\n"
                       << "  host TSC:       " << v["tscKHz"].get<uint64_t>() << " kHz\n";
             return 0;

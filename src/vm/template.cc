@@ -1,5 +1,6 @@
 #include "vm/template.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -41,13 +42,28 @@ std::string stable_cmdline(const std::string& cmdline) {
     return join(kept, " ");
 }
 
+// Under KVM the guest runs on the host's CPU model (-cpu host): a template saved on another CPU
+// (a disk moved, a cloud VM resized) could hand the guest features this one lacks.
+std::string host_cpu() {
+    auto text = sys::read_file("/proc/cpuinfo");
+    if (!text) return "unknown";
+    std::string out;
+    for (const auto& line : split_nonempty(*text, '\n')) {
+        if ((line.starts_with("model name") || line.starts_with("flags")) && out.find(line) == std::string::npos)
+            out += line + "\n";
+        if (line.empty() || out.size() > 8192) break;
+    }
+    return out;
+}
+
 // The initrd is named by its content's digest (vm/cache.h: a use refreshes its mtime, so its
 // path is its identity).
 std::string template_key(const std::string& qemu, const VmConfig& s) {
     std::string in = "strata-vm-template-v1\nagent protocol " + std::string(agent::kVersion) + "\nqemu " +
                      file_identity(qemu) + "\nkernel " + file_identity(s.kernel) + "\ninitrd " + s.initrd +
                      "\ncmdline " + stable_cmdline(s.cmdline) + "\nvcpus " + std::to_string(s.vcpus) + " mem " + std::to_string(s.mem_mib) +
-                     " acpi " + std::to_string(s.acpi) + " kvm " + std::to_string(s.kvm) + "\n";
+                     " acpi " + std::to_string(s.acpi) + " kvm " + std::to_string(s.kvm) + "\n" +
+                     (s.kvm ? "cpu " + host_cpu() : std::string());
     return sha256_hex(in).substr(0, 32);
 }
 
@@ -212,6 +228,16 @@ Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t
     if (status == "paused") STRATA_TRY(qmp.execute("cont"));
     else if (status != "running") return error("template: restoring " + t.state + " left QEMU " + quote(status));
     return vm;
+}
+
+size_t saved_templates() {
+    size_t n = 0;
+    if (DIR* d = ::opendir(cache_dir("vm-template").c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (e->d_name[0] != '.' && std::string_view(e->d_name).ends_with(".state")) ++n;
+        ::closedir(d);
+    }
+    return n;
 }
 
 void discard_template(const Template& t) {

@@ -48,6 +48,9 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
 // config, with no hello.
 Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t, VmConfig c);
 
+// The templates saved on this host, for `strata info`.
+size_t saved_templates();
+
 // Removes a template that failed to restore (another QEMU, a damaged file): the next VM of that
 // shape builds it again.
 void discard_template(const Template& t);

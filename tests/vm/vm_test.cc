@@ -341,6 +341,7 @@ TEST_F(Vm, InfoExplainsTheBackend) {
     ASSERT_EQ(r.status, 0);
     EXPECT_NE(r.out.find("vm backend:"), std::string::npos);
     EXPECT_NE(r.out.find("kvm accel:"), std::string::npos);
+    EXPECT_NE(r.out.find("templates:"), std::string::npos);
     bool accelerated = host["kvmAccelerated"];
     EXPECT_EQ(host["accelerator"], accelerated ? "kvm" : "tcg");
     auto f = nlohmann::json::parse(strata({"features"}).out);
