@@ -2,19 +2,11 @@
 
 #include <poll.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "sys/clock.h"
+
 namespace strata::vm::agent {
-namespace {
-
-int64_t now_ms() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-}  // namespace
 
 Result<> write_frame(int fd, Msg type, std::string_view payload) {
     std::string head = header(type, payload.size());
@@ -57,13 +49,13 @@ Result<bool> read_into(int fd, FrameParser& parser) {
 }
 
 Result<Frame> read_frame(int fd, FrameParser& parser, int timeout_ms) {
-    int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : sys::monotonic_ms() + timeout_ms;
     for (;;) {
         auto f = STRATA_TRY(parser.next());
         if (f) return std::move(*f);
         int wait = -1;
         if (deadline >= 0) {
-            wait = static_cast<int>(deadline - now_ms());
+            wait = static_cast<int>(deadline - sys::monotonic_ms());
             if (wait <= 0) return os_error(ETIMEDOUT, "wait for the agent");
         }
         pollfd p{fd, POLLIN, 0};

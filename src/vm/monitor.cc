@@ -2,14 +2,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
 #include "vm/assets.h"
@@ -25,11 +26,6 @@
 namespace strata::vm {
 namespace {
 
-int64_t now_ms() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 // The last lines of a log in the work dir, for errors about a guest that did not come up.
 std::string tail_of(const std::string& path, size_t max_lines = 12) {
@@ -60,9 +56,9 @@ Error with_guest_logs(Error e, const Booted& b) {
 // Reads agent frames until one of type `want`, passing log frames to the log. An error frame
 // becomes the result.
 Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = sys::monotonic_ms() + timeout_ms;
     for (;;) {
-        int left = static_cast<int>(std::max<int64_t>(deadline - now_ms(), 0));
+        int left = static_cast<int>(std::max<int64_t>(deadline - sys::monotonic_ms(), 0));
         auto f = agent::read_frame(b.agent.get(), b.parser, left);
         if (!f) {
             if (f.error().code == ETIMEDOUT)
@@ -142,17 +138,17 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
 // The VM restored from the booted template of `shape` (built first if this shape has none).
 Result<std::unique_ptr<Vm>> launch_from_template(Booted& b, const std::string& qemu, const VmConfig& shape,
                                                  int rootfs_image, agent::StartConfig& sc, const std::string& work_dir) {
-    int64_t t0 = now_ms();
+    int64_t t0 = sys::monotonic_ms();
     bool built = false;
     Template t = STRATA_TRY(ensure_template(*b.backend, qemu, shape, work_dir, &built));
-    if (built) log::info("vm: booted and saved a template for this VM shape in " + std::to_string(now_ms() - t0) + " ms (" + t.state + ")");
+    if (built) log::info("vm: booted and saved a template for this VM shape in " + std::to_string(sys::monotonic_ms() - t0) + " ms (" + t.state + ")");
     VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image, b, sc));
     auto vm = restore_template(*b.backend, t, std::move(c));
     if (!vm) {
         discard_template(t);
         return std::unexpected(vm.error());
     }
-    log::debug("vm: restored from template " + t.state + " in " + std::to_string(now_ms() - t0) + " ms");
+    log::debug("vm: restored from template " + t.state + " in " + std::to_string(sys::monotonic_ms() - t0) + " ms");
     return vm;
 }
 
@@ -160,7 +156,7 @@ Result<std::unique_ptr<Vm>> launch_from_template(Booted& b, const std::string& q
 // agent's hello on a boot, the prepared workload.
 Result<> prepare(const MonitorOptions& opts, Booted& b) {
     const spec::Spec& spec = *opts.spec;
-    int64_t t0 = now_ms();
+    int64_t t0 = sys::monotonic_ms();
     VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
     warn_unsupported(spec);
     agent::StartConfig sc;
@@ -219,7 +215,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         return os_error(errno, "getrandom for the guest's entropy");
     sc.start_at_once = opts.start_at_once;
     sc.trace = log::debug_enabled();
-    int64_t t1 = now_ms();
+    int64_t t1 = sys::monotonic_ms();
     log::debug("vm: assets ready in " + std::to_string(t1 - t0) + " ms (rootfs " +
                (in_initramfs ? "in the initramfs" : "as erofs") + ", " + std::to_string(digest.bytes >> 10) + " KiB)");
 
@@ -238,17 +234,17 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         if (!hello_frame) return std::unexpected(with_guest_logs(hello_frame.error(), b));
         auto hello = STRATA_TRY(agent::decode_hello(hello_frame->payload));
         STRATA_TRY(agent::check_version(hello));
-        log::debug("vm: agent up " + std::to_string(now_ms() - t1) + " ms after launch; guest uptime at /init " +
+        log::debug("vm: agent up " + std::to_string(sys::monotonic_ms() - t1) + " ms after launch; guest uptime at /init " +
                    std::to_string(hello.uptime_us / 1000) + " ms");
     }
-    int64_t t2 = now_ms();
+    int64_t t2 = sys::monotonic_ms();
     timespec now{};
     ::clock_gettime(CLOCK_REALTIME, &now);
     sc.realtime_ns = uint64_t(now.tv_sec) * 1000000000 + uint64_t(now.tv_nsec);
     STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc)));
     auto prepared = expect_frame(b, agent::Msg::prepared, boot_timeout);
     if (!prepared) return std::unexpected(with_guest_logs(wrap(prepared.error(), "vm: prepare the workload in the guest").error(), b));
-    log::debug("vm: workload prepared " + std::to_string(now_ms() - t2) + " ms after the config");
+    log::debug("vm: workload prepared " + std::to_string(sys::monotonic_ms() - t2) + " ms after the config");
     return {};
 }
 
@@ -285,9 +281,9 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
         hooks.fail(started.error());
     }
     hooks.started();
-    int64_t t_start = now_ms();
+    int64_t t_start = sys::monotonic_ms();
     auto status = relay_workload(b.agent.get(), b.parser, *b.vm, sigfd.get());
-    if (status) log::debug("vm: workload exited " + std::to_string(now_ms() - t_start) + " ms after start");
+    if (status) log::debug("vm: workload exited " + std::to_string(sys::monotonic_ms() - t_start) + " ms after start");
     // The guest has nothing left to do once the status is in. The monitor exits at once and the
     // VM ends with it (the backend's contract: QEMU dies by PR_SET_PDEATHSIG, an in-process VMM
     // with the process), so the caller does not wait for the guest's shutdown or the VMM's

@@ -1,20 +1,14 @@
 #include "vm/qemu/qmp.h"
 
 #include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/socket.h"
 
 namespace strata::vm::qemu {
 namespace {
-
-int64_t now_ms() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 std::string request(std::string_view command, const nlohmann::json& arguments) {
     nlohmann::json j = {{"execute", command}};
@@ -26,7 +20,7 @@ std::string request(std::string_view command, const nlohmann::json& arguments) {
 
 Result<Qmp> Qmp::connect(UniqueFd fd, int timeout_ms) {
     Qmp q(std::move(fd));
-    auto greeting = STRATA_TRY(q.next_message(now_ms() + timeout_ms));
+    auto greeting = STRATA_TRY(q.next_message(sys::monotonic_ms() + timeout_ms));
     if (!greeting.contains("QMP")) return error("QMP: QEMU greeted with " + greeting.dump());
     STRATA_TRY(q.execute("qmp_capabilities", nullptr, timeout_ms));
     return q;
@@ -45,7 +39,7 @@ Result<> Qmp::pass_fd(const std::string& name, int fd, int timeout_ms) {
 }
 
 Result<nlohmann::json> Qmp::reply(std::string_view command, int timeout_ms) {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = sys::monotonic_ms() + timeout_ms;
     for (;;) {
         auto m = STRATA_TRY(next_message(deadline));
         if (m.contains("return")) return m["return"];
@@ -64,7 +58,7 @@ Result<nlohmann::json> Qmp::next_message(int64_t deadline_ms) {
             if (j.is_discarded() || !j.is_object()) return error("QMP: malformed message from QEMU: " + line.substr(0, 200));
             return j;
         }
-        int left = static_cast<int>(std::max<int64_t>(deadline_ms - now_ms(), 0));
+        int left = static_cast<int>(std::max<int64_t>(deadline_ms - sys::monotonic_ms(), 0));
         pollfd p{m_fd.get(), POLLIN, 0};
         int r = ::poll(&p, 1, left);
         if (r < 0 && errno == EINTR) continue;
