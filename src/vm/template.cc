@@ -88,6 +88,21 @@ Result<agent::Frame> expect(int fd, agent::FrameParser& parser, agent::Msg want,
     }
 }
 
+// A build killed half-way (its monitor killed during `create`) leaves its temp files: dot files,
+// which pruning skips. None is an hour old unless its builder is gone.
+void remove_abandoned_builds(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    time_t cutoff = std::time(nullptr) - 3600;
+    while (dirent* e = ::readdir(d)) {
+        struct stat st{};
+        if (std::string_view(e->d_name).starts_with(".tmp-") && ::fstatat(::dirfd(d), e->d_name, &st, 0) == 0 &&
+            st.st_mtime < cutoff)
+            ::unlinkat(::dirfd(d), e->d_name, 0);
+    }
+    ::closedir(d);
+}
+
 // Boots `shape` with its RAM in `ram` (shared), waits until the agent waits for its config, and
 // saves the device state to `state`.
 Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::string& ram, const std::string& state,
@@ -168,6 +183,7 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
     struct stat st{};
     if (::stat(failed.c_str(), &st) == 0 && st.st_mtime > std::time(nullptr) - 3600)
         return error("building this VM shape's template failed less than an hour ago (see " + failed + ")");
+    remove_abandoned_builds(dir);
     Template t;
     t.ram = dir + "/" + key + ".ram";
     // A state without its RAM (pruned apart) is useless: build both again.

@@ -299,8 +299,12 @@ TEST_F(Vm, DamagedTemplateFallsBackToABootAndIsRebuilt) {
     EXPECT_NE(text.find("warning vm: no booted template"), std::string::npos) << text;
     EXPECT_NE(text.find("vm: agent up"), std::string::npos) << text;
 
+    // A build killed half-way long ago left its temp file: the next build removes it.
+    std::string abandoned = state.substr(0, state.rfind('/')) + "/.tmp-1-abandoned.ram";
+    ASSERT_EQ(run_cmd({"touch", "-d", "2 hours ago", abandoned}).status, 0);
     ASSERT_EQ(truncate(log.c_str(), 0), 0);
     ASSERT_EQ(strata({"--debug", "--log", log, "run", "-b", bundle->path(), "third"}, "", kBoot).status, 0);
+    EXPECT_EQ(access(abandoned.c_str(), F_OK), -1) << abandoned;
     text = read_text(log);
     EXPECT_NE(text.find("booted and saved a template"), std::string::npos) << text;
     EXPECT_NE(text.find("restored from template"), std::string::npos) << text;
