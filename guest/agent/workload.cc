@@ -45,7 +45,10 @@ Result<> mount_rootfs(const vm::agent::StartConfig& sc, bool readonly) {
     }
     // A VM restored from a template probed its disk in the template, where it held zeros: drop
     // what the block device's cache kept of that before erofs reads its superblock.
-    if (UniqueFd dev{::open(sc.rootfs_source.c_str(), O_RDONLY | O_CLOEXEC)}) ::ioctl(dev.get(), BLKFLSBUF, 0);
+    {
+        UniqueFd dev = STRATA_TRY(sys::open(sc.rootfs_source, O_RDONLY | O_CLOEXEC));
+        if (::ioctl(dev.get(), BLKFLSBUF, 0) < 0) return os_error(errno, "flush the block cache of " + sc.rootfs_source);
+    }
     STRATA_TRY(do_mount(sc.rootfs_source, kLower, "erofs", MS_RDONLY));
     if (readonly) return do_mount(kLower, kWorkloadRoot, nullptr, MS_BIND);
     std::string size = sc.writable_mib ? ",size=" + std::to_string(sc.writable_mib) + "m" : "";

@@ -135,21 +135,44 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
     return c;
 }
 
-// The VM restored from the booted template of `shape` (built first if this shape has none).
+// The config, with the host's clock at the moment it leaves.
+Result<> send_config(Booted& b, agent::StartConfig& sc) {
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    sc.realtime_ns = uint64_t(now.tv_sec) * 1000000000 + uint64_t(now.tv_nsec);
+    return agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc));
+}
+
+// The VM restored from the booted template of `shape` (built first if this shape has none),
+// with its config sent. QEMU can run a guest that is not alive (its RAM file gone or torn): the
+// agent must answer the `sync` sent ahead of the config, or the template is discarded.
 Result<std::unique_ptr<Vm>> launch_from_template(Booted& b, const std::string& qemu, const VmConfig& shape,
                                                  int rootfs_image, agent::StartConfig& sc, const std::string& work_dir) {
+    constexpr int kAliveTimeoutMs = 15000;
     int64_t t0 = sys::monotonic_ms();
     bool built = false;
     Template t = STRATA_TRY(ensure_template(*b.backend, qemu, shape, work_dir, &built));
-    if (built) log::info("vm: booted and saved a template for this VM shape in " + std::to_string(sys::monotonic_ms() - t0) + " ms (" + t.state + ")");
+    if (built)
+        log::info("vm: booted and saved a template for this VM shape in " + std::to_string(sys::monotonic_ms() - t0) +
+                  " ms (" + t.state + ")");
     VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image, b, sc));
     auto vm = restore_template(*b.backend, t, std::move(c));
-    if (!vm) {
-        discard_template(t);
-        return std::unexpected(vm.error());
+    auto alive = [&]() -> Result<> {
+        if (!vm) return std::unexpected(vm.error());
+        b.vm = std::move(*vm);
+        STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::sync));
+        STRATA_TRY(send_config(b, sc));
+        STRATA_TRY(expect_frame(b, agent::Msg::synced, kAliveTimeoutMs));
+        return {};
+    }();
+    if (!alive) {
+        b.vm.reset();
+        Error e = with_guest_logs(alive.error(), b);  // before a boot truncates the logs
+        discard_template(t, e.message());
+        return std::unexpected(e);
     }
     log::debug("vm: restored from template " + t.state + " in " + std::to_string(sys::monotonic_ms() - t0) + " ms");
-    return vm;
+    return std::move(b.vm);
 }
 
 // Everything before `ready`: assets, the VM (restored from a booted template, or booted), the
@@ -227,6 +250,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         if (vm) b.vm = std::move(*vm);
         else log::warn("vm: no booted template (" + vm.error().message() + "); booting the VM");
     }
+    int64_t t2 = sys::monotonic_ms();
     if (!b.vm) {
         VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image.get(), b, sc));
         b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
@@ -234,14 +258,11 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         if (!hello_frame) return std::unexpected(with_guest_logs(hello_frame.error(), b));
         auto hello = STRATA_TRY(agent::decode_hello(hello_frame->payload));
         STRATA_TRY(agent::check_version(hello));
-        log::debug("vm: agent up " + std::to_string(sys::monotonic_ms() - t1) + " ms after launch; guest uptime at /init " +
+        t2 = sys::monotonic_ms();
+        log::debug("vm: agent up " + std::to_string(t2 - t1) + " ms after launch; guest uptime at /init " +
                    std::to_string(hello.uptime_us / 1000) + " ms");
+        STRATA_TRY(send_config(b, sc));
     }
-    int64_t t2 = sys::monotonic_ms();
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    sc.realtime_ns = uint64_t(now.tv_sec) * 1000000000 + uint64_t(now.tv_nsec);
-    STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc)));
     auto prepared = expect_frame(b, agent::Msg::prepared, boot_timeout);
     if (!prepared) return std::unexpected(with_guest_logs(wrap(prepared.error(), "vm: prepare the workload in the guest").error(), b));
     log::debug("vm: workload prepared " + std::to_string(sys::monotonic_ms() - t2) + " ms after the config");

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "vm/agent_protocol.h"
 #include "vm/cache.h"
 #include "vm/frame_io.h"
+#include "vm/qemu/command.h"
 #include "vm/qemu/qmp.h"
 #include "vm/sha256.h"
 
@@ -42,6 +44,16 @@ std::string stable_cmdline(const std::string& cmdline) {
     return join(kept, " ");
 }
 
+// A template VM of `shape`: its devices are what every VM restored from it must have.
+VmConfig template_config(const VmConfig& shape) {
+    VmConfig c = same_shape(shape);
+    Disk placeholder;
+    placeholder.what = "the template's placeholder disk";
+    placeholder.placeholder_bytes = kPlaceholderDiskBytes;
+    c.disks.push_back(std::move(placeholder));
+    return c;
+}
+
 // Under KVM the guest runs on the host's CPU model (-cpu host): a template saved on another CPU
 // (a disk moved, a cloud VM resized) could hand the guest features this one lacks.
 std::string host_cpu() {
@@ -56,6 +68,15 @@ std::string host_cpu() {
     return out;
 }
 
+// Fixed descriptor numbers, so that the command line in the key depends on the shape alone.
+const qemu::FdLayout kKeyLayout = [] {
+    qemu::FdLayout l;
+    l.console = 4;
+    l.qmp = 5;
+    l.disks = {-1};
+    return l;
+}();
+
 // The initrd is named by its content's digest (vm/cache.h: a use refreshes its mtime, so its
 // path is its identity).
 std::string template_key(const std::string& qemu, const VmConfig& s) {
@@ -63,7 +84,9 @@ std::string template_key(const std::string& qemu, const VmConfig& s) {
                      file_identity(qemu) + "\nkernel " + file_identity(s.kernel) + "\ninitrd " + s.initrd +
                      "\ncmdline " + stable_cmdline(s.cmdline) + "\nvcpus " + std::to_string(s.vcpus) + " mem " + std::to_string(s.mem_mib) +
                      " acpi " + std::to_string(s.acpi) + " kvm " + std::to_string(s.kvm) + "\n" +
-                     (s.kvm ? "cpu " + host_cpu() : std::string());
+                     (s.kvm ? "cpu " + host_cpu() : std::string()) +
+                     // The machine as strata asks QEMU for it: another strata's devices or options are another template.
+                     "\nargv " + join(qemu::command_line("qemu", template_config(s), kKeyLayout), " ");
     return sha256_hex(in).substr(0, 32);
 }
 
@@ -90,30 +113,64 @@ Result<agent::Frame> expect(int fd, agent::FrameParser& parser, agent::Msg want,
 
 // A build killed half-way (its monitor killed during `create`) leaves its temp files: dot files,
 // which pruning skips. None is an hour old unless its builder is gone.
+struct CloseDir {
+    void operator()(DIR* d) const { ::closedir(d); }
+};
+using DirStream = std::unique_ptr<DIR, CloseDir>;
+DirStream open_dir(const std::string& path) { return DirStream(::opendir(path.c_str())); }
+
 void remove_abandoned_builds(const std::string& dir) {
-    DIR* d = ::opendir(dir.c_str());
+    DirStream d = open_dir(dir);
     if (!d) return;
     time_t cutoff = std::time(nullptr) - 3600;
-    while (dirent* e = ::readdir(d)) {
+    while (dirent* e = ::readdir(d.get())) {
         struct stat st{};
-        if (std::string_view(e->d_name).starts_with(".tmp-") && ::fstatat(::dirfd(d), e->d_name, &st, 0) == 0 &&
+        if (std::string_view(e->d_name).starts_with(".tmp-") && ::fstatat(::dirfd(d.get()), e->d_name, &st, 0) == 0 &&
             st.st_mtime < cutoff)
-            ::unlinkat(::dirfd(d), e->d_name, 0);
+            ::unlinkat(::dirfd(d.get()), e->d_name, 0);
     }
-    ::closedir(d);
+}
+
+// One builder per template: two would each rename their RAM file into place, and the state that
+// wins might be paired with the other's RAM. (Dot files: the cache's pruning leaves them alone.)
+Result<UniqueFd> lock_template(const std::string& dir, const std::string& key) {
+    UniqueFd lock = STRATA_TRY(sys::open(dir + "/." + key + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    while (::flock(lock.get(), LOCK_EX) < 0)
+        if (errno != EINTR) return os_error(errno, "lock the VM template " + key);
+    return lock;
+}
+
+std::string failed_marker(const std::string& dir, const std::string& key) { return dir + "/." + key + ".failed"; }
+
+// A shape whose template failed (to build, or to restore) boots for an hour before the next
+// attempt, instead of paying a failed template every time.
+void mark_failed(const std::string& dir, const std::string& key, const std::string& why) {
+    UniqueFd fd(::open(failed_marker(dir, key).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (fd) (void)sys::write_all(fd.get(), why + "\n", "the template's failure marker");
+}
+
+// Waits up to `timeout_ms` for the VM to stop by itself, then stops it.
+void wait_or_kill(Vm& vm, int timeout_ms) {
+    pollfd p{vm.stopped_fd(), POLLIN, 0};
+    while (::poll(&p, 1, timeout_ms) < 0 && errno == EINTR) {
+    }
+    vm.kill();
+}
+
+Result<> sync_file(const std::string& path) {
+    UniqueFd fd = STRATA_TRY(sys::open(path, O_RDONLY | O_CLOEXEC));
+    if (::fsync(fd.get()) < 0) return os_error(errno, "fsync " + path);
+    return {};
 }
 
 // Boots `shape` with its RAM in `ram` (shared), waits until the agent waits for its config, and
 // saves the device state to `state`.
 Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::string& ram, const std::string& state,
                        const std::string& log_dir) {
-    VmConfig c = same_shape(shape);
-    Disk placeholder;
-    placeholder.what = "the template's placeholder disk";
-    placeholder.placeholder_bytes = kPlaceholderDiskBytes;
-    c.disks.push_back(std::move(placeholder));
+    VmConfig c = template_config(shape);
     c.ram_file = ram;
     c.ram_shared = true;
+    ::unlink(ram.c_str());  // a dead build's file of the same name: QEMU would boot over its contents
     Channel agent_ch = STRATA_TRY(stream_pair("the template's agent channel"));
     Channel qmp_ch = STRATA_TRY(stream_pair("the template's QMP socket"));
     c.agent_fd = std::move(agent_ch.vmm);
@@ -145,7 +202,11 @@ Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::strin
         ::usleep(5000);
     }
     (void)qmp.execute("quit");
-    STRATA_TRY(vm->reap());
+    wait_or_kill(*vm, kStepTimeoutMs);
+    // On disk before the renames make them the template: a crash must not leave a torn one.
+    if (::fsync(out.get()) < 0) return os_error(errno, "fsync " + state);
+    STRATA_TRY(sync_file(ram));
+    if (::chmod(ram.c_str(), 0600) < 0) return os_error(errno, "chmod 0600 " + ram);
     return {};
 }
 
@@ -167,24 +228,18 @@ std::optional<std::string> template_kernel(const Kernel& k) {
 Result<Template> ensure_template(Backend& backend, const std::string& qemu, const VmConfig& shape,
                                  const std::string& log_dir, bool* built) {
     std::string key = template_key(qemu, shape);
-    // One builder per template: two would each rename their RAM file into place, and the state
-    // that wins might be paired with the other's RAM.
-    // (Dot files: the cache's pruning leaves them alone.)
     // Guest memory is in these files: root's alone.
     std::string dir = cache_dir("vm-template");
     STRATA_TRY(sys::mkdir_all(dir, 0700));
     if (::chmod(dir.c_str(), 0700) < 0) return os_error(errno, "chmod 0700 " + dir);
-    UniqueFd lock = STRATA_TRY(sys::open(dir + "/." + key + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    while (::flock(lock.get(), LOCK_EX) < 0)
-        if (errno != EINTR) return os_error(errno, "lock the VM template " + key);
-    // A shape whose template failed to build boots for an hour before the next attempt, instead
-    // of paying a failed template boot every time.
-    std::string failed = dir + "/." + key + ".failed";
+    UniqueFd lock = STRATA_TRY(lock_template(dir, key));
+    std::string failed = failed_marker(dir, key);
     struct stat st{};
     if (::stat(failed.c_str(), &st) == 0 && st.st_mtime > std::time(nullptr) - 3600)
-        return error("building this VM shape's template failed less than an hour ago (see " + failed + ")");
+        return error("this VM shape's template failed less than an hour ago (see " + failed + ")");
     remove_abandoned_builds(dir);
     Template t;
+    t.key = key;
     t.ram = dir + "/" + key + ".ram";
     // A state without its RAM (pruned apart) is useless: build both again.
     std::string state_path = dir + "/" + key + ".state";
@@ -210,7 +265,7 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
         return {};
     }, built);
     if (!entry) {
-        (void)sys::write_file(failed, entry.error().message() + "\n");
+        mark_failed(dir, key, entry.error().message());
         return std::unexpected(entry.error());
     }
     t.state = *entry;
@@ -248,17 +303,18 @@ Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t
 
 size_t saved_templates() {
     size_t n = 0;
-    if (DIR* d = ::opendir(cache_dir("vm-template").c_str())) {
-        while (dirent* e = ::readdir(d))
+    if (DirStream d = open_dir(cache_dir("vm-template")))
+        while (dirent* e = ::readdir(d.get()))
             if (e->d_name[0] != '.' && std::string_view(e->d_name).ends_with(".state")) ++n;
-        ::closedir(d);
-    }
     return n;
 }
 
-void discard_template(const Template& t) {
+void discard_template(const Template& t, const std::string& why) {
+    std::string dir = cache_dir("vm-template");
+    auto lock = lock_template(dir, t.key);  // not while another process builds it
     ::unlink(t.state.c_str());
     ::unlink(t.ram.c_str());
+    mark_failed(dir, t.key, "restoring it failed: " + why);
 }
 
 }  // namespace strata::vm

@@ -11,7 +11,9 @@
 // container's rootfs image where the placeholder was. What siblings must not share is replaced
 // before the workload runs: the agent mixes host entropy into the kernel's pool and reseeds it,
 // and sets the clock (StartConfig). They do share what the boot laid out: KASLR offsets (strata's
-// kernel has none), the agent's stack canary; the workload is a fresh exec.
+// kernel has none), the agent's stack canary; the workload is a fresh exec. Siblings also share
+// the RAM file's unwritten pages in the host's page cache (as Kata's templates do), which is a
+// cache side channel between VMs of one shape.
 
 #include <memory>
 #include <optional>
@@ -33,6 +35,7 @@ std::optional<std::string> template_kernel(const Kernel& k);
 inline constexpr uint64_t kPlaceholderDiskBytes = 1ull << 40;
 
 struct Template {
+    std::string key;
     std::string state;  // QEMU's device state
     std::string ram;    // guest RAM
 };
@@ -45,14 +48,15 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
 
 // Launches `c` (the container's VM: the template's shape, one disk: the rootfs image) restored
 // from `t`. Returns once the state is loaded and the guest runs; its agent then waits for the
-// config, with no hello.
+// config, with no hello. (QEMU may run a guest that is not alive, a RAM file gone or torn: the
+// caller checks with `sync` before it relies on the VM.)
 Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t, VmConfig c);
 
 // The templates saved on this host, for `strata info`.
 size_t saved_templates();
 
-// Removes a template that failed to restore (another QEMU, a damaged file): the next VM of that
-// shape builds it again.
-void discard_template(const Template& t);
+// Removes a template that failed to restore (another QEMU, a damaged file). VMs of that shape
+// boot for an hour, then build it again.
+void discard_template(const Template& t, const std::string& why);
 
 }  // namespace strata::vm

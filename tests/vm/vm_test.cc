@@ -281,7 +281,8 @@ TEST_F(Vm, TemplateOffBootsTheVm) {
 }
 
 // A template that does not restore (a damaged file, another QEMU) costs one boot: the VM boots
-// instead, and the next VM of that shape gets a template built again.
+// instead, the template is removed, and VMs of that shape boot for an hour before one builds it
+// again.
 TEST_F(Vm, DamagedTemplateFallsBackToABootAndIsRebuilt) {
     bundle->set_args({"true"});
     std::string log = root.path() + "/debug.log";
@@ -298,6 +299,15 @@ TEST_F(Vm, DamagedTemplateFallsBackToABootAndIsRebuilt) {
     text = read_text(log);
     EXPECT_NE(text.find("warning vm: no booted template"), std::string::npos) << text;
     EXPECT_NE(text.find("vm: agent up"), std::string::npos) << text;
+    EXPECT_EQ(access(state.c_str(), F_OK), -1) << "the damaged template was not removed";
+    std::string dir = state.substr(0, state.rfind('/'));
+    std::string key = state.substr(dir.size() + 1, state.size() - dir.size() - 1 - 6);  // minus ".state"
+    std::string marker = dir + "/." + key + ".failed";
+    EXPECT_NE(read_text(marker).find("restoring it failed"), std::string::npos) << marker;
+    ASSERT_EQ(truncate(log.c_str(), 0), 0);
+    ASSERT_EQ(strata({"--debug", "--log", log, "run", "-b", bundle->path(), "backoff"}, "", kBoot).status, 0);
+    EXPECT_NE(read_text(log).find("failed less than an hour ago"), std::string::npos) << read_text(log);
+    ASSERT_EQ(unlink(marker.c_str()), 0);  // the hour is up
 
     // A build killed half-way long ago left its temp file: the next build removes it.
     std::string abandoned = state.substr(0, state.rfind('/')) + "/.tmp-1-abandoned.ram";
