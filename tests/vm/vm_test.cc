@@ -206,7 +206,7 @@ TEST_F(Vm, DeleteForceLeavesNothing) {
     EXPECT_TRUE(eventually([&] { return gone_or_zombie(qemu); }, 10000)) << "QEMU survived delete --force";
     EXPECT_EQ(access(dir.c_str(), F_OK), -1) << dir << " (the VM's work dir) survived";
     // The shared image cache holds finished entries only, never a half-built one.
-    auto tmp = run_cmd({"sh", "-c", "ls -A /var/cache/strata/erofs /var/cache/strata/initramfs | grep '^.tmp-' || true"});
+    auto tmp = run_cmd({"sh", "-c", "ls -A /var/cache/strata/erofs /var/cache/strata/initramfs /var/cache/strata/vm-template | grep '^.tmp-' || true"});
     EXPECT_EQ(tmp.out, "");
 }
 
