@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "sys/file.h"
 
 namespace strata::sys {
 
@@ -41,8 +42,13 @@ Result<> send_msg(int sock, std::string_view data, std::span<const int> fds) {
         std::memcpy(CMSG_DATA(c), fds.data(), len);
     }
     for (;;) {
-        if (::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return {};
-        if (errno != EINTR) return os_error(errno, "send message");
+        ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return os_error(errno, "send message");
+        // A stream socket may take part of the bytes (the fds went with them): the rest follows.
+        // (A SOCK_SEQPACKET send is all or nothing.)
+        if (static_cast<size_t>(n) < data.size()) return write_all(sock, data.substr(static_cast<size_t>(n)), "the rest of a message");
+        return {};
     }
 }
 
