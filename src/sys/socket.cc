@@ -11,12 +11,18 @@
 
 namespace strata::sys {
 
-Result<SocketPair> socketpair_seqpacket() {
+namespace {
+
+Result<SocketPair> unix_pair(int type) {
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
-        return os_error(errno, "socketpair");
+    if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) < 0) return os_error(errno, "socketpair");
     return SocketPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
+
+}  // namespace
+
+Result<SocketPair> socketpair_seqpacket() { return unix_pair(SOCK_SEQPACKET); }
+Result<SocketPair> socketpair_stream() { return unix_pair(SOCK_STREAM); }
 
 // Up to this many fds per message: a cgroup v1 host has ~12 hierarchies whose `tasks` files
 // travel in one message (the kernel's own limit, SCM_MAX_FD, is 253).

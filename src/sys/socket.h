@@ -15,6 +15,8 @@ struct SocketPair {
     UniqueFd a, b;
 };
 Result<SocketPair> socketpair_seqpacket();
+// A connected SOCK_STREAM pair (both ends close-on-exec).
+Result<SocketPair> socketpair_stream();
 
 // Sends `data` with optional fds in one message.
 Result<> send_msg(int sock, std::string_view data, std::span<const int> fds = {});

@@ -13,6 +13,7 @@
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
+#include "sys/socket.h"
 #include "vm/assets.h"
 #include "vm/backend_select.h"
 #include "vm/frame_io.h"
@@ -25,7 +26,6 @@
 
 namespace strata::vm {
 namespace {
-
 
 // The last lines of a log in the work dir, for errors about a guest that did not come up.
 std::string tail_of(const std::string& path, size_t max_lines = 12) {
@@ -109,13 +109,11 @@ void warn_unsupported(const spec::Spec& spec) {
 
 // A fresh agent channel for the next launch: the monitor keeps one end, the VM gets the other.
 Result<UniqueFd> new_agent_channel(Booted& b, agent::StartConfig& sc) {
-    int sp[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return os_error(errno, "socketpair for the agent channel");
-    b.agent.reset(sp[0]);
+    auto pair = STRATA_TRY(with_context(sys::socketpair_stream(), "the agent channel"));
+    b.agent = std::move(pair.a);
     b.parser = agent::FrameParser();
-    UniqueFd vmm_end(sp[1]);
-    sc.output_window = STRATA_TRY(size_agent_channel(vmm_end.get()));
-    return vmm_end;
+    sc.output_window = STRATA_TRY(size_agent_channel(pair.b.get()));
+    return std::move(pair.b);
 }
 
 // The container's VM from `shape` (kernel, initrd, size...): its own logs, agent channel and

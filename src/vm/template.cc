@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "sys/file.h"
+#include "sys/socket.h"
 #include "vm/agent_protocol.h"
 #include "vm/cache.h"
 #include "vm/frame_io.h"
@@ -90,15 +91,6 @@ std::string template_key(const std::string& qemu, const VmConfig& s) {
     return sha256_hex(in).substr(0, 32);
 }
 
-struct Channel {
-    UniqueFd host, vmm;
-};
-Result<Channel> stream_pair(const char* what) {
-    int sp[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return os_error(errno, std::string("socketpair for ") + what);
-    return Channel{UniqueFd(sp[0]), UniqueFd(sp[1])};
-}
-
 Result<agent::Frame> expect(int fd, agent::FrameParser& parser, agent::Msg want, int timeout_ms) {
     for (;;) {
         agent::Frame f = STRATA_TRY(agent::read_frame(fd, parser, timeout_ms));
@@ -171,22 +163,23 @@ Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::strin
     c.ram_file = ram;
     c.ram_shared = true;
     ::unlink(ram.c_str());  // a dead build's file of the same name: QEMU would boot over its contents
-    Channel agent_ch = STRATA_TRY(stream_pair("the template's agent channel"));
-    Channel qmp_ch = STRATA_TRY(stream_pair("the template's QMP socket"));
-    c.agent_fd = std::move(agent_ch.vmm);
-    c.qmp_fd = std::move(qmp_ch.vmm);
+    // a: the monitor's end, b: QEMU's.
+    auto agent_ch = STRATA_TRY(with_context(sys::socketpair_stream(), "the template's agent channel"));
+    auto qmp_ch = STRATA_TRY(with_context(sys::socketpair_stream(), "the template's QMP socket"));
+    c.agent_fd = std::move(agent_ch.b);
+    c.qmp_fd = std::move(qmp_ch.b);
     c.console_fd = STRATA_TRY(sys::open(log_dir + "/template-console.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.log_fd = STRATA_TRY(sys::open(log_dir + "/template-vmm.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     auto vm = STRATA_TRY(backend.launch(std::move(c)));
 
     agent::FrameParser parser;
-    int fd = agent_ch.host.get();
+    int fd = agent_ch.a.get();
     auto hello = STRATA_TRY(expect(fd, parser, agent::Msg::hello, kBootTimeoutMs));
     STRATA_TRY(agent::check_version(STRATA_TRY(agent::decode_hello(hello.payload))));
     STRATA_TRY(agent::write_frame(fd, agent::Msg::sync));
     STRATA_TRY(expect(fd, parser, agent::Msg::synced, kStepTimeoutMs));
 
-    auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.host), kStepTimeoutMs));
+    auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
     STRATA_TRY(qmp.execute("stop"));
     STRATA_TRY(qmp.execute("migrate-set-capabilities",
                            {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}}));
@@ -281,10 +274,10 @@ Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t
     c.ram_file = t.ram;
     c.ram_shared = false;
     c.incoming = true;
-    Channel qmp_ch = STRATA_TRY(stream_pair("the VM's QMP socket"));
-    c.qmp_fd = std::move(qmp_ch.vmm);
+    auto qmp_ch = STRATA_TRY(with_context(sys::socketpair_stream(), "the VM's QMP socket"));
+    c.qmp_fd = std::move(qmp_ch.b);
     auto vm = STRATA_TRY(backend.launch(std::move(c)));
-    auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.host), kStepTimeoutMs));
+    auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
     STRATA_TRY(qmp.execute("migrate-set-capabilities",
                            {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}}));
     STRATA_TRY(qmp.pass_fd("state", state.get()));
