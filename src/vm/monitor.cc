@@ -53,25 +53,8 @@ Error with_guest_logs(Error e, const Booted& b) {
     return e;
 }
 
-// Reads agent frames until one of type `want`, passing log frames to the log. An error frame
-// becomes the result.
 Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
-    int64_t deadline = sys::monotonic_ms() + timeout_ms;
-    for (;;) {
-        int left = static_cast<int>(std::max<int64_t>(deadline - sys::monotonic_ms(), 0));
-        auto f = agent::read_frame(b.agent.get(), b.parser, left);
-        if (!f) {
-            if (f.error().code == ETIMEDOUT)
-                return os_error(ETIMEDOUT, "the guest agent did not answer within " + std::to_string(timeout_ms / 1000) + " s");
-            return std::unexpected(f.error());
-        }
-        if (log_agent_frame(*f)) continue;
-        if (f->type == agent::Msg::error) return std::unexpected(agent::decode_error(f->payload));
-        if (f->type != want)
-            return error("vm: expected " + std::string(agent::msg_name(want)) + " from the agent, got " +
-                         std::string(agent::msg_name(f->type)));
-        return std::move(*f);
-    }
+    return expect_agent_frame(b.agent.get(), b.parser, want, timeout_ms);
 }
 
 // Sizes the VMM's end of the agent channel and returns the agent's output window for it. QEMU

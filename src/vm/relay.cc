@@ -5,7 +5,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/log.h"
+#include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/signals.h"
 #include "vm/frame_io.h"
@@ -115,6 +118,25 @@ bool log_agent_frame(const agent::Frame& f) {
     else if (f.type == Msg::trace) log::debug("vm: " + f.payload);
     else return false;
     return true;
+}
+
+Result<agent::Frame> expect_agent_frame(int agent_fd, agent::FrameParser& parser, agent::Msg want, int timeout_ms) {
+    int64_t deadline = sys::monotonic_ms() + timeout_ms;
+    for (;;) {
+        int left = static_cast<int>(std::max<int64_t>(deadline - sys::monotonic_ms(), 0));
+        auto f = agent::read_frame(agent_fd, parser, left);
+        if (!f) {
+            if (f.error().code == ETIMEDOUT)
+                return os_error(ETIMEDOUT, "the guest agent did not answer within " + std::to_string(timeout_ms / 1000) + " s");
+            return std::unexpected(f.error());
+        }
+        if (log_agent_frame(*f)) continue;
+        if (f->type == Msg::error) return std::unexpected(agent::decode_error(f->payload));
+        if (f->type != want)
+            return error("vm: expected " + std::string(agent::msg_name(want)) + " from the agent, got " +
+                         std::string(agent::msg_name(f->type)));
+        return std::move(*f);
+    }
 }
 
 Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd) {

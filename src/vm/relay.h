@@ -15,4 +15,8 @@ Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parse
 // any other frame. For every place the monitor reads frames.
 bool log_agent_frame(const agent::Frame& f);
 
+// Reads frames until one of type `want`, passing log and trace frames to the log. An error frame
+// becomes the result, so does any other frame; none within `timeout_ms` is ETIMEDOUT.
+Result<agent::Frame> expect_agent_frame(int agent_fd, agent::FrameParser& parser, agent::Msg want, int timeout_ms);
+
 }  // namespace strata::vm

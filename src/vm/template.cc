@@ -20,6 +20,7 @@
 #include "vm/frame_io.h"
 #include "vm/qemu/command.h"
 #include "vm/qemu/qmp.h"
+#include "vm/relay.h"
 #include "vm/sha256.h"
 
 namespace strata::vm {
@@ -89,18 +90,6 @@ std::string template_key(const std::string& qemu, const VmConfig& s) {
                      // The machine as strata asks QEMU for it: another strata's devices or options are another template.
                      "\nargv " + join(qemu::command_line("qemu", template_config(s), kKeyLayout), " ");
     return sha256_hex(in).substr(0, 32);
-}
-
-Result<agent::Frame> expect(int fd, agent::FrameParser& parser, agent::Msg want, int timeout_ms) {
-    for (;;) {
-        agent::Frame f = STRATA_TRY(agent::read_frame(fd, parser, timeout_ms));
-        if (f.type == agent::Msg::log || f.type == agent::Msg::trace) continue;
-        if (f.type == agent::Msg::error) return std::unexpected(agent::decode_error(f.payload));
-        if (f.type != want)
-            return error("template: expected " + std::string(agent::msg_name(want)) + " from the agent, got " +
-                         std::string(agent::msg_name(f.type)));
-        return f;
-    }
 }
 
 // A build killed half-way (its monitor killed during `create`) leaves its temp files: dot files,
@@ -174,10 +163,10 @@ Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::strin
 
     agent::FrameParser parser;
     int fd = agent_ch.a.get();
-    auto hello = STRATA_TRY(expect(fd, parser, agent::Msg::hello, kBootTimeoutMs));
+    auto hello = STRATA_TRY(expect_agent_frame(fd, parser, agent::Msg::hello, kBootTimeoutMs));
     STRATA_TRY(agent::check_version(STRATA_TRY(agent::decode_hello(hello.payload))));
     STRATA_TRY(agent::write_frame(fd, agent::Msg::sync));
-    STRATA_TRY(expect(fd, parser, agent::Msg::synced, kStepTimeoutMs));
+    STRATA_TRY(expect_agent_frame(fd, parser, agent::Msg::synced, kStepTimeoutMs));
 
     auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
     STRATA_TRY(qmp.execute("stop"));
