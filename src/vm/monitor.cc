@@ -27,16 +27,6 @@
 namespace strata::vm {
 namespace {
 
-// The last lines of a log in the work dir, for errors about a guest that did not come up.
-std::string tail_of(const std::string& path, size_t max_lines = 12) {
-    auto text = sys::read_file(path);
-    if (!text || text->empty()) return "";
-    auto lines = split_nonempty(*text, '\n');
-    size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
-    std::vector<std::string> last(lines.begin() + static_cast<long>(from), lines.end());
-    return "\n  " + join(last, "\n  ");
-}
-
 struct Booted {
     std::unique_ptr<Backend> backend;
     std::unique_ptr<Vm> vm;
@@ -45,12 +35,8 @@ struct Booted {
     std::string console_log, vmm_log;
 };
 
-// Adds the guest's own account of a failed boot to `e`.
 Error with_guest_logs(Error e, const Booted& b) {
-    std::string console = tail_of(b.console_log), vmm = tail_of(b.vmm_log);
-    if (!console.empty()) e.context += "; guest console (" + b.console_log + "):" + console;
-    if (!vmm.empty()) e.context += "; QEMU:" + vmm;
-    return e;
+    return vm::with_guest_logs(std::move(e), b.console_log, b.vmm_log);
 }
 
 Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {

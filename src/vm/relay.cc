@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/signals.h"
@@ -15,6 +16,16 @@
 
 namespace strata::vm {
 namespace {
+
+// The last lines of a log, indented, for an error message.
+std::string tail_of(const std::string& path, size_t max_lines = 12) {
+    auto text = sys::read_file(path);
+    if (!text || text->empty()) return "";
+    auto lines = split_nonempty(*text, '\n');
+    size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
+    std::vector<std::string> last(lines.begin() + static_cast<long>(from), lines.end());
+    return "\n  " + join(last, "\n  ");
+}
 
 using agent::Msg;
 
@@ -118,6 +129,13 @@ bool log_agent_frame(const agent::Frame& f) {
     else if (f.type == Msg::trace) log::debug("vm: " + f.payload);
     else return false;
     return true;
+}
+
+Error with_guest_logs(Error e, const std::string& console_log, const std::string& vmm_log) {
+    std::string console = tail_of(console_log), vmm = tail_of(vmm_log);
+    if (!console.empty()) e.context += "; guest console (" + console_log + "):" + console;
+    if (!vmm.empty()) e.context += "; QEMU:" + vmm;
+    return e;
 }
 
 Result<agent::Frame> expect_agent_frame(int agent_fd, agent::FrameParser& parser, agent::Msg want, int timeout_ms) {

@@ -231,12 +231,8 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
         auto saved = boot_and_save(backend, shape, ram_temp, temp, log_dir);
         if (!saved) {
             ::unlink(ram_temp.c_str());
-            Error e = saved.error();
-            if (auto qemu_said = sys::read_file(log_dir + "/template-vmm.log"); qemu_said && !qemu_said->empty()) {
-                std::string last = qemu_said->substr(qemu_said->size() > 400 ? qemu_said->size() - 400 : 0);
-                e.context += "; QEMU: " + std::string(trim(last));
-            }
-            return std::unexpected(e);
+            return std::unexpected(
+                with_guest_logs(saved.error(), log_dir + "/template-console.log", log_dir + "/template-vmm.log"));
         }
         // The RAM first: whoever finds the state finds its RAM.
         if (::rename(ram_temp.c_str(), t.ram.c_str()) < 0) {
