@@ -22,15 +22,38 @@ std::string cache_root() {
 
 std::string cache_dir(std::string_view kind) { return cache_root() + "/" + std::string(kind); }
 
+namespace {
+
+constexpr const char* kTempPrefix = ".tmp-";
+
+// A builder killed half-way (its process killed during `create`) leaves its temp files: dot
+// files, which pruning skips. None is an hour old unless its builder is gone.
+void remove_abandoned_builds(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    time_t cutoff = std::time(nullptr) - 3600;
+    while (dirent* e = ::readdir(d)) {
+        struct stat st{};
+        if (std::string_view(e->d_name).starts_with(kTempPrefix) && ::fstatat(::dirfd(d), e->d_name, &st, 0) == 0 &&
+            st.st_mtime < cutoff)
+            ::unlinkat(::dirfd(d), e->d_name, 0);
+    }
+    ::closedir(d);
+}
+
+}  // namespace
+
 Result<std::string> cached(std::string_view kind, const std::string& name,
-                           const std::function<Result<>(const std::string& temp)>& build, bool* built) {
+                           const std::function<Result<>(const std::string& temp)>& build,
+                           std::optional<CacheBudget> budget, bool* built) {
     std::string dir = cache_dir(kind);
     std::string path = dir + "/" + name;
     if (built) *built = false;
     if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) return path;
     if (errno != ENOENT) return os_error(errno, "use cache entry " + quote(path));
     STRATA_TRY(sys::mkdir_all(dir, 0755));
-    std::string temp = dir + "/.tmp-" + std::to_string(::getpid()) + "-" + name;
+    remove_abandoned_builds(dir);
+    std::string temp = dir + "/" + kTempPrefix + std::to_string(::getpid()) + "-" + name;
     auto r = build(temp);
     if (!r) {
         ::unlink(temp.c_str());
@@ -42,6 +65,7 @@ Result<std::string> cached(std::string_view kind, const std::string& name,
         return os_error(err, "add " + quote(path) + " to the cache");
     }
     if (built) *built = true;
+    if (budget) prune(kind, budget->keep, budget->max_bytes);
     return path;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,11 +22,19 @@ namespace strata::vm {
 std::string cache_root();
 std::string cache_dir(std::string_view kind);
 
+// How much of a kind the cache keeps: at most `keep` entries and `max_bytes` (allocated).
+struct CacheBudget {
+    size_t keep;
+    uint64_t max_bytes;
+};
+
 // The path of entry `key` + `suffix` of `kind`, built by `build(temp_path)` if missing.
+// Entries are added only here, so this is where the kind goes back within `budget` (after a
+// build) and where temp files of builds killed half-way, an hour old, are removed (before one).
 // `built` (optional) reports whether this call built it.
 Result<std::string> cached(std::string_view kind, const std::string& name,
                            const std::function<Result<>(const std::string& temp)>& build,
-                           bool* built = nullptr);
+                           std::optional<CacheBudget> budget = std::nullopt, bool* built = nullptr);
 
 // Unlinks the least recently used entries of `kind` beyond `keep` entries or `max_bytes`, except
 // those used in the last `min_age_s` seconds.

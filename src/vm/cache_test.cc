@@ -47,11 +47,11 @@ TEST_F(Cache, BuildsOnceThenReuses) {
         return write(temp, "content");
     };
     bool built = false;
-    auto a = cached("kind", "k1.bin", build, &built);
+    auto a = cached("kind", "k1.bin", build, std::nullopt, &built);
     ASSERT_TRUE(a) << a.error().message();
     EXPECT_TRUE(built);
     EXPECT_EQ(*a, dir + "/kind/k1.bin");
-    auto b = cached("kind", "k1.bin", build, &built);
+    auto b = cached("kind", "k1.bin", build, std::nullopt, &built);
     ASSERT_TRUE(b);
     EXPECT_FALSE(built);
     EXPECT_EQ(builds, 1);
@@ -67,6 +67,27 @@ TEST_F(Cache, FailedBuildLeavesNothing) {
     auto left = sys::read_file(dir + "/kind/bad.bin");
     EXPECT_FALSE(left);
     EXPECT_EQ(std::system(("test -z \"$(ls -A " + dir + "/kind)\"").c_str()), 0);
+}
+
+TEST_F(Cache, ABuildPrunesToTheBudgetAndRemovesAbandonedTemps) {
+    for (int i = 0; i < 3; ++i) {
+        auto p = cached("kind", "e" + std::to_string(i), [](const std::string& t) { return write(t, "x"); });
+        ASSERT_TRUE(p);
+        age(*p, 3600 * (4 - i));
+    }
+    ASSERT_TRUE(write(dir + "/kind/.tmp-1-abandoned", "half"));
+    age(dir + "/kind/.tmp-1-abandoned", 7200);
+    ASSERT_TRUE(write(dir + "/kind/.tmp-2-in-progress", "half"));
+    // A use prunes nothing; a build does.
+    ASSERT_TRUE(cached("kind", "e2", [](const std::string&) -> Result<> { return error("not built"); }, CacheBudget{1, 1 << 30}));
+    EXPECT_TRUE(sys::exists(dir + "/kind/e0"));
+    ASSERT_TRUE(cached("kind", "e3", [](const std::string& t) { return write(t, "x"); }, CacheBudget{1, 1 << 30}));
+    EXPECT_FALSE(sys::exists(dir + "/kind/e0"));
+    EXPECT_FALSE(sys::exists(dir + "/kind/e1"));
+    EXPECT_TRUE(sys::exists(dir + "/kind/e2")) << "used in the last minutes";
+    EXPECT_TRUE(sys::exists(dir + "/kind/e3"));
+    EXPECT_FALSE(sys::exists(dir + "/kind/.tmp-1-abandoned"));
+    EXPECT_TRUE(sys::exists(dir + "/kind/.tmp-2-in-progress"));
 }
 
 TEST_F(Cache, PruneDropsLeastRecentlyUsedButNotFreshEntries) {

@@ -45,8 +45,7 @@ Result<std::string> build_initramfs(const InitramfsInputs& in) {
         if (!in.rootfs.empty()) STRATA_TRY(w.add_tree(in.rootfs, std::string(kInitramfsRootfs).substr(1)));
         UniqueFd fd = STRATA_TRY(sys::open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         return sys::write_all(fd.get(), w.finish(), temp);
-    });
-    prune("initramfs", 64, 1ull << 30);
+    }, CacheBudget{64, 1ull << 30});
     return path;
 }
 

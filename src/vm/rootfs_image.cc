@@ -41,8 +41,7 @@ Result<std::string> erofs_image(const std::string& dir, const RootfsDigest& dige
         argv.push_back(temp);
         argv.push_back(dir);
         return with_context(run_program(argv), "pack the rootfs into an erofs image (apt-get install erofs-utils)");
-    });
-    prune("erofs", 64, 8ull << 30);
+    }, CacheBudget{64, 8ull << 30});
     return path;
 }
 

@@ -92,25 +92,11 @@ std::string template_key(const std::string& qemu, const VmConfig& s) {
     return sha256_hex(in).substr(0, 32);
 }
 
-// A build killed half-way (its monitor killed during `create`) leaves its temp files: dot files,
-// which pruning skips. None is an hour old unless its builder is gone.
 struct CloseDir {
     void operator()(DIR* d) const { ::closedir(d); }
 };
 using DirStream = std::unique_ptr<DIR, CloseDir>;
 DirStream open_dir(const std::string& path) { return DirStream(::opendir(path.c_str())); }
-
-void remove_abandoned_builds(const std::string& dir) {
-    DirStream d = open_dir(dir);
-    if (!d) return;
-    time_t cutoff = std::time(nullptr) - 3600;
-    while (dirent* e = ::readdir(d.get())) {
-        struct stat st{};
-        if (std::string_view(e->d_name).starts_with(".tmp-") && ::fstatat(::dirfd(d.get()), e->d_name, &st, 0) == 0 &&
-            st.st_mtime < cutoff)
-            ::unlinkat(::dirfd(d.get()), e->d_name, 0);
-    }
-}
 
 // One builder per template: two would each rename their RAM file into place, and the state that
 // wins might be paired with the other's RAM. (Dot files: the cache's pruning leaves them alone.)
@@ -219,7 +205,6 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
     struct stat st{};
     if (::stat(failed.c_str(), &st) == 0 && st.st_mtime > std::time(nullptr) - 3600)
         return error("this VM shape's template failed less than an hour ago (see " + failed + ")");
-    remove_abandoned_builds(dir);
     Template t;
     t.key = key;
     t.ram = dir + "/" + key + ".ram";
@@ -241,7 +226,7 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
             return os_error(err, "rename " + ram_temp + " to " + t.ram);
         }
         return {};
-    }, built);
+    }, CacheBudget{16, 16ull << 30}, built);  // two files per template; the RAM ones sparse (~40 MiB used)
     if (!entry) {
         mark_failed(dir, key, entry.error().message());
         return std::unexpected(entry.error());
@@ -249,8 +234,6 @@ Result<Template> ensure_template(Backend& backend, const std::string& qemu, cons
     t.state = *entry;
     ::unlink(failed.c_str());
     ::utimensat(AT_FDCWD, t.ram.c_str(), nullptr, 0);  // used: pruned with its state, not before
-    // Two files per template; the RAM files are sparse (~40 MiB used of the guest's size).
-    prune("vm-template", 16, 16ull << 30);
     return t;
 }
 
