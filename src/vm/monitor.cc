@@ -110,11 +110,11 @@ Result<> send_config(Booted& b, agent::StartConfig& sc) {
     return agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc));
 }
 
-// The VM restored from the booted template of `shape` (built first if this shape has none),
-// with its config sent. QEMU can run a guest that is not alive (its RAM file gone or torn): the
-// agent must answer the `sync` sent ahead of the config, or the template is discarded.
-Result<std::unique_ptr<Vm>> launch_from_template(Booted& b, const std::string& qemu, const VmConfig& shape,
-                                                 int rootfs_image, agent::StartConfig& sc, const std::string& work_dir) {
+// b.vm restored from the booted template of `shape` (built first if this shape has none), with
+// its config sent. QEMU can run a guest that is not alive (its RAM file gone or torn): the agent
+// must answer the `sync` sent ahead of the config, or the template is discarded (and b.vm empty).
+Result<> launch_from_template(Booted& b, const std::string& qemu, const VmConfig& shape, int rootfs_image,
+                              agent::StartConfig& sc, const std::string& work_dir) {
     constexpr int kAliveTimeoutMs = 15000;
     int64_t t0 = sys::monotonic_ms();
     bool built = false;
@@ -123,10 +123,8 @@ Result<std::unique_ptr<Vm>> launch_from_template(Booted& b, const std::string& q
         log::info("vm: booted and saved a template for this VM shape in " + std::to_string(sys::monotonic_ms() - t0) +
                   " ms (" + t.state + ")");
     VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image, b, sc));
-    auto vm = restore_template(*b.backend, t, std::move(c));
     auto alive = [&]() -> Result<> {
-        if (!vm) return std::unexpected(vm.error());
-        b.vm = std::move(*vm);
+        b.vm = STRATA_TRY(restore_template(*b.backend, t, std::move(c)));
         STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::sync));
         STRATA_TRY(send_config(b, sc));
         STRATA_TRY(expect_frame(b, agent::Msg::synced, kAliveTimeoutMs));
@@ -139,7 +137,7 @@ Result<std::unique_ptr<Vm>> launch_from_template(Booted& b, const std::string& q
         return std::unexpected(e);
     }
     log::debug("vm: restored from template " + t.state + " in " + std::to_string(sys::monotonic_ms() - t0) + " ms");
-    return std::move(b.vm);
+    return {};
 }
 
 // Everything before `ready`: assets, the VM (restored from a booted template, or booted), the
@@ -213,9 +211,8 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     if (template_kernel_path) {
         VmConfig template_shape = same_shape(shape);
         template_shape.kernel = *template_kernel_path;
-        auto vm = launch_from_template(b, host.qemu, template_shape, rootfs_image.get(), sc, opts.work_dir);
-        if (vm) b.vm = std::move(*vm);
-        else log::warn("vm: no booted template (" + vm.error().message() + "); booting the VM");
+        if (auto r = launch_from_template(b, host.qemu, template_shape, rootfs_image.get(), sc, opts.work_dir); !r)
+            log::warn("vm: no booted template (" + r.error().message() + "); booting the VM");
     }
     int64_t t2 = sys::monotonic_ms();
     if (!b.vm) {

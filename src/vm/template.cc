@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/socket.h"
 #include "vm/agent_protocol.h"
@@ -161,13 +162,12 @@ Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::strin
     UniqueFd out = STRATA_TRY(sys::open(state, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     STRATA_TRY(qmp.pass_fd("state", out.get()));
     STRATA_TRY(qmp.execute("migrate", {{"uri", "fd:state"}}));
-    for (int waited = 0;; waited += 5) {
+    for (int64_t deadline = sys::monotonic_ms() + kStepTimeoutMs;; ::usleep(5000)) {
         auto m = STRATA_TRY(qmp.execute("query-migrate"));
         std::string status = m.value("status", "");
         if (status == "completed") break;
-        if (status == "failed" || status == "cancelled" || waited > kStepTimeoutMs)
+        if (status == "failed" || status == "cancelled" || sys::monotonic_ms() > deadline)
             return error("template: saving the VM's state ended " + quote(status) + ": " + m.value("error-desc", ""));
-        ::usleep(5000);
     }
     (void)qmp.execute("quit");
     wait_or_kill(*vm, kStepTimeoutMs);
@@ -253,10 +253,10 @@ Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t
     // Loading ~40 KiB of device state takes a few ms. The template was saved stopped, and QEMU
     // keeps a restored guest in the state it was saved in: paused, until `cont`.
     std::string status;
-    for (int waited = 0; (status = STRATA_TRY(qmp.execute("query-status")).value("status", "")) == "inmigrate"; ++waited) {
-        if (waited > kStepTimeoutMs) break;
+    int64_t deadline = sys::monotonic_ms() + kStepTimeoutMs;
+    while ((status = STRATA_TRY(qmp.execute("query-status")).value("status", "")) == "inmigrate" &&
+           sys::monotonic_ms() < deadline)
         ::usleep(1000);
-    }
     if (status == "paused") STRATA_TRY(qmp.execute("cont"));
     else if (status != "running") return error("template: restoring " + t.state + " left QEMU " + quote(status));
     return vm;
