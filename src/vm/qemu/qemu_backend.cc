@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "sys/file.h"
 #include "sys/process.h"
+#include "sys/signals.h"
 #include "vm/qemu/command.h"
 
 namespace strata::vm {
@@ -76,11 +77,7 @@ private:
     ::dup2(null, 0);
     ::dup2(null, 1);
     ::dup2(log_fd >= 0 ? log_fd : null, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int s = 1; s < NSIG; ++s)
-        if (s != SIGKILL && s != SIGSTOP) ::signal(s, SIG_DFL);
+    sys::reset_signal_state();
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
