@@ -131,6 +131,11 @@ Result<> sync_file(const std::string& path) {
     return {};
 }
 
+// Both ends of a template's migration leave the RAM out of the stream: it is in the file.
+Result<nlohmann::json> ignore_shared_ram(qemu::Qmp& qmp) {
+    return qmp.execute("migrate-set-capabilities", {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}});
+}
+
 // Boots `shape` with its RAM in `ram` (shared), waits until the agent waits for its config, and
 // saves the device state to `state`.
 Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::string& ram, const std::string& state,
@@ -157,8 +162,7 @@ Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::strin
 
     auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
     STRATA_TRY(qmp.execute("stop"));
-    STRATA_TRY(qmp.execute("migrate-set-capabilities",
-                           {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}}));
+    STRATA_TRY(ignore_shared_ram(qmp));
     UniqueFd out = STRATA_TRY(sys::open(state, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     STRATA_TRY(qmp.pass_fd("state", out.get()));
     STRATA_TRY(qmp.execute("migrate", {{"uri", "fd:state"}}));
@@ -246,8 +250,7 @@ Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t
     c.qmp_fd = std::move(qmp_ch.b);
     auto vm = STRATA_TRY(backend.launch(std::move(c)));
     auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
-    STRATA_TRY(qmp.execute("migrate-set-capabilities",
-                           {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}}));
+    STRATA_TRY(ignore_shared_ram(qmp));
     STRATA_TRY(qmp.pass_fd("state", state.get()));
     STRATA_TRY(qmp.execute("migrate-incoming", {{"uri", "fd:state"}}));
     // Loading ~40 KiB of device state takes a few ms. The template was saved stopped, and QEMU
