@@ -13,8 +13,8 @@
 #include "agent/fresh_state.h"
 #include "agent/timeline.h"
 #include "agent/workload.h"
-#include "vm/frame_io.h"
-#include "vm/spec_codec.h"
+#include "vm/protocol/frame_io.h"
+#include "vm/protocol/spec_codec.h"
 
 namespace strata::agent {
 namespace {
