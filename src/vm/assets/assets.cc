@@ -21,7 +21,7 @@ namespace strata::vm {
 namespace {
 
 // The virtio drivers and filesystems the agent needs from a modular (Debian) kernel.
-constexpr const char* kNeededModules[] = {"virtio_mmio", "virtio_console", "virtio_blk", "erofs", "overlay"};
+constexpr const char* kNeededModules[] = {"virtio_mmio", "virtio_console", "virtio_blk", "virtio_net", "erofs", "overlay"};
 
 std::string self_dir() {
     auto exe = sys::readlink("/proc/self/exe");

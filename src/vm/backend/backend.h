@@ -25,6 +25,12 @@ struct Disk {
     uint64_t placeholder_bytes = 0;
 };
 
+// A NIC: a virtio-net device whose frames go to and come from a tap (vm/net).
+struct NetDevice {
+    UniqueFd tap;         // IFF_TAP | IFF_NO_PI | IFF_VNET_HDR
+    std::string mac;      // "02:42:0a:58:00:05": the device's MAC
+};
+
 // Everything a backend needs to boot a guest. Devices are virtio-mmio: the disks in order
 // (/dev/vda, ...), then one virtio-console whose port 0 (hvc0) is the agent channel.
 struct VmConfig {
@@ -36,6 +42,7 @@ struct VmConfig {
     bool acpi = false;       // describe devices in ACPI (Debian's modular kernels) not the cmdline
     bool kvm = false;        // hardware acceleration; otherwise software emulation (TCG)
     std::vector<Disk> disks;
+    std::vector<NetDevice> nets;  // after the disks
     UniqueFd agent_fd;       // host end of the agent channel: a connected stream socket
     UniqueFd console_fd;     // the guest's serial console (kernel messages) goes here; -1: none
     UniqueFd log_fd;         // the VMM's own diagnostics (QEMU's stderr); -1: none

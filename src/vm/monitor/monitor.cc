@@ -8,8 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "base/log.h"
 #include "base/strings.h"
+#include "netlink/links.h"
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -21,6 +24,7 @@
 #include "vm/backend/backend_select.h"
 #include "vm/monitor/plan.h"
 #include "vm/monitor/relay.h"
+#include "vm/net/network.h"
 #include "vm/protocol/frame_io.h"
 #include "vm/protocol/spec_codec.h"
 #include "vm/template/template.h"
@@ -29,6 +33,7 @@ namespace strata::vm {
 namespace {
 
 struct Booted {
+    std::unique_ptr<VmNetwork> net;  // before the VM: the taps outlive QEMU's use of them
     std::unique_ptr<Backend> backend;
     std::unique_ptr<Vm> vm;
     UniqueFd agent;
@@ -97,6 +102,17 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
         d.what = "rootfs image";
         c.disks.push_back(std::move(d));
     }
+    if (b.net) {
+        for (const auto& nic : b.net->nics) {
+            NetDevice n;
+            n.tap.reset(::fcntl(nic.tap.get(), F_DUPFD_CLOEXEC, 0));
+            if (!n.tap) return os_error(errno, "dup a tap's fd");
+            netlink::Mac mac;
+            std::memcpy(mac.data(), nic.config.device_mac.data(), mac.size());
+            n.mac = netlink::mac_text(mac);
+            c.nets.push_back(std::move(n));
+        }
+    }
     c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.agent_fd = STRATA_TRY(new_agent_channel(b, sc));
@@ -148,7 +164,10 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     int64_t t0 = sys::monotonic_ms();
     VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
     warn_unsupported(spec);
+    // First of all: a bad namespace fails before anything is built or launched.
+    b.net = STRATA_TRY(attach_network(spec));
     agent::StartConfig sc;
+    for (const auto& nic : b.net->nics) sc.nics.push_back(nic.config);
     std::vector<rootfs::MountOp> host_binds;
     sc.spec = STRATA_TRY(agent::encode_spec(spec, &host_binds));
     for (const auto& op : host_binds)
@@ -166,7 +185,9 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     // get the rootfs on their disk. Otherwise a boot, with the rootfs inside the initramfs when
     // small (no disk to probe and mount), else on erofs.
     std::optional<std::string> template_kernel_path;
-    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs)
+    // FIXME: templates have no NIC yet (the device set is part of what a template restores), so a
+    // VM with one boots.
+    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs && sc.nics.empty())
         template_kernel_path = template_kernel(kernel);
     RootfsDigest digest = STRATA_TRY(with_context(digest_rootfs(opts.rootfs), "rootfs"));
     bool in_initramfs = !template_kernel_path && (plan.rootfs == RootfsMode::initramfs ||
@@ -244,12 +265,19 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     auto prepared = prepare(opts, b);
     if (!prepared) {
         b.vm.reset();  // kills QEMU before create reports
+        b.net.reset();  // and removes the redirects
         hooks.fail(prepared.error());
     }
-    if (!hooks.ready()) ::_exit(1);
+    if (!hooks.ready()) {
+        b.net.reset();
+        ::_exit(1);
+    }
     // Until 'go' the monitor keeps default signal handling: a signal that ends it (kill of a
     // created container) ends QEMU too, through PR_SET_PDEATHSIG.
-    if (!hooks.wait_for_go()) ::_exit(1);
+    if (!hooks.wait_for_go()) {
+        b.net.reset();
+        ::_exit(1);
+    }
     sigset_t all;
     sigfillset(&all);
     ::sigprocmask(SIG_BLOCK, &all, nullptr);
@@ -264,6 +292,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     }();
     if (!started) {
         b.vm.reset();
+        b.net.reset();
         hooks.fail(started.error());
     }
     hooks.started();
@@ -274,6 +303,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     // VM ends with it (the backend's contract: QEMU dies by PR_SET_PDEATHSIG, an in-process VMM
     // with the process), so the caller does not wait for the guest's shutdown or the VMM's
     // teardown of guest memory.
+    b.net.reset();  // the redirects go; QEMU and the taps go with the monitor
     if (!status) {
         log::error(with_guest_logs(status.error(), b).message());
         ::_exit(255);
