@@ -66,6 +66,7 @@ Result<TapFd> TapFd::open(int fd) {
     const std::string name = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ)) + " (" + what + ")";
     if (!(ifr.ifr_flags & IFF_TAP))
         return error("tun device " + name + " carries IP packets (IFF_TUN): a NIC needs a tap (IFF_TAP)");
+    // Best effort: Linux 6.18 reports IFF_NO_PI here even for a tap opened without it.
     if (!(ifr.ifr_flags & IFF_NO_PI))
         return error("tap " + name + " prefixes packet information to frames: open it with IFF_NO_PI");
     size_t header_len = 0;

@@ -21,7 +21,8 @@ public:
     // Duplicates `fd` (the caller keeps its own), makes it non-blocking and finds out what it is.
     // On a tap it also turns the kernel's offloads off (TUNSETOFFLOAD 0), so that every frame
     // read is complete and fully checksummed. Errors: not a tap or datagram socket, a tun (IP,
-    // not Ethernet) device, a tap without IFF_NO_PI, a tun fd not attached to an interface.
+    // not Ethernet) device, a tun fd not attached to an interface, a tap without IFF_NO_PI (where
+    // the kernel says so: 6.18 reports IFF_NO_PI for every tap).
     static Result<TapFd> open(int fd);
 
     int fd() const { return m_fd.get(); }
