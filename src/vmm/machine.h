@@ -1,7 +1,7 @@
 #pragma once
 // strata's own KVM virtual machine monitor: the public API. A Machine is one x86-64 micro-VM
-// built from a MachineConfig (kernel, memory, vCPUs, disks, consoles) and run until the guest
-// resets, shuts down, triple-faults, is stopped, or times out.
+// built from a MachineConfig (kernel, memory, vCPUs, disks, console, NICs) and run until the
+// guest resets, shuts down, triple-faults, is stopped, or times out.
 //
 //   auto m = STRATA_TRY(vmm::Machine::create(cfg));   // builds everything; the guest has not run
 //   vmm::ExitReason why = STRATA_TRY(m->run(std::chrono::seconds(30)));
@@ -9,7 +9,8 @@
 // Guest devices: 8250 UART (COM1, IRQ 4) on serial_in/serial_out, CMOS/RTC, i8042 (its reset line
 // ends the VM: boot Linux with reboot=k), and virtio-mmio devices — one virtio-blk per disk, then
 // a virtio-console (hvc0) on console_fd, then one virtio-net per NIC (eth0, eth1... in Linux) —
-// described to the kernel by virtio_mmio.device= entries that create() appends to the command line. An MP table describes the vCPUs and the IOAPIC.
+// described to the kernel by virtio_mmio.device= entries that create() appends to the command
+// line. An MP table describes the vCPUs and the IOAPIC.
 //
 // Process-wide side effect: the first create() installs an empty handler for SIGRTMIN, the
 // signal stop() uses to kick vCPU threads out of KVM_RUN.
