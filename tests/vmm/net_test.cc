@@ -3,14 +3,10 @@
 // (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, as the micro-VM backend opens it) in a network namespace
 // of the test's own, with an AF_PACKET socket on the tap's interface as the host's network.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,11 +14,11 @@
 #include <linux/if_tun.h>
 
 #include <cstring>
-#include <thread>
 
 #include "base/unique_fd.h"
 #include "tests/support/require.h"
 #include "tests/vmm/guest_run.h"
+#include "tests/vmm/netns_tap.h"
 #include "vmm/devices/virtio/net/tap.h"
 
 namespace strata::vmm::test {
@@ -98,53 +94,13 @@ TEST(VmmNet, OneFrameEachWayThroughASocketPair) {
     EXPECT_EQ(recv_frame(host.get()), guest_frame());
 }
 
-// A tap in a new network namespace (made by a thread, so the test process keeps its own), with
-// IPv6 off so the kernel sends nothing of its own, and an AF_PACKET socket on its interface.
-struct NetnsTap {
-    UniqueFd tap, packet;
-    std::string error;
-};
-
-NetnsTap make_tap(int vnet_hdr_size, short flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, bool up = true) {
-    NetnsTap t;
-    std::thread([&] {
-        auto fail = [&](const std::string& what) { t.error = what + ": " + std::strerror(errno); };
-        if (::unshare(CLONE_NEWNET) < 0) return fail("unshare(CLONE_NEWNET)");
-        for (const char* p : {"/proc/sys/net/ipv6/conf/default/disable_ipv6", "/proc/sys/net/ipv6/conf/all/disable_ipv6"}) {
-            UniqueFd f(::open(p, O_WRONLY | O_CLOEXEC));
-            if (f.get() >= 0 && ::write(f.get(), "1", 1) != 1) return fail(p);
-        }
-        t.tap.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
-        if (t.tap.get() < 0) return fail("open /dev/net/tun");
-        ifreq ifr{};
-        std::strcpy(ifr.ifr_name, "stap0");
-        ifr.ifr_flags = flags;
-        if (::ioctl(t.tap.get(), TUNSETIFF, &ifr) < 0) return fail("TUNSETIFF");
-        if (vnet_hdr_size && ::ioctl(t.tap.get(), TUNSETVNETHDRSZ, &vnet_hdr_size) < 0) return fail("TUNSETVNETHDRSZ");
-        if (!up) return;
-        UniqueFd ctl(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-        ifreq link{};
-        std::strcpy(link.ifr_name, "stap0");
-        link.ifr_flags = IFF_UP;
-        if (::ioctl(ctl.get(), SIOCSIFFLAGS, &link) < 0) return fail("SIOCSIFFLAGS");
-        t.packet.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
-        if (t.packet.get() < 0) return fail("socket(AF_PACKET)");
-        sockaddr_ll sll{};
-        sll.sll_family = AF_PACKET;
-        sll.sll_protocol = htons(ETH_P_ALL);
-        sll.sll_ifindex = static_cast<int>(::if_nametoindex("stap0"));
-        if (::bind(t.packet.get(), reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) return fail("bind AF_PACKET");
-    }).join();
-    return t;
-}
-
 TEST(VmmNet, OneFrameEachWayThroughARealTapWithVnetHeader) {
     STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
     STRATA_REQUIRE_ROOT();
     // 0: the tap's default vnet header (10 bytes, struct virtio_net_hdr); 12: with num_buffers.
     for (int hdr : {0, 12}) {
         SCOPED_TRACE("TUNSETVNETHDRSZ " + std::to_string(hdr));
-        NetnsTap t = make_tap(hdr);
+        NetnsTap t = make_netns_tap({.vnet_hdr_size = hdr});
         ASSERT_EQ(t.error, "");
         // Sent out of the interface before the guest boots: it waits in the tap's queue.
         const std::string in = host_frame();
@@ -166,7 +122,7 @@ TEST(VmmNet, OneFrameEachWayThroughARealTapWithVnetHeader) {
 // TUNGETIFF whether or not it was asked for, while still prefixing packet information.
 TEST(VmmNet, TunDevicesAreRefused) {
     STRATA_REQUIRE_ROOT();
-    NetnsTap t = make_tap(0, IFF_TUN | IFF_NO_PI, false);
+    NetnsTap t = make_netns_tap({.flags = static_cast<short>(IFF_TUN | IFF_NO_PI), .up = false});
     ASSERT_EQ(t.error, "");
     auto r = virtio::TapFd::open(t.tap.get());
     ASSERT_FALSE(r) << r->name();
