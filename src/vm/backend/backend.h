@@ -29,6 +29,7 @@ struct Disk {
 struct NetDevice {
     UniqueFd tap;         // IFF_TAP | IFF_NO_PI | IFF_VNET_HDR
     std::string mac;      // "02:42:0a:58:00:05": the device's MAC
+    uint32_t mtu = 1500;  // the namespace interface's
 };
 
 // Everything a backend needs to boot a guest. Devices are virtio-mmio: the disks in order

@@ -110,6 +110,7 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
             netlink::Mac mac;
             std::memcpy(mac.data(), nic.config.device_mac.data(), mac.size());
             n.mac = netlink::mac_text(mac);
+            if (nic.config.mtu) n.mtu = nic.config.mtu;
             c.nets.push_back(std::move(n));
         }
     }
