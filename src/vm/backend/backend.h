@@ -27,7 +27,9 @@ struct Disk {
 
 // A NIC: a virtio-net device whose frames go to and come from a tap (vm/net).
 struct NetDevice {
-    UniqueFd tap;         // IFF_TAP | IFF_NO_PI | IFF_VNET_HDR
+    // IFF_TAP | IFF_NO_PI | IFF_VNET_HDR. None: a NIC connected to nothing (QEMU: a hub port of
+    // its own), as a booted template has where the VMs restored from it get their taps.
+    UniqueFd tap;
     std::string mac;      // "02:42:0a:58:00:05": the device's MAC
     uint32_t mtu = 1500;  // the namespace interface's
 };
@@ -58,10 +60,11 @@ struct VmConfig {
     bool incoming = false;
 };
 
-// A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm) and nothing
-// else: no descriptors, disks or template fields.
+// A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm, its NICs'
+// MACs) and nothing else: no descriptors, disks or template fields.
 inline VmConfig same_shape(const VmConfig& c) {
     VmConfig s;
+    for (const auto& n : c.nets) s.nets.push_back({UniqueFd(), n.mac, n.mtu});
     s.kernel = c.kernel;
     s.initrd = c.initrd;
     s.cmdline = c.cmdline;

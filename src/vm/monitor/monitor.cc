@@ -49,6 +49,16 @@ Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
     return expect_agent_frame(b.agent.get(), b.parser, want, timeout_ms);
 }
 
+std::string mac_text(const std::string& bytes) {
+    netlink::Mac mac{};
+    std::memcpy(mac.data(), bytes.data(), std::min(bytes.size(), mac.size()));
+    return netlink::mac_text(mac);
+}
+
+// The MAC of NIC `i` in a booted template: the VMs restored from it get the template's device
+// state, MAC included, and the agent gives each NIC its interface's MAC. Locally administered.
+std::string template_nic_mac(size_t i) { return std::string("\x02\x53\x54\x00\x00", 5) + char(i + 1); }
+
 // Sizes the VMM's end of the agent channel and returns the agent's output window for it. QEMU
 // drops what the guest writes to a console port once this socket's send buffer is full, so the
 // window (in agent::output_cost units, which cover the buffer's accounting) must fit in it, with
@@ -102,17 +112,14 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
         d.what = "rootfs image";
         c.disks.push_back(std::move(d));
     }
-    if (b.net) {
-        for (const auto& nic : b.net->nics) {
-            NetDevice n;
-            n.tap.reset(::fcntl(nic.tap.get(), F_DUPFD_CLOEXEC, 0));
-            if (!n.tap) return os_error(errno, "dup a tap's fd");
-            netlink::Mac mac;
-            std::memcpy(mac.data(), nic.config.device_mac.data(), mac.size());
-            n.mac = netlink::mac_text(mac);
-            if (nic.config.mtu) n.mtu = nic.config.mtu;
-            c.nets.push_back(std::move(n));
-        }
+    c.nets.clear();  // the shape's MACs are those in sc.nics' device_mac
+    for (size_t i = 0; b.net && i < b.net->nics.size(); ++i) {
+        NetDevice n;
+        n.tap.reset(::fcntl(b.net->nics[i].tap.get(), F_DUPFD_CLOEXEC, 0));
+        if (!n.tap) return os_error(errno, "dup a tap's fd");
+        n.mac = mac_text(sc.nics[i].device_mac);
+        if (sc.nics[i].mtu) n.mtu = sc.nics[i].mtu;
+        c.nets.push_back(std::move(n));
     }
     c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -186,9 +193,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     // get the rootfs on their disk. Otherwise a boot, with the rootfs inside the initramfs when
     // small (no disk to probe and mount), else on erofs.
     std::optional<std::string> template_kernel_path;
-    // FIXME: templates have no NIC yet (the device set is part of what a template restores), so a
-    // VM with one boots.
-    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs && sc.nics.empty())
+    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs)
         template_kernel_path = template_kernel(kernel);
     RootfsDigest digest = STRATA_TRY(with_context(digest_rootfs(opts.rootfs), "rootfs"));
     bool in_initramfs = !template_kernel_path && (plan.rootfs == RootfsMode::initramfs ||
@@ -234,11 +239,17 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     if (template_kernel_path) {
         VmConfig template_shape = same_shape(shape);
         template_shape.kernel = *template_kernel_path;
+        // As many NICs as this VM has, each connected to nothing until a restore gives it a tap.
+        for (size_t i = 0; i < sc.nics.size(); ++i) {
+            sc.nics[i].device_mac = template_nic_mac(i);
+            template_shape.nets.push_back({UniqueFd(), mac_text(sc.nics[i].device_mac)});
+        }
         if (auto r = launch_from_template(b, host.qemu, template_shape, rootfs_image.get(), sc, opts.work_dir); !r)
             log::warn("vm: no booted template (" + r.error().message() + "); booting the VM");
     }
     int64_t t2 = sys::monotonic_ms();
     if (!b.vm) {
+        for (auto& nic : sc.nics) nic.device_mac = nic.mac;  // a booted NIC has the interface's MAC
         VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image.get(), b, sc));
         b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
         auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);

@@ -110,6 +110,10 @@ Result<std::unique_ptr<Vm>> QemuBackend::launch(VmConfig c) {
         moves.emplace_back(d.fd.get(), next++);
     }
     for (const auto& n : c.nets) {
+        if (!n.tap) {
+            layout.nets.push_back(-1);
+            continue;
+        }
         layout.nets.push_back(next);
         moves.emplace_back(n.tap.get(), next++);
     }
