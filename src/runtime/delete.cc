@@ -10,6 +10,7 @@
 #include "spec/parse.h"
 #include "sys/file.h"
 #include "sys/process.h"
+#include "vm/net/network.h"
 
 namespace strata::runtime {
 namespace {
@@ -64,6 +65,8 @@ Result<> release(ContainerDir& dir, const State& s) {
         if (::umount2(m.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
             return os_error(errno, "detach " + quote(m));
     for (const auto& p : s.owned_paths) STRATA_TRY(sys::remove_tree(p));
+    // A VM's monitor removes its tc redirects as it ends; one that was killed could not.
+    if (s.substrate == "vm") vm::release_network(dir.path() + "/vm/" + vm::kNetworkRecord);
     // poststop: after the container is gone, before delete returns; failures are warnings.
     if (auto raw = sys::read_file_at(dir.fd(), "config.json"))
         if (auto spec = spec::parse_config(*raw, "config.json"); spec && !spec->hooks.poststop.empty())

@@ -2,13 +2,7 @@
 // container reaches the guest. Network: Podman's netavark network namespace is the guest's NIC,
 // so a published port and a second VM on the same network reach the workload.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <thread>
-
+#include "tests/support/http.h"
 #include "tests/support/podman.h"
 
 namespace strata::test {
@@ -35,33 +29,6 @@ protected:
         return {"sh", "-c", "mkdir -p /tmp/www && echo " + page + " > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www"};
     }
 };
-
-// GET / from ip:port, retried until `timeout` (the guest is booting): the body, or "".
-std::string http_get(const std::string& ip, int port, std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(static_cast<uint16_t>(port));
-        inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
-        timeval tv{5, 0};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        std::string got;
-        if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-            std::string req = "GET / HTTP/1.0\r\n\r\n";
-            if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-                char buf[512];
-                ssize_t n;
-                while ((n = read(fd, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
-            }
-        }
-        close(fd);
-        if (auto body = got.find("\r\n\r\n"); body != std::string::npos) return got.substr(body + 4);
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    }
-    return "";
-}
 
 TEST_F(PodmanVm, APublishedPortReachesTheGuest) {
     auto args = vm_args({"-d", "--name", "vmweb", "-p", "127.0.0.1:18093:80", kImage});

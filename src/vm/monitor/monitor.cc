@@ -223,6 +223,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     shape.cmdline = guest_cmdline(choice.kvm, host.tsc_khz);
 
     STRATA_TRY(sys::mkdir_all(opts.work_dir, 0700));
+    STRATA_TRY(b.net->save_record(opts.work_dir + "/" + kNetworkRecord));
     b.console_log = opts.work_dir + "/console.log";
     b.vmm_log = opts.work_dir + "/vmm.log";
     // What a VM restored from a template would otherwise share with its siblings.

@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,8 @@
 
 namespace strata::vm {
 namespace {
+
+bool is_tap_name(const std::string& name) { return name.starts_with("tap") && name.ends_with("_strata"); }
 
 Result<UniqueFd> open_tap(const std::string& name) {
     UniqueFd fd = STRATA_TRY(sys::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
@@ -64,7 +67,7 @@ Result<agent::NicConfig> nic_config(netlink::Socket& nl, const netlink::Link& l)
 }
 
 // Enters config.json's network namespace; false for host networking (none in config.json).
-Result<bool> enter_namespace(const spec::Spec& spec, std::string* name) {
+Result<bool> enter_namespace(const spec::Spec& spec, std::string* name, std::string* path) {
     if (!spec.linux) return false;
     const auto& nss = spec.linux->namespaces;
     for (size_t i = 0; i < nss.size(); ++i) {
@@ -77,6 +80,7 @@ Result<bool> enter_namespace(const spec::Spec& spec, std::string* name) {
             return true;
         }
         *name = quote(nss[i].path);
+        *path = nss[i].path;
         std::string what = field + ".path " + quote(nss[i].path);
         UniqueFd fd = STRATA_TRY(with_context(sys::open(nss[i].path, O_RDONLY | O_CLOEXEC), field + ".path"));
         int type = STRATA_TRY(sys::namespace_type(fd.get(), what));
@@ -91,6 +95,40 @@ Result<bool> enter_namespace(const spec::Spec& spec, std::string* name) {
 
 std::string tap_name(size_t i) { return "tap" + std::to_string(i) + "_strata"; }
 
+Result<> VmNetwork::save_record(const std::string& path) const {
+    if (m_ns_path.empty() || m_redirected.empty()) return {};
+    std::string text = m_ns_path + "\n";
+    for (int index : m_redirected) text += std::to_string(index) + "\n";
+    return sys::write_file(path, text);
+}
+
+void release_network(const std::string& record) {
+    auto text = sys::read_file(record);
+    if (!text) return;
+    auto lines = split_nonempty(*text, '\n');
+    if (lines.size() < 2) return;
+    pid_t child = ::fork();
+    if (child < 0) return;
+    if (child == 0) {
+        auto done = [&]() -> Result<> {
+            UniqueFd ns = STRATA_TRY(sys::open(lines[0], O_RDONLY | O_CLOEXEC));
+            if (STRATA_TRY(sys::namespace_type(ns.get(), lines[0])) != CLONE_NEWNET) return {};
+            STRATA_TRY(sys::setns(ns.get(), CLONE_NEWNET, lines[0]));
+            netlink::Socket nl = STRATA_TRY(netlink::Socket::open());
+            for (const auto& l : STRATA_TRY(netlink::list_links(nl)))
+                if (is_tap_name(l.name)) return {};  // a VM of this namespace runs: the redirect is its
+            for (size_t i = 1; i < lines.size(); ++i)
+                if (auto index = parse_int(lines[i])) (void)netlink::delete_ingress_qdisc(nl, static_cast<int>(*index));
+            return {};
+        }();
+        if (!done) log::debug("vm: release the network of " + record + ": " + done.error().message());
+        ::_exit(0);
+    }
+    int st;
+    while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
+    }
+}
+
 VmNetwork::~VmNetwork() {
     for (int index : m_redirected) (void)netlink::delete_ingress_qdisc(*m_nl, index);
 }
@@ -98,7 +136,7 @@ VmNetwork::~VmNetwork() {
 Result<std::unique_ptr<VmNetwork>> attach_network(const spec::Spec& spec) {
     auto net = std::make_unique<VmNetwork>();
     std::string ns_name;
-    if (!STRATA_TRY(enter_namespace(spec, &ns_name))) {
+    if (!STRATA_TRY(enter_namespace(spec, &ns_name, &net->m_ns_path))) {
         log::warn("vm: config.json has no network namespace (host networking): the VM gets no network interface");
         return net;
     }
@@ -108,7 +146,7 @@ Result<std::unique_ptr<VmNetwork>> attach_network(const spec::Spec& spec) {
     std::vector<netlink::Link> wanted;
     for (const auto& l : links) {
         if (l.flags & IFF_LOOPBACK) continue;
-        if (l.name.ends_with("_strata"))
+        if (is_tap_name(l.name))
             return os_error(EBUSY, "vm: network namespace " + ns_name + " already has a VM (its interface " + quote(l.name) +
                                        " exists): one VM per network namespace");
         wanted.push_back(l);

@@ -36,10 +36,14 @@ public:
     VmNetwork(const VmNetwork&) = delete;
     ~VmNetwork();
     std::vector<VmNic> nics;
+    // Writes what release_network needs to `path` (nothing for a namespace of the VM's own,
+    // which goes with the monitor): for a monitor killed before it could remove the redirects.
+    Result<> save_record(const std::string& path) const;
 
 private:
     friend Result<std::unique_ptr<VmNetwork>> attach_network(const spec::Spec& spec);
     std::unique_ptr<netlink::Socket> m_nl;  // opened in the namespace
+    std::string m_ns_path;                  // config.json's, when joined by path
     std::vector<int> m_redirected;          // interfaces whose ingress qdisc is ours
 };
 
@@ -47,6 +51,14 @@ private:
 // and redirects its interfaces. No network namespace in config.json (host network): no NIC, and
 // a warning. Errors name the config field, the interface and the errno; nothing is left behind.
 Result<std::unique_ptr<VmNetwork>> attach_network(const spec::Spec& spec);
+
+// For `strata delete`: removes the redirects a VM that was killed (SIGKILL leaves its monitor no
+// time) left in a namespace joined by path, as recorded at `record`, unless a VM of the namespace
+// runs again (its tap exists). Best effort, in a child that enters the namespace; a missing
+// record or namespace is nothing to do.
+void release_network(const std::string& record);
+// The record's name in the VM's work directory (<root>/<id>/vm).
+inline constexpr const char* kNetworkRecord = "network";
 
 // The tap's name for the namespace's interface number `i` (IFNAMSIZ: 15 characters at most).
 std::string tap_name(size_t i);
