@@ -109,6 +109,13 @@ protected:
             long_running();
             auto c = faulty(stage, {"create", "-b", bundle->path(), "--substrate", substrate, id});
             ASSERT_EQ(c.status, 128 + SIGKILL) << what << ": the stage was not reached: " << c.out;
+            // The half-created init dies with its creator, before any delete (a zombie until the
+            // host's init reaps it is all that may remain).
+            EXPECT_TRUE(eventually([&] {
+                for (int pid : our_inits())
+                    if (alive_not_zombie(pid)) return false;
+                return true;
+            }, 2000)) << what << ": the init outlived its creator";
             recover(id, what, substrate);
             ++trials;
         }
