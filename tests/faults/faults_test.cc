@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -22,19 +23,29 @@ const std::string& faults_bin() {
     return bin;
 }
 
-// The cgroup hierarchies of this host (v1 controllers, the unified mount).
-std::vector<std::string> hierarchies() {
+// Where strata puts the cgroup of container `id` in each hierarchy (cgroup/path.cc): below its
+// own cgroup in the v1 hierarchies, beside it in the unified one. strata runs in ours.
+std::vector<std::string> container_cgroup_dirs(const std::string& id) {
     std::vector<std::string> out;
-    DIR* d = opendir("/sys/fs/cgroup");
-    if (!d) return out;
-    while (dirent* e = readdir(d)) {
-        std::string n = e->d_name;
-        if (n == "." || n == "..") continue;
-        std::string p = "/sys/fs/cgroup/" + n;
-        if (access((p + "/cgroup.procs").c_str(), F_OK) == 0) out.push_back(p);
+    std::istringstream in(read_text("/proc/self/cgroup"));
+    bool pure_v2 = access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0;
+    for (std::string line; std::getline(in, line);) {
+        auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string ctrls = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        std::string mount;
+        if (ctrls.empty()) {
+            mount = pure_v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+            path = path.substr(0, path.rfind('/'));
+        } else if (ctrls.starts_with("name=")) {
+            mount = "/sys/fs/cgroup/" + ctrls.substr(5);
+        } else {
+            mount = "/sys/fs/cgroup/" + ctrls;
+        }
+        if (access(mount.c_str(), F_OK) != 0) continue;
+        if (!path.empty() && path.back() == '/') path.pop_back();
+        out.push_back(mount + path + "/strata/" + id);
     }
-    closedir(d);
-    if (access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0) out.push_back("/sys/fs/cgroup");
     return out;
 }
 
@@ -76,8 +87,7 @@ protected:
 
     // Everything `delete --force` must have removed.
     void expect_nothing_left(const std::string& id, const std::string& what) {
-        for (const auto& h : hierarchies()) {
-            std::string dir = h + "/strata/" + id;
+        for (const auto& dir : container_cgroup_dirs(id)) {
             EXPECT_NE(access(dir.c_str(), F_OK), 0) << what << ": cgroup left: " << dir << " procs: "
                                                     << read_text(dir + "/cgroup.procs");
         }
@@ -193,7 +203,38 @@ TEST_P(FaultsBySubstrate, DeleteKilledAtEachStage) {
     std::cout << "delete: 2 stages, " << trials << " trials (" << substrate << ")\n";
 }
 
+TEST_P(FaultsBySubstrate, PauseKilledAfterFreezing) {
+    const std::string substrate = GetParam();
+    for (int t = 0; t < kTrials; ++t) {
+        std::string id = next_id(), what = "pause killed at pause.frozen (" + substrate + ")";
+        long_running();
+        auto c = strata.detached({"run", "-d", "-b", bundle->path(), "--substrate", substrate, id}, log_path());
+        ASSERT_EQ(c.status, 0) << c.out;
+        auto p = faulty("pause.frozen", {"pause", id});
+        ASSERT_EQ(p.status, 128 + SIGKILL) << what << ": " << p.out;
+        recover(id, what, substrate);  // frozen, recorded as running: delete thaws and kills
+        ++trials;
+    }
+    std::cout << "pause: 1 stage, " << trials << " trials (" << substrate << ")\n";
+}
+
 INSTANTIATE_TEST_SUITE_P(, FaultsBySubstrate, ::testing::Values("container", "bare"));
+
+// exec exists for the container substrate only.
+TEST_F(Faults, ExecKilledAtEachStage) {
+    for (const std::string stage : {"exec.cloned", "exec.continued", "exec.exec"})
+        for (int t = 0; t < kTrials; ++t) {
+            std::string id = next_id(), what = "exec killed at " + stage;
+            long_running();
+            auto c = strata.detached({"run", "-d", "-b", bundle->path(), id}, log_path());
+            ASSERT_EQ(c.status, 0) << c.out;
+            auto e = faulty(stage, {"exec", id, "sh", "-c", "sleep 1000; : " + marker});
+            ASSERT_EQ(e.status, 128 + SIGKILL) << what << ": " << e.out;
+            recover(id, what, "container");
+            ++trials;
+        }
+    std::cout << "exec: 3 stages, " << trials << " trials\n";
+}
 
 // The stage list above is every stage a create, start, run and delete pass: a renamed or new
 // stage fails here until the lists are updated.
@@ -220,6 +261,53 @@ TEST_F(Faults, ShippedBinaryIgnoresTheHook) {
                      std::chrono::seconds(30), {"STRATA_FAULT_AT=create.dir", "STRATA_FAULT_TRACE=" + trace_path()});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(access(trace_path().c_str(), F_OK), 0);
+}
+
+// A cgroup of the same name still there (a crash before this fix, or another runtime's): empty,
+// with an unfilled cpuset, or holding only a zombie, it is reused; with a live process, refused.
+TEST_F(Faults, SameNameCgroupLeftBehind) {
+    std::string id = next_id();
+    std::vector<std::string> dirs;
+    for (const auto& d : container_cgroup_dirs(id)) {
+        if (d.find("/systemd/") != std::string::npos) continue;
+        ASSERT_EQ(run_cmd({"mkdir", "-p", d}).status, 0);
+        dirs.push_back(d);
+    }
+    // A zombie in every hierarchy but cpuset (whose empty cpuset.cpus admits nobody).
+    int zombie = fork();
+    if (zombie == 0) {
+        for (const auto& d : dirs)
+            if (d.find("/cpuset/") == std::string::npos) write_text(d + "/cgroup.procs", std::to_string(getpid()));
+        _exit(0);
+    }
+    ASSERT_TRUE(eventually([&] { return !alive_not_zombie(zombie); }));
+    bundle->set_args({"true"});
+    auto r = strata({"run", "-b", bundle->path(), id});
+    EXPECT_EQ(r.status, 0) << r.err;
+    waitpid(zombie, nullptr, 0);
+    expect_nothing_left(id, "a same-name cgroup left behind");
+
+    std::string busy = next_id();
+    std::string pids_dir;
+    for (const auto& d : container_cgroup_dirs(busy))
+        if (d.starts_with("/sys/fs/cgroup/pids/")) pids_dir = d;
+    ASSERT_FALSE(pids_dir.empty());
+    ASSERT_EQ(run_cmd({"mkdir", "-p", pids_dir}).status, 0);
+    int live = fork();
+    if (live == 0) {
+        write_text(pids_dir + "/cgroup.procs", std::to_string(getpid()));
+        pause();
+        _exit(0);
+    }
+    ASSERT_TRUE(eventually([&] { return read_text(pids_dir + "/cgroup.procs") == std::to_string(live) + "\n"; }));
+    auto refused = strata({"run", "-b", bundle->path(), busy});
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_NE(refused.err.find("already holds processes (" + std::to_string(live) + ")"), std::string::npos) << refused.err;
+    kill(live, SIGKILL);
+    waitpid(live, nullptr, 0);
+    rmdir(pids_dir.c_str());
+    EXPECT_EQ(strata({"run", "-b", bundle->path(), busy}).status, 0);
+    expect_nothing_left(busy, "a same-name cgroup that was busy");
 }
 
 // A `delete --force` of a container that does not exist succeeds (runc); without --force it fails.
