@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "tests/integration/fixture.h"
 
@@ -308,6 +309,28 @@ TEST_F(Faults, SameNameCgroupLeftBehind) {
     rmdir(pids_dir.c_str());
     EXPECT_EQ(strata({"run", "-b", bundle->path(), busy}).status, 0);
     expect_nothing_left(busy, "a same-name cgroup that was busy");
+}
+
+// Parallel runs create and remove the shared strata/ level of every hierarchy under one another:
+// a create must neither lose it between its mkdirs (ENOENT) nor join an unfilled cpuset (ENOSPC).
+TEST_F(Faults, ParallelRunsShareTheStrataParent) {
+    bundle->set_args({"true"});
+    constexpr int kThreads = 8, kRuns = 8;
+    std::vector<std::string> errors(kThreads);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < kThreads; ++i)
+        ts.emplace_back([&, i] {
+            for (int n = 0; n < kRuns; ++n) {
+                std::string id = prefix + "p" + std::to_string(i) + "-" + std::to_string(n);
+                auto r = strata({"run", "-b", bundle->path(), id});
+                if (r.status != 0) errors[i] += id + ": " + r.err;
+            }
+        });
+    for (auto& t : ts) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    for (int i = 0; i < kThreads; ++i)
+        for (int n = 0; n < kRuns; ++n) expect_nothing_left(prefix + "p" + std::to_string(i) + "-" + std::to_string(n), "parallel runs");
+    std::cout << kThreads * kRuns << " runs, " << kThreads << " in parallel\n";
 }
 
 // A `delete --force` of a container that does not exist succeeds (runc); without --force it fails.
