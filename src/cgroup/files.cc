@@ -70,23 +70,28 @@ namespace {
 // does): rmdir cannot take a cgroup that still has children. Depth first; errors are left for
 // the parent's rmdir to report.
 void remove_children(const std::string& dir) {
-    auto fd = sys::open(dir, O_RDONLY | O_DIRECTORY);
-    if (!fd) return;
-    DIR* d = ::fdopendir(fd->get());
-    if (!d) return;
-    (void)fd->release();
-    std::vector<std::string> subs;
-    while (dirent* e = ::readdir(d))
-        if (e->d_type == DT_DIR && std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
-            subs.push_back(dir + "/" + e->d_name);
-    ::closedir(d);
-    for (const auto& s : subs) {
+    for (const auto& name : subdirectories(dir)) {
+        std::string s = dir + "/" + name;
         remove_children(s);
         (void)::rmdir(s.c_str());
     }
 }
 
 }  // namespace
+
+std::vector<std::string> subdirectories(const std::string& dir) {
+    std::vector<std::string> subs;
+    auto fd = sys::open(dir, O_RDONLY | O_DIRECTORY);
+    if (!fd) return subs;
+    DIR* d = ::fdopendir(fd->get());
+    if (!d) return subs;
+    (void)fd->release();
+    while (dirent* e = ::readdir(d))
+        if (e->d_type == DT_DIR && std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
+            subs.push_back(e->d_name);
+    ::closedir(d);
+    return subs;
+}
 
 Result<> remove_when_released(const std::string& dir) {
     for (int attempt = 0;; ++attempt) {

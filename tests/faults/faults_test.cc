@@ -311,6 +311,22 @@ TEST_F(Faults, SameNameCgroupLeftBehind) {
     expect_nothing_left(busy, "a same-name cgroup that was busy");
 }
 
+// A container that made a sub-cgroup and moved into it (a nested runtime, systemd): delete
+// --force finds the process there and removes the sub-cgroup before its own.
+TEST_F(Faults, DeleteRemovesSubCgroupsTheContainerMade) {
+    std::string id = next_id(), pids_dir;
+    for (const auto& d : container_cgroup_dirs(id))
+        if (d.starts_with("/sys/fs/cgroup/pids/")) pids_dir = d;
+    ASSERT_FALSE(pids_dir.empty());
+    bundle->set_args({"sh", "-c", "mkdir " + pids_dir + "/sub && echo $$ > " + pids_dir + "/sub/cgroup.procs && sleep 1000; : " + marker});
+    auto c = strata.detached({"run", "-d", "-b", bundle->path(), "--substrate", "bare", id}, log_path());
+    ASSERT_EQ(c.status, 0) << c.out;
+    ASSERT_TRUE(eventually([&] { return !read_text(pids_dir + "/sub/cgroup.procs").empty(); }));
+    auto d = strata({"delete", "--force", id});
+    EXPECT_EQ(d.status, 0) << d.err;
+    expect_nothing_left(id, "a container with a sub-cgroup");
+}
+
 // Parallel runs create and remove the shared strata/ level of every hierarchy under one another:
 // a create must neither lose it between its mkdirs (ENOENT) nor join an unfilled cpuset (ENOSPC).
 TEST_F(Faults, ParallelRunsShareTheStrataParent) {

@@ -156,14 +156,21 @@ Result<std::vector<pid_t>> Manager::pids() const {
     // Every hierarchy normally holds every process of the container, but not while one joins (the
     // init is in the unified hierarchy from its clone and in the v1 ones only once it has written
     // their `tasks`): the union, so that delete misses none.
+    // Sub-cgroups the container made count too (runc's GetAllPids walks them as well).
     std::set<pid_t> all;
     bool any = false;
     for (const auto& [key, path] : m_dirs) {
-        auto text = read_text(path, "cgroup.procs");
-        if (!text) continue;
-        any = true;
-        for (const auto& line : split_nonempty(*text, '\n'))
-            if (auto v = parse_int(line)) all.insert(static_cast<pid_t>(*v));
+        std::vector<std::string> todo{path};
+        while (!todo.empty()) {
+            std::string d = std::move(todo.back());
+            todo.pop_back();
+            auto text = read_text(d, "cgroup.procs");
+            if (!text) continue;
+            any = true;
+            for (const auto& line : split_nonempty(*text, '\n'))
+                if (auto v = parse_int(line)) all.insert(static_cast<pid_t>(*v));
+            for (const auto& sub : subdirectories(d)) todo.push_back(d + "/" + sub);
+        }
     }
     if (!any && !m_dirs.empty()) return std::unexpected(read_text(m_dirs.begin()->second, "cgroup.procs").error());
     return std::vector<pid_t>(all.begin(), all.end());
@@ -174,14 +181,16 @@ Result<> Manager::kill_all(int signal) {
     bool killed_unified = false;
     if (signal == SIGKILL && uni && has_file(*uni, "cgroup.kill"))
         killed_unified = bool(write_field(*uni, "cgroup.kill", "1", "kill all"));
-    // Freeze first so nothing forks between reading the list and signalling it.
-    bool can_freeze = dir("freezer") != nullptr && has_file(*dir("freezer"), "freezer.state");
-    if (killed_unified && !can_freeze) {
-        // Processes in the v1 hierarchies only (one that had not joined the unified one yet).
+    if (killed_unified) {
+        // Processes in the v1 hierarchies only: one that has not joined the unified one yet
+        // (delete repeats this until the cgroups are empty, so a child it forks meanwhile goes
+        // too). No freeze: the unified hierarchy's kill already stopped every fork there.
         if (auto list = pids())
             for (pid_t p : *list) ::kill(p, signal);
         return {};
     }
+    // Freeze first so nothing forks between reading the list and signalling it.
+    bool can_freeze = dir("freezer") != nullptr;
     if (can_freeze) STRATA_TRY(set_frozen(true));
     auto list = pids();
     if (list)
