@@ -156,6 +156,15 @@ TEST_P(FaultsBySubstrate, CreateKilledAtEachStage) {
     std::cout << "create: " << kCreateStages.size() << " stages, " << trials << " trials (" << GetParam() << ")\n";
 }
 
+// With hooks the init stops after its mounts and waits while the creator runs prestart and
+// createRuntime: a creator killed there must take the waiting init with it.
+TEST_F(Faults, CreateKilledBeforeItsHooks) {
+    bundle->config["hooks"]["createRuntime"] = {{{"path", "/bin/true"}}};
+    bundle->save();
+    kill_create_at("create.hooks", "container");
+    std::cout << "create.hooks: " << trials << " trials\n";
+}
+
 TEST_P(FaultsBySubstrate, StartKilledAtEachStage) {
     const std::string substrate = GetParam();
     for (const std::string stage : {"start.connected", "start.exec"})
