@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up (packages + build) and runs every test: unit, integration, clients, VM, VMM; then the
+# Sets up (packages + build) and runs every test: unit, integration, clients, VM, VMM, and the
+# crash-safety fault-injection tests (label `faults`, ~1 min, through build/strata-faults); then the
 # unit and integration tests again against an AddressSanitizer/UBSan build, and the config.json
 # fuzzer for a bounded time. Ends with CTest's summary.
 set -euo pipefail
@@ -14,6 +15,6 @@ cmake --build build-asan -j"$(nproc)"
 echo "== fuzzing config.json (STRATA_FUZZ_SECONDS, default 60 s)"
 scripts/fuzz.sh
 
-echo "== full test suite"
+echo "== full test suite (faults included: ctest -L faults runs them alone)"
 cd build
 ctest --output-on-failure -j1 "$@"

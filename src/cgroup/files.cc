@@ -1,5 +1,6 @@
 #include "cgroup/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -63,10 +64,50 @@ std::unexpected<Error> unsupported(const std::string& field, const std::string& 
     return std::unexpected(Error{EOPNOTSUPP, field + ": " + why});
 }
 
+namespace {
+
+// Sub-cgroups the container made itself (with a cgroup namespace, systemd or a nested runtime
+// does): rmdir cannot take a cgroup that still has children. Depth first; errors are left for
+// the parent's rmdir to report.
+void remove_children(const std::string& dir) {
+    for (const auto& name : subdirectories(dir)) {
+        std::string s = dir + "/" + name;
+        remove_children(s);
+        (void)::rmdir(s.c_str());
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> subdirectories(const std::string& dir) {
+    std::vector<std::string> subs;
+    auto fd = sys::open(dir, O_RDONLY | O_DIRECTORY);
+    if (!fd) return subs;
+    DIR* d = ::fdopendir(fd->get());
+    if (!d) return subs;
+    (void)fd->release();
+    while (dirent* e = ::readdir(d))
+        if (e->d_type == DT_DIR && std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
+            subs.push_back(e->d_name);
+    ::closedir(d);
+    return subs;
+}
+
 Result<> remove_when_released(const std::string& dir) {
     for (int attempt = 0;; ++attempt) {
         if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
-        if (errno != EBUSY || attempt >= 200) return os_error(errno, "remove cgroup " + quote(dir));
+        int err = errno;
+        if (err != EBUSY || attempt >= 200) {
+            std::string why;
+            if (err == EBUSY) {
+                auto procs = read_text(dir, "cgroup.procs");
+                why = procs && !trim(*procs).empty()
+                          ? " (it still holds pids " + join(split_nonempty(trim(*procs), '\n'), ", ") + ")"
+                          : " (no process is listed in it: a process still exiting, or a sub-cgroup)";
+            }
+            return os_error(err, "remove cgroup " + quote(dir) + why);
+        }
+        if (attempt == 0) remove_children(dir);
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }

@@ -95,7 +95,7 @@ void add_run(CLI::App& app, Globals& g) {
     add_create_flags(sub, *f, false);
     sub->add_flag("--detach,-d", f->detach, "do not wait for the container");
     sub->add_flag("--keep", f->keep, "do not delete the container after it exits");
-    sub->add_flag("--no-subreaper", f->no_subreaper, "accepted for runc compatibility");
+    sub->add_flag("--no-subreaper", f->no_subreaper, "do not reap the container's orphans (foreground run)");
     add_image_run_flags(sub, f->image);
     sub->add_option("image-or-id", f->args, "IMAGE [COMMAND...] (image form) or ID (bundle form)")->required();
     sub->positionals_at_end();
@@ -115,6 +115,7 @@ void add_run(CLI::App& app, Globals& g) {
             o.create = STRATA_TRY(create_options(g, *f));
             o.detach = f->detach;
             o.keep = f->keep;
+            o.subreaper = !f->no_subreaper;
             return runtime::run(o);
         };
     });

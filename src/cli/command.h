@@ -57,6 +57,9 @@ void add_rmi(CLI::App& app, Globals& g);
 void add_image(CLI::App& app, Globals& g);  // image inspect
 void add_prune(CLI::App& app, Globals& g);
 
+// The whole CLI: parses argv, runs the command, returns the exit status (entry.cc's main).
+int main(int argc, char** argv);
+
 // Resolves --bundle (default: the current directory) to an absolute path.
 Result<std::string> bundle_path(const std::string& flag);
 

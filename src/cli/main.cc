@@ -120,5 +120,3 @@ int main(int argc, char** argv) {
 }
 
 }  // namespace strata::cli
-
-int main(int argc, char** argv) { return strata::cli::main(argc, argv); }

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "base/fault.h"
 #include "base/strings.h"
 #include "image/container.h"
 #include "image/digest.h"
@@ -36,6 +37,7 @@ InUse in_use(const Index& index, const std::vector<ContainerRef>& refs) {
 
 Result<RemoveReport> remove_image(const Store& store, const std::string& ref) {
     FileLock gc = STRATA_TRY(store.lock("gc", true));
+    STRATA_TRY(store.clean_temps());
     FileLock il = STRATA_TRY(store.lock("index", true));
     Index index = STRATA_TRY(load_index(store));
     const ImageRecord* found = STRATA_TRY(index.find(ref));
@@ -56,6 +58,7 @@ Result<RemoveReport> remove_image(const Store& store, const std::string& ref) {
     rep.untagged = index.names_of(img.manifest);
     index.remove(img.manifest);
     STRATA_TRY(save_index(store, index));
+    fault::point("rmi.indexed");
     rep.deleted = img.config;
 
     // Its content goes unless another image or a container still has it.
@@ -64,6 +67,7 @@ Result<RemoveReport> remove_image(const Store& store, const std::string& ref) {
     for (const auto& d : layers)
         if (!u.layers.count(d)) {
             STRATA_TRY(store.remove_layer(d));
+            fault::point("rmi.layer");
             ++rep.layers;
         }
     for (const auto& b : {img.manifest, img.config})
@@ -98,6 +102,7 @@ Result<PruneReport> prune(const Store& store) {
         std::string d = "sha256:" + hex;
         if (!valid_digest(d) || u.layers.count(d)) continue;
         STRATA_TRY(store.remove_layer(d));
+        fault::point("prune.layer");
         ++rep.layers;
     }
     for (const auto& hex : STRATA_TRY(list_dir(store.fd(), "blobs/sha256"))) {
@@ -107,10 +112,7 @@ Result<PruneReport> prune(const Store& store) {
         ++rep.blobs;
     }
     // No import holds the gc lock now: whatever is in tmp/ is left from one that crashed.
-    for (const auto& name : STRATA_TRY(list_dir(store.fd(), "tmp"))) {
-        STRATA_TRY(sys::remove_tree_at(store.tmp_fd(), name));
-        ++rep.temp;
-    }
+    rep.temp = STRATA_TRY(store.clean_temps());
     // Short links whose layer is gone.
     for (const auto& name : STRATA_TRY(list_dir(store.fd(), "l"))) {
         std::string rel = "l/" + name;

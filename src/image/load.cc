@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "base/fault.h"
 #include "base/strings.h"
 #include "image/digest.h"
 #include "image/image_source.h"
@@ -156,6 +157,7 @@ Result<LoadedImage> store_image(const Store& store, const ImageSource& src, cons
     for (const auto& l : c.layers) {
         if (!seen.insert(l.diff_id).second) continue;  // the same layer twice in one image
         if (store.has_layer(l.diff_id)) {
+            STRATA_TRY(store.ensure_link(l.diff_id));
             ++out.reused_layers;
             say("Skipping layer " + l.diff_id.substr(7, 12) + ": already present");
             continue;
@@ -166,12 +168,15 @@ Result<LoadedImage> store_image(const Store& store, const ImageSource& src, cons
         ++out.new_layers;
         say("Copying layer " + l.diff_id.substr(7, 12) + ": " + std::to_string(staged.back().stats.bytes) + " bytes");
     }
+    fault::point("load.staged");
     // Everything is verified: now into the store. Blobs and layers before the index, so that an
     // index entry never names something that is not there (commit_layer syncs the blobs too).
     STRATA_TRY(store.put_blob(c.config_digest, c.config_text));
     STRATA_TRY(store.put_blob(c.manifest_digest, c.manifest_text));
+    fault::point("load.blobs");
     for (auto& s : staged) STRATA_TRY(commit_layer(store, s));
     if (staged.empty()) STRATA_TRY(store.sync());
+    fault::point("load.layers");
 
     ImageRecord rec;
     rec.manifest = c.manifest_digest;
@@ -185,6 +190,7 @@ Result<LoadedImage> store_image(const Store& store, const ImageSource& src, cons
     Index index = STRATA_TRY(load_index(store));
     index.add(rec, out.names);
     STRATA_TRY(save_index(store, index));
+    fault::point("load.indexed");
     return out;
 }
 
@@ -193,6 +199,7 @@ Result<LoadedImage> store_image(const Store& store, const ImageSource& src, cons
 Result<std::vector<LoadedImage>> load(const Store& store, const LoadOptions& opts) {
     // Shared: prune must not take a layer this import has found present and will reference.
     FileLock gc = STRATA_TRY(store.lock("gc", false));
+    STRATA_TRY(store.clean_temps());  // what a killed import left
     ImageSource src = STRATA_TRY(ImageSource::open(opts.input, store));
     std::vector<Candidate> found;
     if (src.exists("oci-layout")) found = STRATA_TRY(read_oci_layout(src));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/scope_exit.h"
+#include "base/fault.h"
 #include "base/strings.h"
 #include "image/digest.h"
 #include "image/index.h"
@@ -33,14 +34,16 @@ Result<> fetch_layer(const Store& store, registry::Client& client, registry::Htt
                      Progress& progress) {
     const std::string& digest = job.layer.digest;
     if (!store.has_blob(digest)) {
-        std::string tmp = "blob." + random_hex(16);
-        UniqueFd fd = STRATA_TRY(sys::openat(store.tmp_fd(), tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+        TempFile t = STRATA_TRY(store.temp_file("blob"));
+        const std::string tmp = t.name;
+        UniqueFd fd = std::move(t.fd);
         ScopeExit remove_tmp([&] { ::unlinkat(store.tmp_fd(), tmp.c_str(), 0); });
         Sha256 hash = STRATA_TRY(Sha256::create());
         int64_t got = 0;
         std::optional<Error> write_error;
+        const std::string where = "blob " + digest + " to " + quote(store.root() + "/tmp/" + tmp);
         auto r = client.blob_stream(http, digest, [&](const char* data, size_t n) {
-            if (auto w = sys::write_all(fd.get(), std::string_view(data, n), "blob " + digest); !w) {
+            if (auto w = sys::write_all(fd.get(), std::string_view(data, n), where); !w) {
                 write_error = w.error();
                 return false;
             }
@@ -59,12 +62,14 @@ Result<> fetch_layer(const Store& store, registry::Client& client, registry::Htt
         fd.reset();
         STRATA_TRY(store.adopt_blob(tmp, digest));
         remove_tmp.dismiss();
+        fault::point("pull.blob");
     } else {
         progress.add(job.layer.size);
     }
     UniqueFd blob = STRATA_TRY(sys::open(store.blob_path(digest), O_RDONLY));
     StagedLayer staged = STRATA_TRY(stage_layer(store, FileRange{blob.get(), 0, -1}, digest, job.diff_id, "layer " + digest));
     STRATA_TRY(commit_layer(store, staged));
+    fault::point("pull.layer");
     STRATA_TRY(store.remove_blob(digest));
     progress.layer_done("Copying blob " + digest.substr(7, 12) + " done (" + format_bytes(job.layer.size) + ")");
     return {};
@@ -103,6 +108,7 @@ Result<Pulled> pull(const Store& store, const PullOptions& opts) {
     const std::string what = ref.str();
     // Shared: prune must not take the layers this pull finds present and will reference.
     FileLock gc = STRATA_TRY(store.lock("gc", false));
+    STRATA_TRY(store.clean_temps());
     registry::Http http = STRATA_TRY(registry::Http::create());
     auto client = STRATA_TRY(registry::Client::connect(http, ref.api_host(), ref.repository, opts.client));
 
@@ -129,6 +135,7 @@ Result<Pulled> pull(const Store& store, const PullOptions& opts) {
         STRATA_TRY(with_context(layer_compression(m.layers[i].media_type), "layer " + m.layers[i].digest));
         if (!seen.insert(cfg.diff_ids[i]).second) continue;
         if (store.has_layer(cfg.diff_ids[i])) {
+            STRATA_TRY(store.ensure_link(cfg.diff_ids[i]));
             ++out.present;
             continue;
         }
@@ -147,6 +154,7 @@ Result<Pulled> pull(const Store& store, const PullOptions& opts) {
     STRATA_TRY(store.put_blob(m.config.digest, config_text));
     STRATA_TRY(store.put_blob(doc.digest, doc.body));
     STRATA_TRY(store.sync());
+    fault::point("pull.stored");
     ImageRecord rec;
     rec.manifest = doc.digest;
     rec.config = m.config.digest;
@@ -158,6 +166,7 @@ Result<Pulled> pull(const Store& store, const PullOptions& opts) {
     Index index = STRATA_TRY(load_index(store));
     index.add(rec, ref.digest.empty() ? std::vector<std::string>{ref.str()} : std::vector<std::string>{});
     STRATA_TRY(save_index(store, index));
+    fault::point("pull.indexed");
     return out;
 }
 

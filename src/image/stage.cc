@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "base/strings.h"
 #include "sys/file.h"
 
 namespace strata::image {
@@ -38,6 +39,8 @@ Result<StagedLayer> stage_layer(const Store& store, FileRange src, const std::st
         if (!blob_digest.empty())
             if (auto actual = hash_range(src); actual && *actual != blob_digest)
                 return error(what + ": content does not match its digest (it hashes to " + *actual + ")");
+        // An OS error (a full disk, say) names where the layer was going.
+        if (unpacked.error().code != 0) return wrap(unpacked.error(), "unpack into " + quote(out.dir.path()));
         return std::unexpected(unpacked.error());
     }
     out.stats = *unpacked;

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/strings.h"
 #include "image/digest.h"
 #include "sys/file.h"
@@ -122,8 +123,13 @@ Result<> Store::put_blob(std::string_view digest, std::string_view data) const {
     if (actual != digest)
         return error("blob " + std::string(digest) + ": content does not match its digest (it hashes to " + actual + ")");
     if (has_blob(digest)) return {};
-    UniqueFd dir = STRATA_TRY(sys::openat(m_fd.get(), "blobs/sha256", O_RDONLY | O_DIRECTORY));
-    return sys::write_file_atomic(dir.get(), std::string(digest_hex(digest)), data, 0644);
+    // Through tmp/ under a name of its own: parallel imports of one image write the same blob,
+    // and a fixed temporary name beside the blob would be shared by them (and left by a kill).
+    TempFile t = STRATA_TRY(temp_file("put"));
+    auto written = sys::write_all(t.fd.get(), data, quote(m_root + "/tmp/" + t.name));
+    if (written) written = adopt_blob(t.name, digest);
+    if (!written) ::unlinkat(m_tmp.get(), t.name.c_str(), 0);
+    return written;
 }
 
 Result<> Store::adopt_blob(const std::string& tmp_name, std::string_view digest) const {
@@ -142,13 +148,54 @@ Result<> Store::remove_blob(std::string_view digest) const {
 
 Result<StagingDir> Store::staging(std::string_view prefix) const {
     std::string name = std::string(prefix) + "." + random_hex(16);
-    STRATA_TRY(sys::mkdirat(m_tmp.get(), name, 0700));
+    // tmp.lock (shared) covers the moment between mkdir and flock, in which clean_temps (which
+    // holds it exclusively) would take the new directory for a leftover.
+    FileLock guard = STRATA_TRY(lock("tmp", false));
+    STRATA_TRY(with_context(sys::mkdirat(m_tmp.get(), name, 0700), m_root + "/tmp"));
     auto fd = sys::openat(m_tmp.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd && ::flock(fd->get(), LOCK_EX) < 0) fd = os_error(errno, "lock " + quote(m_root + "/tmp/" + name));
     if (!fd) {
         (void)sys::remove_tree_at(m_tmp.get(), name);
         return std::unexpected(fd.error());
     }
     return StagingDir(m_tmp.get(), name, m_root + "/tmp/" + name, std::move(*fd));
+}
+
+Result<TempFile> Store::temp_file(std::string_view prefix) const {
+    TempFile t;
+    t.name = std::string(prefix) + "." + random_hex(16);
+    FileLock guard = STRATA_TRY(lock("tmp", false));
+    t.fd = STRATA_TRY(sys::openat(m_tmp.get(), t.name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+    if (::flock(t.fd.get(), LOCK_EX) < 0) {
+        int err = errno;
+        ::unlinkat(m_tmp.get(), t.name.c_str(), 0);
+        return os_error(err, "lock " + quote(m_root + "/tmp/" + t.name));
+    }
+    return t;
+}
+
+Result<int> Store::clean_temps() const {
+    std::vector<std::pair<std::string, UniqueFd>> doomed;
+    {
+        FileLock guard = STRATA_TRY(lock("tmp", true));
+        for (const auto& name : STRATA_TRY(list_dir(m_fd.get(), "tmp"))) {
+            auto fd = sys::openat(m_tmp.get(), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+            if (!fd) continue;  // gone meanwhile, or not ours to open
+            if (::flock(fd->get(), LOCK_EX | LOCK_NB) < 0) continue;  // a live import's
+            doomed.emplace_back(name, std::move(*fd));
+        }
+    }
+    // Locked by us now: nobody else removes or uses them.
+    for (auto& [name, fd] : doomed) STRATA_TRY(sys::remove_tree_at(m_tmp.get(), name));
+    return static_cast<int>(doomed.size());
+}
+
+Result<> Store::ensure_link(std::string_view diff_id) const {
+    std::string hex(digest_hex(diff_id));
+    std::string link = "l/" + layer_link(diff_id);
+    if (::symlinkat(("../layers/" + hex + "/diff").c_str(), m_fd.get(), link.c_str()) < 0 && errno != EEXIST)
+        return os_error(errno, "link " + quote(m_root + "/" + link));
+    return {};
 }
 
 Result<> Store::sync() const {
@@ -166,13 +213,15 @@ Result<bool> Store::commit_layer(StagingDir& staged, std::string_view diff_id) c
     std::string hex(digest_hex(diff_id));
     std::string to = "layers/" + hex;
     if (::renameat(m_tmp.get(), staged.name().c_str(), m_fd.get(), to.c_str()) < 0) {
-        if (errno == EEXIST || errno == ENOTEMPTY) return false;
-        return os_error(errno, "store layer " + std::string(diff_id));
+        if (errno == EEXIST || errno == ENOTEMPTY) {
+            STRATA_TRY(ensure_link(diff_id));  // another import's, which may have been killed
+            return false;
+        }
+        return os_error(errno, "store layer " + std::string(diff_id) + " in " + quote(m_root + "/" + to));
     }
     staged.release();
-    std::string link = "l/" + layer_link(diff_id);
-    if (::symlinkat(("../layers/" + hex + "/diff").c_str(), m_fd.get(), link.c_str()) < 0 && errno != EEXIST)
-        return os_error(errno, "link " + quote(link));
+    fault::point("store.layer_renamed");
+    STRATA_TRY(ensure_link(diff_id));
     return true;
 }
 
@@ -183,6 +232,7 @@ Result<> Store::remove_layer(std::string_view diff_id) const {
     std::string link = "l/" + layer_link(diff_id);
     if (::unlinkat(m_fd.get(), link.c_str(), 0) < 0 && errno != ENOENT)
         return os_error(errno, "remove " + quote(link));
+    fault::point("store.layer_unlinked");
     // Renamed out of layers/ before the slow recursive removal, so that no one sees half of it.
     std::string doomed = "gone-" + hex + "." + random_hex(8);
     if (::renameat(m_fd.get(), ("layers/" + hex).c_str(), m_tmp.get(), doomed.c_str()) < 0) {

@@ -8,9 +8,12 @@
 //   containers/<id>/      one container: config.json, image.json, rootfs/, upper/, work/
 //   tmp/                  staging: a failed import or pull leaves nothing elsewhere
 //   index.json            images and tags, replaced atomically
-//   gc.lock, index.lock   see lock()
+//   gc.lock, index.lock   see lock(); tmp.lock, see clean_temps()
 //
 // Everything is added by rename from tmp/, so a reader never sees half a blob or half a layer.
+// Each entry of tmp/ is flock()ed by the process that made it for as long as it lives, so that
+// the next load, pull, rmi or prune removes what a killed one left (clean_temps) at once, while
+// the entries of a concurrent import stay.
 
 #include <string>
 #include <string_view>
@@ -54,6 +57,12 @@ private:
     UniqueFd m_fd;
 };
 
+// A file under tmp/, locked like a staging directory; the caller renames or unlinks it.
+struct TempFile {
+    std::string name;  // relative to tmp/
+    UniqueFd fd;       // O_RDWR, flock()ed
+};
+
 class Store {
 public:
     // Opens (creating on first use, mode 0700) the data root and its subdirectories.
@@ -86,6 +95,13 @@ public:
 
     // A fresh directory under tmp/ named <prefix>.<random>.
     Result<StagingDir> staging(std::string_view prefix) const;
+    Result<TempFile> temp_file(std::string_view prefix) const;
+    // Removes the entries of tmp/ that no live process holds (left by a killed import, pull or
+    // removal); returns how many. Called with the gc lock held (shared or exclusive).
+    Result<int> clean_temps() const;
+    // Makes l/<short> for a layer that is present (a layer whose link a killed commit or removal
+    // did not make or already removed).
+    Result<> ensure_link(std::string_view diff_id) const;
     // Moves a staged, verified layer directory into place as layers/<hex> and gives it a short
     // link. False if another import put the same layer there first (the staging dir is kept
     // for the caller to discard).

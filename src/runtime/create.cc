@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "base/strings.h"
@@ -133,17 +134,40 @@ Result<Created> create(const CreateOptions& opts) {
         seccomp = STRATA_TRY(security::seccomp::compile_cached(*spec.linux->seccomp, opts.bundle + "/config.json",
                                                                opts.root + "/.cache:seccomp"));
 
+    const spec::Linux empty_linux;
+    const spec::Linux& lx = spec.linux ? *spec.linux : empty_linux;
+    STRATA_TRY(validate_id(opts.id));  // before the id becomes a cgroup path
+    std::unique_ptr<cgroup::Manager> cg =
+        STRATA_TRY(with_context(cgroup::new_manager(lx.cgroups_path, opts.id), "create " + opts.id));
+
     ContainerDir dir = STRATA_TRY(ContainerDir::create(opts.root, opts.id));
+    fault::point("create.dir");
     pid_t child_pid = 0;
-    std::unique_ptr<cgroup::Manager> cg;
+    bool cgroup_made = false;
     ScopeExit cleanup([&] {
         kill_and_reap(child_pid);
-        if (cg) (void)cg->destroy();
+        if (cgroup_made) (void)cg->destroy();
         (void)dir.remove();
     });
 
-    const spec::Linux empty_linux;
-    const spec::Linux& lx = spec.linux ? *spec.linux : empty_linux;
+    // A "creating" state before anything exists on the host: a create killed from here on leaves
+    // a record of the cgroup it was making, the mounts it was given, and later the init's pid,
+    // so that `delete --force` finds and removes all of it.
+    State st;
+    st.id = opts.id;
+    st.status = Status::creating;
+    st.bundle = opts.bundle;
+    st.rootfs = rootfs;
+    st.created = rfc3339_now();
+    st.owner = "";
+    st.annotations = spec.annotations;
+    st.new_pid_namespace = nsplan.creates(CLONE_NEWPID);
+    st.substrate = std::string(substrate_name(substrate));
+    st.owned_mounts = opts.owned_mounts;
+    st.owned_paths = opts.owned_paths;
+    st.cgroup = cg->to_json();
+    STRATA_TRY(dir.save(st));
+    fault::point("create.recorded");
 
     // The init listens here for `start`. Created by the parent so that the init never needs a
     // file descriptor of the host's state directory.
@@ -176,8 +200,6 @@ Result<Created> create(const CreateOptions& opts) {
         STRATA_TRY(ns::prepare_time_namespace(spec.linux->time_offsets));
     }
 
-    cg = STRATA_TRY(with_context(cgroup::new_manager(lx.cgroups_path, opts.id), "create " + opts.id));
-
     InitContext ctx;
     ctx.spec = &spec;
     ctx.opts = &opts;
@@ -201,6 +223,7 @@ Result<Created> create(const CreateOptions& opts) {
     // v1 hierarchies itself: no cgroup.procs write, whose lock waits out an RCU grace period
     // (cgroup/manager.h). A kernel that refuses CLONE_INTO_CGROUP gets the plain clone and the
     // cgroup.procs writes.
+    cgroup_made = true;
     cgroup::Clone cloned = STRATA_TRY(with_context(cgroup::clone_into(*cg, ca), "create " + opts.id));
     auto& child = cloned.child;
     if (child && child->pid == 0) {
@@ -217,6 +240,7 @@ Result<Created> create(const CreateOptions& opts) {
     listener.reset();
     console.reset();
     int sync = pair.a.get();
+    fault::point("create.cloned");
 
     // The cgroup and its limits exist before the process's own code runs: the init waits for
     // 'continue', which comes only after it joined the cgroup.
@@ -228,6 +252,12 @@ Result<Created> create(const CreateOptions& opts) {
                                 opts.bundle + "/config.json"));
         join_files = STRATA_TRY(with_context(cgroup::admit(*cg, cloned, child_pid), "create " + opts.id));
     }
+    // The init's pid and every cgroup directory made, for a `delete --force` after a crash.
+    st.pid = child_pid;
+    st.pid_start_time = STRATA_TRY(sys::process_start_time(child_pid));
+    st.cgroup = cg->to_json();
+    STRATA_TRY(dir.save(st));
+    fault::point("create.cgroup");
 
     if (nsplan.two_stage()) {
         // Stage 1 joins, then creates the user namespace and asks for its maps.
@@ -254,11 +284,13 @@ Result<Created> create(const CreateOptions& opts) {
     bool init_hooks = !hooks.create_container.empty() || !hooks.start_container.empty();
     STRATA_TRY(sync::send(sync, sync::kContinue, init_hooks ? state_for_hooks("creating").dump() : "", join_files));
     join_files.clear();
+    fault::point("create.continued");
 
     {
         log::Timer t("container init setup (namespaces, mounts, pivot)");
         auto msg = STRATA_TRY(with_context(sync::receive(sync), "create " + opts.id));
         if (msg.type == sync::kHooks) {
+            fault::point("create.hooks");
             STRATA_TRY(with_context(run_hooks(hooks.prestart, state_for_hooks("creating"), "prestart"), "create " + opts.id));
             STRATA_TRY(with_context(run_hooks(hooks.create_runtime, state_for_hooks("creating"), "createRuntime"), "create " + opts.id));
             STRATA_TRY(sync::send(sync, sync::kContinue));
@@ -267,24 +299,18 @@ Result<Created> create(const CreateOptions& opts) {
         if (msg.type != sync::kReady) return error("create " + opts.id + ": container init exited before it was ready");
     }
 
-    State st;
-    st.id = opts.id;
+    fault::point("create.ready");
     st.status = Status::created;
     st.pid = child_pid;
     st.pid_start_time = STRATA_TRY(sys::process_start_time(child_pid));
-    st.bundle = opts.bundle;
-    st.rootfs = rootfs;
-    st.created = rfc3339_now();
-    st.owner = "";
-    st.annotations = spec.annotations;
-    st.new_pid_namespace = nsplan.creates(CLONE_NEWPID);
-    st.substrate = std::string(substrate_name(substrate));
-    st.owned_mounts = opts.owned_mounts;
     st.cgroup = cg->to_json();
-    st.owned_paths = opts.owned_paths;
     STRATA_TRY(sys::write_file_atomic(dir.fd(), "config.json", raw_config, 0600));
     STRATA_TRY(dir.save(st));
+    fault::point("create.saved");
     if (!opts.pid_file.empty()) STRATA_TRY(write_pid_file(opts.pid_file, child_pid));
+    // Until this message the init dies with us (it sees the socket close): a create that did not
+    // get this far leaves no init waiting for a `start` that nothing recorded.
+    if (!opts.for_run) STRATA_TRY(sync::send(sync, sync::kCommitted));
 
     cleanup.dismiss();
     Created c{std::move(dir), std::move(st), std::move(spec), UniqueFd(), std::move(pidfd), UniqueFd()};

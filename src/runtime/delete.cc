@@ -2,6 +2,10 @@
 #include <signal.h>
 #include <sys/mount.h>
 
+#include <chrono>
+#include <thread>
+
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "cgroup/manager.h"
@@ -15,14 +19,21 @@
 namespace strata::runtime {
 namespace {
 
+// How long delete waits for SIGKILLed processes to leave the container's cgroups. Processes in
+// uninterruptible sleep (a hung NFS mount, a stuck device) can outlast it; delete then says which.
+constexpr auto kKillWait = std::chrono::seconds(10);
+
 // SIGKILL to every process of the container and wait until the init is gone (a pidfd polls
-// readable when it exits). Without a pid namespace the init's death would not take the rest.
+// readable when it exits). Without a pid namespace the init's death would not take the rest. The
+// init is killed by its pid as well: a create killed before the init joined its cgroups leaves an
+// init (recorded in the "creating" state) that the cgroups do not hold.
 Result<> kill_and_wait(const State& s) {
     if (auto cg = cgroup::load_manager(s.cgroup)) {
         // A frozen container cannot die until thawed.
         if ((*cg)->frozen().value_or(false)) (void)(*cg)->set_frozen(false);
         (void)(*cg)->kill_all(SIGKILL);
     }
+    if (s.pid <= 0) return {};
     auto pidfd = sys::pidfd_open(s.pid);
     if (!pidfd || !sys::process_alive(s.pid, s.pid_start_time)) return {};
     STRATA_TRY(sys::pidfd_send_signal(pidfd->get(), SIGKILL));
@@ -32,16 +43,40 @@ Result<> kill_and_wait(const State& s) {
         if (n > 0) return {};
         if (n < 0 && errno != EINTR) return os_error(errno, "wait for container init to exit");
     }
-    return os_error(ETIMEDOUT, "container init " + std::to_string(s.pid) + " did not exit after SIGKILL");
+    return os_error(ETIMEDOUT, "container init " + sys::describe_process(s.pid) + " did not exit after SIGKILL");
+}
+
+std::string describe(const std::vector<pid_t>& pids) {
+    std::string out;
+    for (pid_t p : pids) out += (out.empty() ? "" : ", ") + sys::describe_process(p);
+    return out;
+}
+
+// Kills what is still in the container's cgroups (strays: no pid namespace, a double fork, an
+// exec'd process) until they are empty, for at most kKillWait; the error names what is left.
+Result<> empty_cgroups(cgroup::Manager& cg) {
+    auto deadline = std::chrono::steady_clock::now() + kKillWait;
+    for (;;) {
+        auto left = cg.pids();
+        if (!left || left->empty()) return {};  // unreadable: already removed
+        if (std::chrono::steady_clock::now() >= deadline)
+            return os_error(EBUSY, "the container's cgroups still hold " + describe(*left) + " " +
+                                       std::to_string(kKillWait.count()) + " s after SIGKILL (uninterruptible sleep?)");
+        (void)cg.kill_all(SIGKILL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 }  // namespace
 
 Result<> remove(const std::string& root, const std::string& id, bool force) {
+    // As runc: with --force, a container that does not exist is already deleted.
+    if (force && validate_id(id) && !sys::exists(root + "/" + id)) return {};
     ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
     auto loaded = dir.load();
     if (!loaded) {
-        // A create that crashed before writing state: nothing to stop, only the directory.
+        // A create that died before its first state: nothing on the host exists yet (the state is
+        // written before the cgroup, the init and anything else), only the directory.
         log::warn("delete " + id + ": " + loaded.error().message() + "; removing what is left");
         return dir.remove();
     }
@@ -50,17 +85,17 @@ Result<> remove(const std::string& root, const std::string& id, bool force) {
     if ((now == Status::running || now == Status::paused) && !force)
         return error("cannot delete container " + quote(id) + ": it is " + std::string(status_name(now)) + " (stop it first or use --force)");
     if (now != Status::stopped) STRATA_TRY(with_context(kill_and_wait(s), "delete " + id));
+    fault::point("delete.killed");
     return with_context(release(dir, s), "delete " + id);
 }
 
 Result<> release(ContainerDir& dir, const State& s) {
     log::Timer t("release (cgroup, owned resources, state)");
     if (auto cg = cgroup::load_manager(s.cgroup)) {
-        // Stray processes (no pid namespace, or a double fork) still hold the cgroup.
-        auto left = (*cg)->pids();
-        if (left && !left->empty()) (void)(*cg)->kill_all(SIGKILL);
+        STRATA_TRY(empty_cgroups(**cg));
         STRATA_TRY((*cg)->destroy());
     }
+    fault::point("delete.cgroup");
     for (const auto& m : s.owned_mounts)
         if (::umount2(m.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
             return os_error(errno, "detach " + quote(m));

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/scope_exit.h"
+#include "base/fault.h"
 #include "base/strings.h"
 #include "cgroup/manager.h"
 #include "runtime/container_dir.h"
@@ -124,6 +125,10 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
 // The child: join, set up, exec. Never returns.
 [[noreturn]] void exec_child(int sync, std::vector<Join>& joins, spec::Process& proc, const ExecOptions& o,
                              Confinement conf, int console) {
+    // Dies with `strata exec` until it execs, as the container's init does with its creator: an
+    // exec killed half-way must not go on to start a process its caller never saw start.
+    (void)sys::set_parent_death_signal(SIGKILL);
+    if (pollfd p{sync, POLLIN, 0}; ::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) ::_exit(1);
     auto r = [&]() -> Result<> {
         sync::Message cont = STRATA_TRY(sync::receive(sync));
         if (cont.type != sync::kContinue) return error("exec: the parent did not continue");
@@ -149,6 +154,8 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
         STRATA_TRY(security::apply_rlimits(proc.rlimits));
         Launch l = STRATA_TRY(prepare_in_container(proc, o.preserve_fds));
         conf.reply_fd = sync;
+        // The process itself outlives a detached exec; the sync socket reports its start.
+        (void)sys::set_parent_death_signal(0);
         return confine_and_exec(proc, conf, l);
     }();
     (void)sync::send_error(sync, r.error());
@@ -222,6 +229,7 @@ Result<int> exec(const ExecOptions& o) {
     UniqueFd pidfd = std::move(child->pidfd);
     pair.b.reset();
     console.reset();
+    fault::point("exec.cloned");
     ScopeExit cleanup([&] {
         ::kill(pid, SIGKILL);
         int s;
@@ -238,6 +246,7 @@ Result<int> exec(const ExecOptions& o) {
 
     STRATA_TRY(sync::send(pair.a.get(), sync::kContinue, "", join_files));
     join_files.clear();
+    fault::point("exec.continued");
     // Foreground tty: the child sends the pty master back before it execs; if it fails first,
     // the socket just closes and the error comes on the sync socket.
     UniqueFd master;
@@ -249,6 +258,7 @@ Result<int> exec(const ExecOptions& o) {
     exec_state.pid = pid;  // the notify agent gets the exec'd process, not the container's init
     auto exec_done = wait_for_exec(pair.a.get(), exec_state);
     if (!exec_done) return wrap(exec_done.error(), "exec " + o.id);
+    fault::point("exec.exec");
     if (!o.pid_file.empty()) STRATA_TRY(write_pid_file(o.pid_file, pid));
     cleanup.dismiss();
     if (o.detach) return 0;

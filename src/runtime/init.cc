@@ -6,9 +6,12 @@
 
 #include "runtime/init.h"
 
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/strings.h"
 #include "cgroup/manager.h"
 #include "runtime/container_setup.h"
@@ -32,6 +35,16 @@ void drop_parent_fds(InitContext& ctx) {
     ctx.state_dir_fd = -1;
 }
 
+// Until it is ready (InitChannel::ready clears this), a half-created init dies with its
+// creator: a `create` killed half-way leaves no process behind, and no orphan whose zombie waits
+// for whatever reaps orphans on the host. A creator that died before the prctl has closed its end
+// of the sync socket (it is the only holder).
+void die_with_creator(int sync_fd) {
+    (void)sys::set_parent_death_signal(SIGKILL);
+    pollfd p{sync_fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) ::_exit(1);
+}
+
 [[noreturn]] void fail(int fd, const Error& e) {
     (void)sync::send_error(fd, e);
     ::_exit(1);
@@ -51,6 +64,7 @@ Result<Launch> prepare(InitContext& ctx) {
 }  // namespace
 
 void run_stage1(InitContext& ctx) {
+    die_with_creator(ctx.sync_fd);
     drop_parent_fds(ctx);
     const ns::Plan& nsp = *ctx.namespaces;
     auto step = [&]() -> Result<pid_t> {
@@ -84,6 +98,7 @@ void run_stage1(InitContext& ctx) {
 }
 
 void run_init(InitContext& ctx) {
+    die_with_creator(ctx.sync_fd);  // stage 2 too: the signal is not inherited
     drop_parent_fds(ctx);
     (void)sys::set_name("strata:init");
     InitChannel channel(ctx.sync_fd, ctx.listener_fd);
@@ -97,12 +112,14 @@ void run_init(InitContext& ctx) {
     if (!cont || cont->type != sync::kContinue) ::_exit(1);
     if (auto joined = cgroup::join_self(cont->fds); !joined) channel.fail(joined.error());
     cont->fds.clear();  // host cgroup files: closed before anything of the container runs
+    fault::point("init.joined");
     ctx.hook_state = std::move(cont->payload);  // set when the container has hooks the init runs
     if (!unshared) channel.fail(unshared.error());
     if (ctx.substrate == Substrate::vm) run_vm_monitor(ctx, channel);
 
     auto launch = prepare(ctx);
     if (!launch) channel.fail(launch.error());
+    fault::point("init.prepared");
     if (!channel.ready()) ::_exit(1);
     if (!channel.wait_for_go()) ::_exit(1);
     if (!ctx.spec->hooks.start_container.empty()) {

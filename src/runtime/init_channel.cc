@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "runtime/sync.h"
+#include "sys/process.h"
 #include "sys/socket.h"
 
 namespace strata::runtime {
@@ -11,11 +12,20 @@ bool InitChannel::wait_continue() {
     return bool(sync::expect(m_sync, sync::kContinue, "the parent continued"));
 }
 
-Result<> InitChannel::ready() { return sync::send(m_sync, sync::kReady); }
+Result<> InitChannel::ready() {
+    // From here the sync socket tells the init that its creator died (EOF at the next receive):
+    // the parent-death signal set at clone goes now, before a `create` that exits normally could
+    // fire it, and before the exec (a container process must not die with `strata run`).
+    (void)sys::set_parent_death_signal(0);
+    return sync::send(m_sync, sync::kReady);
+}
 
 bool InitChannel::wait_for_go() {
     if (m_listener < 0) return bool(sync::expect(m_sync, sync::kGo, "start"));
-    // create mode: the parent is gone; `start` connects to the listener.
+    // create mode: the parent saves the state and says so before it exits; EOF first means it
+    // was killed, and nothing records this init: it must not wait for a `start`.
+    if (!sync::expect(m_sync, sync::kCommitted, "the state was saved")) return false;
+    // `start` connects to the listener.
     ::close(m_sync);
     m_sync = -1;
     for (;;) {

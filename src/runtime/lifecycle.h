@@ -33,6 +33,10 @@ struct RunOptions {
     CreateOptions create;
     bool detach = false;
     bool keep = false;  // do not delete after the process exits (runc --keep)
+    // Foreground: orphans of the container (bare substrate, no pid namespace: a double fork) are
+    // reparented to `strata run`, which reaps them, instead of to the host's init (runc does the
+    // same; --no-subreaper turns it off).
+    bool subreaper = true;
 };
 // Foreground: returns the container's exit status (128+N for a signal). Detached: 0.
 Result<int> run(const RunOptions& opts);

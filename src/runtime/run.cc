@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "base/strings.h"
@@ -57,6 +58,7 @@ Result<int> run(const RunOptions& opts) {
     CreateOptions co = opts.create;
     co.for_run = true;
     co.relay_terminal = !opts.detach;
+    if (!opts.detach && opts.subreaper) STRATA_TRY(sys::set_child_subreaper());
     Created c = STRATA_TRY(create(co));
     const std::string& id = co.id;
     ScopeExit cleanup([&] {
@@ -72,6 +74,7 @@ Result<int> run(const RunOptions& opts) {
     sigset_t old;
     if (!opts.detach) ::sigprocmask(SIG_BLOCK, &sigs, &old);
 
+    fault::point("run.created");
     STRATA_TRY(sync::send(c.sync.get(), sync::kGo));
     auto exec = [&] {
         log::Timer go("start (go -> exec)");
@@ -81,6 +84,7 @@ Result<int> run(const RunOptions& opts) {
     c.state.status = Status::running;
     STRATA_TRY(c.dir.save(c.state));
     cleanup.dismiss();
+    fault::point("run.running");
     run_poststart(c.dir, c.state);
     if (opts.detach) return 0;
 
@@ -95,6 +99,10 @@ Result<int> run(const RunOptions& opts) {
     if (c.pty_master) STRATA_TRY(relay(c.pty_master.get(), c.pidfd.get(), sigfd));
     int status = STRATA_TRY(wait_forwarding(pid, c.pidfd.get(), sigfd));
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    fault::point("run.exited");
+    // Orphans that came to us as the subreaper and have exited.
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
     if (!opts.keep) {
         auto r = remove(co.root, id, true);
         if (!r) log::warn("remove container " + id + " after it exited: " + r.error().message());

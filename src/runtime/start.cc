@@ -1,6 +1,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/strings.h"
 #include "runtime/hooks.h"
 #include "runtime/exec_wait.h"
@@ -30,10 +31,12 @@ Result<> start(const std::string& root, const std::string& id) {
     if (!conn) return wrap(conn.error(), "start " + id + ": reach the container init");
     // One start only: later attempts find no socket.
     ::unlinkat(dir.fd(), "init.sock", 0);
+    fault::point("start.connected");
     STRATA_TRY(sync::send(conn->get(), sync::kGo));
     // The init exec'd the process when its end of the connection closes (it is CLOEXEC).
     auto exec = wait_for_exec(conn->get(), s);
     if (!exec) return wrap(exec.error(), "start " + id);
+    fault::point("start.exec");
     s.status = Status::running;
     STRATA_TRY(dir.save(s));
     run_poststart(dir, s);

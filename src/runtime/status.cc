@@ -1,3 +1,4 @@
+#include "base/fault.h"
 #include "base/strings.h"
 #include "cgroup/manager.h"
 #include "runtime/lifecycle.h"
@@ -35,6 +36,7 @@ Result<> pause(const std::string& root, const std::string& id) {
         return error("cannot pause container " + quote(id) + ": it is " + std::string(status_name(current_status(s))));
     auto cg = STRATA_TRY(running_cgroup(s, "pause"));
     STRATA_TRY(with_context(cg->set_frozen(true), "pause " + id));
+    fault::point("pause.frozen");
     s.status = Status::paused;
     return dir.save(s);
 }

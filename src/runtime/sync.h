@@ -5,6 +5,7 @@
 //
 //   parent -> init : 'C' continue (maps written, cgroup ready; + v1 `tasks` files to write "0" to)
 //                    'G' go (exec the process)
+//                    'K' committed (create: the state is saved; the init may outlive the parent)
 //   init -> parent : 'U' userns created (two-stage)  'P'<pid> stage-2 pid  'R' ready
 //                    'H' namespaces and mounts made: run prestart/createRuntime hooks now
 //                    'E'<errno>:<context> failed     EOF = exec'd (the socket is CLOEXEC)
@@ -24,6 +25,7 @@ namespace strata::runtime::sync {
 
 constexpr char kContinue = 'C';
 constexpr char kGo = 'G';
+constexpr char kCommitted = 'K';
 constexpr char kUserns = 'U';
 constexpr char kPid = 'P';
 constexpr char kReady = 'R';

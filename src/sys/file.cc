@@ -82,20 +82,34 @@ Result<> write_all(int fd, std::string_view data, const std::string& what) {
     return {};
 }
 
+namespace {
+
+// The full path of `name` in `dirfd`, for messages (a full disk must say where).
+std::string path_in(int dirfd, const std::string& name) {
+    if (dirfd == AT_FDCWD) return name;
+    auto dir = readlink("/proc/self/fd/" + std::to_string(dirfd));
+    return dir ? *dir + "/" + name : name;
+}
+
+}  // namespace
+
 Result<> write_file_atomic(int dirfd, const std::string& name, std::string_view data, mode_t mode) {
     std::string tmp = "." + name + ".tmp";
     int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                       mode);
-    if (fd < 0) return os_error(errno, "create " + quote(tmp));
+    if (fd < 0) {
+        int err = errno;
+        return os_error(err, "create " + quote(path_in(dirfd, tmp)));
+    }
     UniqueFd owned(fd);
     if (auto r = write_all(fd, data, quote(tmp)); !r) {
         ::unlinkat(dirfd, tmp.c_str(), 0);
-        return r;
+        return os_error(r.error().code, "write " + quote(path_in(dirfd, tmp)));
     }
     if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) < 0) {
         int err = errno;
         ::unlinkat(dirfd, tmp.c_str(), 0);
-        return os_error(err, "rename " + quote(tmp) + " to " + quote(name));
+        return os_error(err, "rename " + quote(path_in(dirfd, tmp)) + " to " + quote(name));
     }
     return {};
 }

@@ -103,6 +103,19 @@ bool process_alive(pid_t pid, uint64_t start_time) {
     return st && (start_time == 0 || *st == start_time);
 }
 
+std::string describe_process(pid_t pid) {
+    std::string who = "pid " + std::to_string(pid);
+    auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
+    size_t open = text ? text->find('(') : std::string::npos;
+    size_t close = text ? text->rfind(')') : std::string::npos;
+    if (open == std::string::npos || close == std::string::npos || close < open) return who + " (gone)";
+    auto f = split_nonempty(std::string_view(*text).substr(close + 1), ' ');
+    std::string comm = text->substr(open + 1, close - open - 1);
+    if (f.size() < 2) return who + " (" + comm + ")";
+    std::string state = f[0] == "Z" ? "a zombie" : "state " + f[0];
+    return who + " (" + comm + ", " + state + ", parent " + f[1] + ")";
+}
+
 Result<> set_child_subreaper() {
     if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         return os_error(errno, "prctl PR_SET_CHILD_SUBREAPER");

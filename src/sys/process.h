@@ -41,6 +41,10 @@ Result<uint64_t> process_start_time(pid_t pid);
 // True if `pid` exists, started at `start_time` and is not a zombie.
 bool process_alive(pid_t pid, uint64_t start_time);
 
+// "pid 123 (sleep, state S, parent 1)" for messages about what is left of a container; "pid 123
+// (gone)" when /proc has no such process.
+std::string describe_process(pid_t pid);
+
 Result<> set_child_subreaper();
 Result<> set_dumpable(bool dumpable);
 Result<> set_no_new_privs();

@@ -106,8 +106,14 @@ CmdResult run_cmd(const std::vector<std::string>& argv, const std::string& input
 }
 
 CmdResult run_cmd_to_file(const std::vector<std::string>& argv, const std::string& log_path,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout, const std::vector<std::string>& extra_env) {
     CmdResult r;
+    std::vector<std::string> env_store;
+    for (char** e = environ; *e; ++e) env_store.push_back(*e);
+    for (const auto& e : extra_env) env_store.push_back(e);
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
     int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (out < 0 || in < 0) return r;
@@ -120,7 +126,7 @@ CmdResult run_cmd_to_file(const std::vector<std::string>& argv, const std::strin
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid;
-    int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), environ);
+    int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     close(in);
     close(out);

@@ -21,7 +21,8 @@ CmdResult run_cmd(const std::vector<std::string>& argv, const std::string& input
 // Like run_cmd, but stdout and stderr go to `log_path` (stdin is /dev/null): for commands that
 // leave a container running with the same stdio, which would otherwise hold our pipes open.
 CmdResult run_cmd_to_file(const std::vector<std::string>& argv, const std::string& log_path,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                          std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                          const std::vector<std::string>& extra_env = {});
 
 // Appends what `fd` (a pty master, say) yields to `out` until `out` holds `until`, the fd ends
 // or `timeout` passes.

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <set>
 #include <thread>
 
 #include "base/strings.h"
@@ -53,20 +54,50 @@ const std::string* Manager::dir(const std::string& controller) const {
 }
 
 Result<> Manager::make_dir(const std::string& key, const std::string& path) {
-    // A new cpuset must inherit cpus and mems before any task can join it (v1 leaves them empty).
-    std::vector<std::string> missing;
-    for (std::string p = path; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-        if (::mkdir(it->c_str(), 0755) < 0 && errno != EEXIST) return os_error(errno, "create cgroup " + quote(*it));
-        m_created.push_back(*it);
-        if (key == "cpuset") {
-            std::string parent = sys::dirname(*it);
-            for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-                std::string v = STRATA_TRY(read_text(parent, f));
-                STRATA_TRY(write_field(*it, f, std::string(trim(v)), "cgroup " + quote(*it)));
+    // Another container's delete may remove a shared parent ("strata") between our mkdirs:
+    // start again from what exists then.
+    for (int attempt = 0;; ++attempt) {
+        std::vector<std::string> missing;
+        for (std::string p = path; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
+        bool raced = false;
+        for (auto it = missing.rbegin(); it != missing.rend() && !raced; ++it) {
+            if (::mkdir(it->c_str(), 0755) < 0) {
+                if (errno == ENOENT && attempt < 20) raced = true;
+                else if (errno != EEXIST) return os_error(errno, "create cgroup " + quote(*it));
+                continue;
             }
+            m_created.push_back(*it);
         }
+        if (!raced) break;
     }
+    if (key == "cpuset") STRATA_TRY(fill_cpuset(path));
+    // A directory of the same name left by an earlier container is reused when it is empty (a
+    // zombie is not listed and does not keep it); one that holds live processes belongs to
+    // someone else (runc refuses it too).
+    if (key != "unified" && m_checked.insert(path).second) {
+        auto procs = read_text(path, "cgroup.procs");
+        if (procs && !trim(*procs).empty())
+            return os_error(EBUSY, "cgroup " + quote(path) + " already holds processes (" +
+                                       join(split_nonempty(trim(*procs), '\n'), ", ") + "): is another container using it?");
+    }
+    return {};
+}
+
+// A new v1 cpuset has empty cpuset.cpus and cpuset.mems, and no task can join it (ENOSPC) until
+// both are set. Every level from the hierarchy's root down is checked, not only the levels this
+// process made: a concurrent create may have made a shared parent and not filled it yet, or a
+// killed one may have left it empty.
+Result<> Manager::fill_cpuset(const std::string& path) {
+    std::vector<std::string> chain;
+    for (std::string p = path; p.size() > 1 && has_file(sys::dirname(p), "cpuset.cpus"); p = sys::dirname(p))
+        chain.push_back(p);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+        for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+            std::string mine = STRATA_TRY(read_text(*it, f));
+            if (!trim(mine).empty()) continue;
+            std::string v = STRATA_TRY(read_text(sys::dirname(*it), f));
+            STRATA_TRY(write_field(*it, f, std::string(trim(v)), "cgroup " + quote(*it)));
+        }
     return {};
 }
 
@@ -122,21 +153,42 @@ Result<bool> Manager::frozen() const {
 }
 
 Result<std::vector<pid_t>> Manager::pids() const {
-    // Every hierarchy holds every process of the container; pids (or freezer) always exists.
-    const std::string* d = dir("pids");
-    if (!d) d = dir("freezer");
-    if (!d) d = &m_dirs.begin()->second;
-    std::string text = STRATA_TRY(read_text(*d, "cgroup.procs"));
-    std::vector<pid_t> out;
-    for (const auto& line : split_nonempty(text, '\n'))
-        if (auto v = parse_int(line)) out.push_back(static_cast<pid_t>(*v));
-    return out;
+    // Every hierarchy normally holds every process of the container, but not while one joins (the
+    // init is in the unified hierarchy from its clone and in the v1 ones only once it has written
+    // their `tasks`): the union, so that delete misses none.
+    // Sub-cgroups the container made count too (runc's GetAllPids walks them as well).
+    std::set<pid_t> all;
+    bool any = false;
+    for (const auto& [key, path] : m_dirs) {
+        std::vector<std::string> todo{path};
+        while (!todo.empty()) {
+            std::string d = std::move(todo.back());
+            todo.pop_back();
+            auto text = read_text(d, "cgroup.procs");
+            if (!text) continue;
+            any = true;
+            for (const auto& line : split_nonempty(*text, '\n'))
+                if (auto v = parse_int(line)) all.insert(static_cast<pid_t>(*v));
+            for (const auto& sub : subdirectories(d)) todo.push_back(d + "/" + sub);
+        }
+    }
+    if (!any && !m_dirs.empty()) return std::unexpected(read_text(m_dirs.begin()->second, "cgroup.procs").error());
+    return std::vector<pid_t>(all.begin(), all.end());
 }
 
 Result<> Manager::kill_all(int signal) {
     const std::string* uni = dir("unified");
+    bool killed_unified = false;
     if (signal == SIGKILL && uni && has_file(*uni, "cgroup.kill"))
-        return write_field(*uni, "cgroup.kill", "1", "kill all");
+        killed_unified = bool(write_field(*uni, "cgroup.kill", "1", "kill all"));
+    if (killed_unified) {
+        // Processes in the v1 hierarchies only: one that has not joined the unified one yet
+        // (delete repeats this until the cgroups are empty, so a child it forks meanwhile goes
+        // too). No freeze: the unified hierarchy's kill already stopped every fork there.
+        if (auto list = pids())
+            for (pid_t p : *list) ::kill(p, signal);
+        return {};
+    }
     // Freeze first so nothing forks between reading the list and signalling it.
     bool can_freeze = dir("freezer") != nullptr;
     if (can_freeze) STRATA_TRY(set_frozen(true));

@@ -6,6 +6,7 @@
 // unified cgroup would add a BPF_PROG_LOAD (0.4 ms measured) for nothing.
 
 #include <map>
+#include <set>
 
 #include "cgroup/manager.h"
 
@@ -38,10 +39,12 @@ private:
     const std::string* dir(const std::string& controller) const;
     // mkdir -p of one hierarchy's directory, recording what it made.
     Result<> make_dir(const std::string& key, const std::string& path);
+    Result<> fill_cpuset(const std::string& path);
 
     Mode m_mode = Mode::v1;
     std::map<std::string, std::string> m_dirs;  // hierarchy key ("memory", "cpu,cpuacct", "unified") -> dir
     std::vector<std::string> m_created;         // every dir create() made, parents first
+    std::set<std::string> m_checked;            // dirs found free of other processes
     bool m_owns_parent = false;  // default path strata/<id>: "strata" is ours, removed when empty
     std::string m_unified_root;                 // hybrid: the cgroup2 mount point
     UniqueFd m_unified_fd;                      // hybrid: the unified dir, after create_for_clone()

@@ -57,14 +57,39 @@ nlohmann::json Manager::to_json() const {
 
 Result<> Manager::create() {
     if (m_fd) return {};  // create_for_clone() did it
-    std::vector<std::string> missing;
-    for (std::string p = m_dir; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-        // Each new level gets the controllers of its parent before the next level is made.
-        std::string avail = STRATA_TRY(read_text(sys::dirname(*it), "cgroup.controllers"));
-        STRATA_TRY(enable_controllers(m_base, *it, split_nonempty(trim(avail), ' ')));
-        if (::mkdir(it->c_str(), 0755) < 0 && errno != EEXIST) return os_error(errno, "create cgroup " + quote(*it));
-        m_created.push_back(*it);
+    // Another container's delete may remove a shared parent ("strata") between our mkdirs:
+    // start again from what exists then.
+    bool existed = true;
+    for (int attempt = 0;; ++attempt) {
+        std::vector<std::string> missing;
+        for (std::string p = m_dir; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
+        if (!missing.empty() && missing.front() == m_dir) existed = false;
+        bool raced = false;
+        for (auto it = missing.rbegin(); it != missing.rend() && !raced; ++it) {
+            // Each new level gets the controllers of its parent before the next level is made.
+            auto avail = read_text(sys::dirname(*it), "cgroup.controllers");
+            if (!avail && avail.error().code == ENOENT && attempt < 20) {
+                raced = true;
+                break;
+            }
+            if (!avail) return std::unexpected(avail.error());
+            STRATA_TRY(enable_controllers(m_base, *it, split_nonempty(trim(*avail), ' ')));
+            if (::mkdir(it->c_str(), 0755) < 0) {
+                if (errno == ENOENT && attempt < 20) raced = true;
+                else if (errno != EEXIST) return os_error(errno, "create cgroup " + quote(*it));
+                continue;
+            }
+            m_created.push_back(*it);
+        }
+        if (!raced) break;
+    }
+    // A directory of the same name left by an earlier container is reused when it is empty (a
+    // zombie is not listed); one that holds live processes belongs to someone else.
+    if (existed) {
+        auto procs = read_text(m_dir, "cgroup.procs");
+        if (procs && !trim(*procs).empty())
+            return os_error(EBUSY, "cgroup " + quote(m_dir) + " already holds processes (" +
+                                       join(split_nonempty(trim(*procs), '\n'), ", ") + "): is another container using it?");
     }
     std::string avail = STRATA_TRY(read_text(sys::dirname(m_dir), "cgroup.controllers"));
     STRATA_TRY(enable_controllers(m_base, m_dir, split_nonempty(trim(avail), ' ')));
