@@ -99,7 +99,8 @@ Result<> VmNetwork::save_record(const std::string& path) const {
     if (m_ns_path.empty() || m_redirected.empty()) return {};
     std::string text = m_ns_path + "\n";
     for (int index : m_redirected) text += std::to_string(index) + "\n";
-    return sys::write_file(path, text);
+    UniqueFd dir = STRATA_TRY(sys::open(sys::dirname(path), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    return sys::write_file_atomic(dir.get(), path.substr(path.rfind('/') + 1), text, 0600);
 }
 
 void release_network(const std::string& record) {
