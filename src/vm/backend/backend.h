@@ -40,6 +40,11 @@ struct VmConfig {
     UniqueFd console_fd;     // the guest's serial console (kernel messages) goes here; -1: none
     UniqueFd log_fd;         // the VMM's own diagnostics (QEMU's stderr); -1: none
 
+    // The file share (vm/share/share.h): this host directory as a virtio-9p device with mount
+    // tag `share_tag`, after the agent channel. "": none.
+    std::string share_dir;
+    std::string share_tag;
+
     // Booted templates (vm/template/template.h; the QEMU backend only). Guest RAM in `ram_file`: shared
     // with the file while a template boots and is saved, a private copy-on-write mapping of it in
     // a VM restored from one. `qmp_fd`: QEMU's end of a QMP control socket. `incoming`: QEMU

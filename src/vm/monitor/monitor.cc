@@ -23,6 +23,7 @@
 #include "vm/monitor/relay.h"
 #include "vm/protocol/frame_io.h"
 #include "vm/protocol/spec_codec.h"
+#include "vm/share/share.h"
 #include "vm/template/template.h"
 
 namespace strata::vm {
@@ -34,6 +35,7 @@ struct Booted {
     UniqueFd agent;
     agent::FrameParser parser;
     std::string console_log, vmm_log;
+    std::string share_dir;  // the staged file share ("" none): every VM of this container gets it
 };
 
 Error with_guest_logs(Error e, const Booted& b) {
@@ -100,6 +102,10 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
     c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.agent_fd = STRATA_TRY(new_agent_channel(b, sc));
+    if (!b.share_dir.empty()) {
+        c.share_dir = b.share_dir;
+        c.share_tag = agent::kShareTag;
+    }
     return c;
 }
 
@@ -149,16 +155,21 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
     warn_unsupported(spec);
     agent::StartConfig sc;
-    std::vector<rootfs::MountOp> host_binds;
-    sc.spec = STRATA_TRY(agent::encode_spec(spec, &host_binds));
-    for (const auto& op : host_binds)
-        log::warn("vm: bind mount of host path " + quote(op.source) + " at " + quote(op.destination) +
-                  " is not available inside the VM; skipped");
+    sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle)));
+    // The file share first: a bind source that vanished fails create before any asset work.
+    std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
+    if (!binds.empty()) {
+        int64_t ts = sys::monotonic_ms();
+        b.share_dir = opts.work_dir + "/share";
+        STRATA_TRY(stage_share(binds, b.share_dir, opts.rootfs));
+        log::debug("vm: file share of " + std::to_string(binds.size()) + " bind mount(s) staged in " +
+                   std::to_string(sys::monotonic_ms() - ts) + " ms");
+    }
     const HostVirt& host = host_virt();
     BackendChoice choice = STRATA_TRY(choose_backend(host, plan.backend));
     log::debug("vm: backend: " + choice.reason);
     b.backend = STRATA_TRY(make_backend(choice, host));
-    Kernel kernel = STRATA_TRY(find_kernel(plan.kernel));
+    Kernel kernel = STRATA_TRY(find_kernel(plan.kernel, !binds.empty()));
     log::debug("vm: kernel " + kernel.path + " (" + kernel.origin + ")");
     std::string agent_bin = STRATA_TRY(find_agent());
 
@@ -166,7 +177,8 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     // get the rootfs on their disk. Otherwise a boot, with the rootfs inside the initramfs when
     // small (no disk to probe and mount), else on erofs.
     std::optional<std::string> template_kernel_path;
-    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs)
+    // FIXME: a VM with a file share boots: the template's device set (no 9p device) must match.
+    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs && binds.empty())
         template_kernel_path = template_kernel(kernel);
     RootfsDigest digest = STRATA_TRY(with_context(digest_rootfs(opts.rootfs), "rootfs"));
     bool in_initramfs = !template_kernel_path && (plan.rootfs == RootfsMode::initramfs ||
