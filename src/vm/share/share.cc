@@ -28,6 +28,9 @@ Result<std::vector<ShareBind>> plan_share(const spec::Spec& spec, const std::str
         b.source = op.source;
         b.destination = op.destination;
         b.readonly = ((op.attr_set | op.rec_attr_set) & MOUNT_ATTR_RDONLY) != 0;
+        // On the host side too: a device node or setuid file the guest creates through a nodev or
+        // nosuid bind must not be one for host processes either.
+        b.attrs = (op.attr_set | op.rec_attr_set) & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
         b.recursive = op.recursive;
         binds.push_back(std::move(b));
     }
@@ -48,8 +51,9 @@ uint64_t guest_shm_bytes(const spec::Spec& spec, const std::string& bundle) {
 
 namespace {
 
-// dir/<index>: a detached copy of the source's mount tree (read-only before it is attached, so
-// no moment exists where QEMU could write through a read-only bind), on an entry of its type.
+// dir/<index>: a detached copy of the source's mount tree (read-only, nosuid... before it is
+// attached, so no moment exists where QEMU could write through a read-only bind), on an entry of
+// its type.
 Result<> stage_one(const ShareBind& b, int dir, int rootfs) {
     std::string field = "config.json: .mounts[" + std::to_string(b.index) + "].source " + quote(b.source);
     // Symlinks in the source path are followed, as runc and the container substrate do.
@@ -66,8 +70,7 @@ Result<> stage_one(const ShareBind& b, int dir, int rootfs) {
         (void)STRATA_TRY(sys::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     }
     UniqueFd tree = STRATA_TRY(with_context(sys::clone_tree(AT_FDCWD, b.source, b.recursive, "the source"), field));
-    if (b.readonly)
-        STRATA_TRY(with_context(sys::set_mount_attr(tree.get(), MOUNT_ATTR_RDONLY, 0, 0, b.recursive, "the source"), field));
+    if (b.attrs) STRATA_TRY(with_context(sys::set_mount_attr(tree.get(), b.attrs, 0, 0, b.recursive, "the source"), field));
     UniqueFd entry = STRATA_TRY(sys::openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
     STRATA_TRY(with_context(sys::attach_mount(tree.get(), entry.get(), "the share's entry " + name), field));
     return {};

@@ -1,5 +1,7 @@
 #include "vm/share/share.h"
 
+#include <linux/mount.h>
+
 #include <gtest/gtest.h>
 
 #include "vm/protocol/spec_codec.h"
@@ -12,7 +14,7 @@ TEST(Share, PlansEveryBindButShmWithItsIndexAndAnchorsRelativeSources) {
     s.mounts.push_back({"/data", "bind", "/srv/data", {"rbind", "ro"}, {}, {}});
     s.mounts.push_back({"/dev/shm", "bind", "/run/x/shm", {"bind"}, {}, {}});
     s.mounts.push_back({"/etc/hosts", "", "hosts", {"bind", "rro"}, {}, {}});
-    s.mounts.push_back({"/rw", "bind", "/srv/rw", {"bind"}, {}, {}});
+    s.mounts.push_back({"/rw", "bind", "/srv/rw", {"bind", "nosuid", "nodev"}, {}, {}});
     auto p = plan_share(s, "/bundle");
     ASSERT_TRUE(p) << p.error().message();
     ASSERT_EQ(p->size(), 3u);
@@ -20,12 +22,14 @@ TEST(Share, PlansEveryBindButShmWithItsIndexAndAnchorsRelativeSources) {
     EXPECT_EQ((*p)[0].source, "/srv/data");
     EXPECT_TRUE((*p)[0].readonly);
     EXPECT_TRUE((*p)[0].recursive);
+    EXPECT_EQ((*p)[0].attrs, unsigned(MOUNT_ATTR_RDONLY));
     EXPECT_EQ((*p)[1].index, 3u);
     EXPECT_EQ((*p)[1].source, "/bundle/hosts");
     EXPECT_TRUE((*p)[1].readonly);
     EXPECT_FALSE((*p)[1].recursive);
     EXPECT_EQ((*p)[2].index, 4u);
     EXPECT_FALSE((*p)[2].readonly);
+    EXPECT_EQ((*p)[2].attrs, unsigned(MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
 }
 
 TEST(Share, ShmSizeDefaultsWithoutATmpfsSource) {
