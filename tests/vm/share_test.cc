@@ -75,6 +75,8 @@ TEST_F(VmShare, ReadOnlyBindRefusesWritesWithErofs) {
     TempDir dir("strata-share");
     write_text(dir.path() + "/file", "original\n");
     bind(dir.path(), "/data", {"bind", "ro"});
+    // A cold boot (the other tests restore the share-shaped template).
+    bundle->config["annotations"]["org.strata.vm.template"] = "off";
     auto r = run({"sh", "-c", "cat /data/file; echo x > /data/new; echo y >> /data/file; exit 0"});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "original\n");
@@ -148,6 +150,24 @@ TEST_F(VmShare, RewriteOfABoundFileOnTheHostShowsInTheGuest) {
     EXPECT_EQ(r.out, "nameserver 10.0.0.1\nnameserver 10.0.0.2\n");
 }
 
+TEST_F(VmShare, SiblingsRestoredFromOneTemplateEachSeeTheirOwnShare) {
+    // The template's 9p device exported an empty placeholder; each restored VM exports its own.
+    std::string log = root.path() + "/debug.log";
+    const auto mounts = bundle->config["mounts"];
+    for (int i = 0; i < 2; ++i) {
+        TempDir dir("strata-share");
+        write_text(dir.path() + "/which", "sibling-" + std::to_string(i) + "\n");
+        bundle->config["mounts"] = mounts;
+        bind(dir.path(), "/data", {"bind"});
+        bundle->set_args({"sh", "-c", "cat /data/which; ls /data | wc -l"});
+        auto r = strata({"--debug", "--log", log, "run", "-b", bundle->path(), id + "-" + std::to_string(i)}, "", kBoot);
+        ASSERT_EQ(r.status, 0) << r.err;
+        EXPECT_EQ(r.out, "sibling-" + std::to_string(i) + "\n1\n");
+    }
+    std::string text = read_text(log);
+    EXPECT_NE(text.find("restored from template"), std::string::npos) << text;
+}
+
 TEST_F(VmShare, VanishedSourceFailsCreateAndLeavesNothing) {
     TempDir dir("strata-share");
     bind(dir.path(), "/data", {"bind"});
@@ -170,6 +190,22 @@ TEST_F(VmShare, VanishedSourceFailsCreateAndLeavesNothing) {
     EXPECT_EQ(mounts_containing(dir.path()), std::vector<std::string>{});
     EXPECT_EQ(mounts_containing(root.path()), std::vector<std::string>{});
     EXPECT_EQ(processes_matching(root.path() + "/" + id), std::vector<int>{}) << "QEMU left behind";
+}
+
+TEST_F(VmShare, AKernelWithout9pIsRefusedByName) {
+    std::string cloud = run_cmd({"sh", "-c", "ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -1"}).out;
+    STRATA_REQUIRE(!cloud.empty(), "no Debian cloud kernel (linux-image-cloud-amd64), the kernel without 9p");
+    cloud.pop_back();
+    TempDir dir("strata-share");
+    bind(dir.path(), "/data", {"bind"});
+    bundle->config["annotations"]["org.strata.vm.kernel"] = cloud;
+    bundle->set_args({"true"});
+    auto r = strata({"run", "-b", bundle->path(), id}, "", kBoot);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("guest kernel \"" + cloud + "\" has no 9p file system"), std::string::npos) << r.err;
+    EXPECT_EQ(strata({"list", "-q"}).out, "");
+    EXPECT_EQ(mounts_containing(dir.path()), std::vector<std::string>{});
+    EXPECT_EQ(processes_matching(root.path() + "/" + id), std::vector<int>{});
 }
 
 }  // namespace

@@ -40,8 +40,9 @@ struct VmConfig {
     UniqueFd console_fd;     // the guest's serial console (kernel messages) goes here; -1: none
     UniqueFd log_fd;         // the VMM's own diagnostics (QEMU's stderr); -1: none
 
-    // The file share (vm/share/share.h): this host directory as a virtio-9p device with mount
-    // tag `share_tag`, after the agent channel. "": none.
+    // The file share (vm/share/share.h): a virtio-9p device with mount tag `share_tag` ("":
+    // none), after the agent channel, exporting `share_dir`. The tag is part of the shape (a
+    // booted template has the device, on an empty placeholder directory); the directory is not.
     std::string share_dir;
     std::string share_tag;
 
@@ -55,8 +56,8 @@ struct VmConfig {
     bool incoming = false;
 };
 
-// A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm) and nothing
-// else: no descriptors, disks or template fields.
+// A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm, share_tag)
+// and nothing else: no descriptors, disks, share directory or template fields.
 inline VmConfig same_shape(const VmConfig& c) {
     VmConfig s;
     s.kernel = c.kernel;
@@ -66,6 +67,7 @@ inline VmConfig same_shape(const VmConfig& c) {
     s.mem_mib = c.mem_mib;
     s.acpi = c.acpi;
     s.kvm = c.kvm;
+    s.share_tag = c.share_tag;
     return s;
 }
 

@@ -102,10 +102,7 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
     c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.agent_fd = STRATA_TRY(new_agent_channel(b, sc));
-    if (!b.share_dir.empty()) {
-        c.share_dir = b.share_dir;
-        c.share_tag = agent::kShareTag;
-    }
+    c.share_dir = b.share_dir;  // the tag came with the shape
     return c;
 }
 
@@ -177,8 +174,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     // get the rootfs on their disk. Otherwise a boot, with the rootfs inside the initramfs when
     // small (no disk to probe and mount), else on erofs.
     std::optional<std::string> template_kernel_path;
-    // FIXME: a VM with a file share boots: the template's device set (no 9p device) must match.
-    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs && binds.empty())
+    if (plan.booted_template && choice.kind == BackendKind::qemu && plan.rootfs != RootfsMode::initramfs)
         template_kernel_path = template_kernel(kernel);
     RootfsDigest digest = STRATA_TRY(with_context(digest_rootfs(opts.rootfs), "rootfs"));
     bool in_initramfs = !template_kernel_path && (plan.rootfs == RootfsMode::initramfs ||
@@ -206,6 +202,8 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     shape.vcpus = plan.vcpus;
     shape.mem_mib = plan.mem_mib;
     shape.cmdline = guest_cmdline(choice.kvm, host.tsc_khz);
+    // With a share the template has the 9p device too (vm/template/template.cc).
+    if (!binds.empty()) shape.share_tag = agent::kShareTag;
 
     STRATA_TRY(sys::mkdir_all(opts.work_dir, 0700));
     b.console_log = opts.work_dir + "/console.log";
