@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "base/log.h"
 #include "base/strings.h"
 #include "sys/clock.h"
@@ -156,11 +158,11 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     // The file share first: a bind source that vanished fails create before any asset work.
     std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
     if (!binds.empty()) {
-        int64_t ts = sys::monotonic_ms();
+        auto ts = std::chrono::steady_clock::now();
         b.share_dir = opts.work_dir + "/share";
         STRATA_TRY(stage_share(binds, b.share_dir, opts.rootfs));
-        log::debug("vm: file share of " + std::to_string(binds.size()) + " bind mount(s) staged in " +
-                   std::to_string(sys::monotonic_ms() - ts) + " ms");
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ts).count();
+        log::debug("vm: file share of " + std::to_string(binds.size()) + " bind mount(s) staged in " + std::to_string(us) + " us");
     }
     const HostVirt& host = host_virt();
     BackendChoice choice = STRATA_TRY(choose_backend(host, plan.backend));
