@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "tests/clients/podman_env.h"
 #include "tests/support/bundle.h"
 #include "tests/support/cli.h"
+#include "tests/support/podman.h"
 #include "tests/support/require.h"
 
 namespace strata::test {

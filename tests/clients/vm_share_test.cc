@@ -7,12 +7,12 @@
 
 #include <fstream>
 
-#include "tests/clients/podman_env.h"
+#include "tests/support/podman.h"
 
 namespace strata::test {
 namespace {
 
-class PodmanVm : public Podman {
+class PodmanVmFiles : public Podman {
 protected:
     void SetUp() override {
         Podman::SetUp();
@@ -43,7 +43,7 @@ protected:
     static constexpr auto kBoot = std::chrono::seconds(240);  // under TCG, on a loaded machine
 };
 
-TEST_F(PodmanVm, VolumeWritesGoThroughToTheHost) {
+TEST_F(PodmanVmFiles, VolumeWritesGoThroughToTheHost) {
     TempDir dir("strata-podman-vol");
     write_text(dir.path() + "/in", "from-host\n");
     auto r = run_vm({"-v", dir.path() + ":/data", kImage, "sh", "-c", "cat /data/in; echo from-guest > /data/out; uname -r"});
@@ -56,7 +56,7 @@ TEST_F(PodmanVm, VolumeWritesGoThroughToTheHost) {
     EXPECT_EQ(r.err.find("not available inside the VM"), std::string::npos) << r.err;
 }
 
-TEST_F(PodmanVm, ReadOnlyVolumeRefusesWritesWithErofs) {
+TEST_F(PodmanVmFiles, ReadOnlyVolumeRefusesWritesWithErofs) {
     TempDir dir("strata-podman-vol");
     auto r = run_vm({"-v", dir.path() + ":/data:ro", kImage, "sh", "-c", "echo x > /data/out"});
     EXPECT_NE(r.status, 0);
@@ -64,7 +64,7 @@ TEST_F(PodmanVm, ReadOnlyVolumeRefusesWritesWithErofs) {
     EXPECT_EQ(access((dir.path() + "/out").c_str(), F_OK), -1);
 }
 
-TEST_F(PodmanVm, GuestHostsAndResolvConfAreThoseOfPodmanAndFollowItsRewrites) {
+TEST_F(PodmanVmFiles, GuestHostsAndResolvConfAreThoseOfPodmanAndFollowItsRewrites) {
     // The container waits until the hosts file changes (Podman rewrites it in place, e.g. on
     // `podman network connect`; the test rewrites it as Podman does), then prints both files.
     auto d = run_vm({"-d", kImage, "sh", "-c",

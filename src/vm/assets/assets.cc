@@ -21,7 +21,7 @@ namespace strata::vm {
 namespace {
 
 // The virtio drivers and filesystems the agent needs from a modular (Debian) kernel.
-constexpr const char* kNeededModules[] = {"virtio_mmio", "virtio_console", "virtio_blk", "erofs", "overlay"};
+constexpr const char* kNeededModules[] = {"virtio_mmio", "virtio_console", "virtio_blk", "virtio_net", "erofs", "overlay"};
 // And for a VM with a file share (config.json's bind mounts: vm/share/share.h).
 constexpr const char* kShareModules[] = {"9p", "9pnet_virtio"};
 

@@ -25,6 +25,15 @@ struct Disk {
     uint64_t placeholder_bytes = 0;
 };
 
+// A NIC: a virtio-net device whose frames go to and come from a tap (vm/net).
+struct NetDevice {
+    // IFF_TAP | IFF_NO_PI | IFF_VNET_HDR. None: a NIC connected to nothing (QEMU: a hub port of
+    // its own), as a booted template has where the VMs restored from it get their taps.
+    UniqueFd tap;
+    std::string mac;      // "02:42:0a:58:00:05": the device's MAC
+    uint32_t mtu = 1500;  // the namespace interface's
+};
+
 // Everything a backend needs to boot a guest. Devices are virtio-mmio: the disks in order
 // (/dev/vda, ...), then one virtio-console whose port 0 (hvc0) is the agent channel.
 struct VmConfig {
@@ -36,6 +45,7 @@ struct VmConfig {
     bool acpi = false;       // describe devices in ACPI (Debian's modular kernels) not the cmdline
     bool kvm = false;        // hardware acceleration; otherwise software emulation (TCG)
     std::vector<Disk> disks;
+    std::vector<NetDevice> nets;  // after the disks
     UniqueFd agent_fd;       // host end of the agent channel: a connected stream socket
     UniqueFd console_fd;     // the guest's serial console (kernel messages) goes here; -1: none
     UniqueFd log_fd;         // the VMM's own diagnostics (QEMU's stderr); -1: none
@@ -56,10 +66,11 @@ struct VmConfig {
     bool incoming = false;
 };
 
-// A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm, share_tag)
-// and nothing else: no descriptors, disks, share directory or template fields.
+// A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm, its NICs'
+// MACs, share_tag) and nothing else: no descriptors, disks, share directory or template fields.
 inline VmConfig same_shape(const VmConfig& c) {
     VmConfig s;
+    for (const auto& n : c.nets) s.nets.push_back({UniqueFd(), n.mac, n.mtu});
     s.kernel = c.kernel;
     s.initrd = c.initrd;
     s.cmdline = c.cmdline;

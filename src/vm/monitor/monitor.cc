@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "netlink/links.h"
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -23,6 +25,7 @@
 #include "vm/backend/backend_select.h"
 #include "vm/monitor/plan.h"
 #include "vm/monitor/relay.h"
+#include "vm/net/network.h"
 #include "vm/protocol/frame_io.h"
 #include "vm/protocol/spec_codec.h"
 #include "vm/share/share.h"
@@ -32,6 +35,7 @@ namespace strata::vm {
 namespace {
 
 struct Booted {
+    std::unique_ptr<VmNetwork> net;  // before the VM: the taps outlive QEMU's use of them
     std::unique_ptr<Backend> backend;
     std::unique_ptr<Vm> vm;
     UniqueFd agent;
@@ -47,6 +51,16 @@ Error with_guest_logs(Error e, const Booted& b) {
 Result<agent::Frame> expect_frame(Booted& b, agent::Msg want, int timeout_ms) {
     return expect_agent_frame(b.agent.get(), b.parser, want, timeout_ms);
 }
+
+std::string mac_text(const std::string& bytes) {
+    netlink::Mac mac{};
+    std::memcpy(mac.data(), bytes.data(), std::min(bytes.size(), mac.size()));
+    return netlink::mac_text(mac);
+}
+
+// The MAC of NIC `i` in a booted template: the VMs restored from it get the template's device
+// state, MAC included, and the agent gives each NIC its interface's MAC. Locally administered.
+std::string template_nic_mac(size_t i) { return std::string("\x02\x53\x54\x00\x00", 5) + char(i + 1); }
 
 // Sizes the VMM's end of the agent channel and returns the agent's output window for it. QEMU
 // drops what the guest writes to a console port once this socket's send buffer is full, so the
@@ -101,6 +115,15 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
         d.what = "rootfs image";
         c.disks.push_back(std::move(d));
     }
+    c.nets.clear();  // the shape's MACs are those in sc.nics' device_mac
+    for (size_t i = 0; b.net && i < b.net->nics.size(); ++i) {
+        NetDevice n;
+        n.tap.reset(::fcntl(b.net->nics[i].tap.get(), F_DUPFD_CLOEXEC, 0));
+        if (!n.tap) return os_error(errno, "dup a tap's fd");
+        n.mac = mac_text(sc.nics[i].device_mac);
+        if (sc.nics[i].mtu) n.mtu = sc.nics[i].mtu;
+        c.nets.push_back(std::move(n));
+    }
     c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.agent_fd = STRATA_TRY(new_agent_channel(b, sc));
@@ -153,7 +176,10 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     int64_t t0 = sys::monotonic_ms();
     VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
     warn_unsupported(spec);
+    // First of all: a bad namespace fails before anything is built or launched.
+    b.net = STRATA_TRY(attach_network(spec));
     agent::StartConfig sc;
+    for (const auto& nic : b.net->nics) sc.nics.push_back(nic.config);
     sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle)));
     // The file share first: a bind source that vanished fails create before any asset work.
     std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
@@ -224,11 +250,17 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     if (template_kernel_path) {
         VmConfig template_shape = same_shape(shape);
         template_shape.kernel = *template_kernel_path;
+        // As many NICs as this VM has, each connected to nothing until a restore gives it a tap.
+        for (size_t i = 0; i < sc.nics.size(); ++i) {
+            sc.nics[i].device_mac = template_nic_mac(i);
+            template_shape.nets.push_back({UniqueFd(), mac_text(sc.nics[i].device_mac)});
+        }
         if (auto r = launch_from_template(b, host.qemu, template_shape, rootfs_image.get(), sc, opts.work_dir); !r)
             log::warn("vm: no booted template (" + r.error().message() + "); booting the VM");
     }
     int64_t t2 = sys::monotonic_ms();
     if (!b.vm) {
+        for (auto& nic : sc.nics) nic.device_mac = nic.mac;  // a booted NIC has the interface's MAC
         VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image.get(), b, sc));
         b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
         auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);
@@ -256,12 +288,19 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     auto prepared = prepare(opts, b);
     if (!prepared) {
         b.vm.reset();  // kills QEMU before create reports
+        b.net.reset();  // and removes the redirects
         hooks.fail(prepared.error());
     }
-    if (!hooks.ready()) ::_exit(1);
+    if (!hooks.ready()) {
+        b.net.reset();
+        ::_exit(1);
+    }
     // Until 'go' the monitor keeps default signal handling: a signal that ends it (kill of a
     // created container) ends QEMU too, through PR_SET_PDEATHSIG.
-    if (!hooks.wait_for_go()) ::_exit(1);
+    if (!hooks.wait_for_go()) {
+        b.net.reset();
+        ::_exit(1);
+    }
     sigset_t all;
     sigfillset(&all);
     ::sigprocmask(SIG_BLOCK, &all, nullptr);
@@ -276,6 +315,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     }();
     if (!started) {
         b.vm.reset();
+        b.net.reset();
         hooks.fail(started.error());
     }
     hooks.started();
@@ -286,6 +326,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     // VM ends with it (the backend's contract: QEMU dies by PR_SET_PDEATHSIG, an in-process VMM
     // with the process), so the caller does not wait for the guest's shutdown or the VMM's
     // teardown of guest memory.
+    b.net.reset();  // the redirects go; QEMU and the taps go with the monitor
     if (!status) {
         log::error(with_guest_logs(status.error(), b).message());
         ::_exit(255);

@@ -78,8 +78,8 @@ Result<std::string> Reader::str() {
 }
 
 std::string encode(const StartConfig& c) {
-    return Writer()
-        .u8(static_cast<uint8_t>(c.rootfs))
+    Writer w;
+    w.u8(static_cast<uint8_t>(c.rootfs))
         .str(c.rootfs_source)
         .str(c.spec)
         .u32(c.writable_mib)
@@ -87,8 +87,16 @@ std::string encode(const StartConfig& c) {
         .u8(c.trace ? 1 : 0)
         .u32(c.output_window)
         .str(c.entropy)
-        .u64(c.realtime_ns)
-        .take();
+        .u64(c.realtime_ns);
+    w.u32(static_cast<uint32_t>(c.nics.size()));
+    for (const auto& n : c.nics) {
+        w.str(n.device_mac).str(n.mac).str(n.name).u32(n.mtu);
+        w.u32(static_cast<uint32_t>(n.addresses.size()));
+        for (const auto& a : n.addresses) w.u8(a.family).u8(a.prefix).str(a.bytes);
+        w.u32(static_cast<uint32_t>(n.routes.size()));
+        for (const auto& r : n.routes) w.u8(r.family).u8(r.dst_len).u8(r.scope).str(r.dst).str(r.gateway).u32(r.priority);
+    }
+    return w.take();
 }
 
 Result<StartConfig> decode_start_config(std::string_view payload) {
@@ -106,6 +114,35 @@ Result<StartConfig> decode_start_config(std::string_view payload) {
     c.output_window = STRATA_TRY(r.u32());
     c.entropy = STRATA_TRY(r.str());
     c.realtime_ns = STRATA_TRY(r.u64());
+    uint32_t nics = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < nics; ++i) {
+        NicConfig n;
+        n.device_mac = STRATA_TRY(r.str());
+        n.mac = STRATA_TRY(r.str());
+        n.name = STRATA_TRY(r.str());
+        n.mtu = STRATA_TRY(r.u32());
+        if (n.device_mac.size() != 6 || n.mac.size() != 6) return error("agent protocol: a NIC's MAC is not 6 bytes");
+        uint32_t count = STRATA_TRY(r.u32());
+        for (uint32_t j = 0; j < count; ++j) {
+            NicConfig::Address a;
+            a.family = STRATA_TRY(r.u8());
+            a.prefix = STRATA_TRY(r.u8());
+            a.bytes = STRATA_TRY(r.str());
+            n.addresses.push_back(std::move(a));
+        }
+        count = STRATA_TRY(r.u32());
+        for (uint32_t j = 0; j < count; ++j) {
+            NicConfig::Route rt;
+            rt.family = STRATA_TRY(r.u8());
+            rt.dst_len = STRATA_TRY(r.u8());
+            rt.scope = STRATA_TRY(r.u8());
+            rt.dst = STRATA_TRY(r.str());
+            rt.gateway = STRATA_TRY(r.str());
+            rt.priority = STRATA_TRY(r.u32());
+            n.routes.push_back(std::move(rt));
+        }
+        c.nics.push_back(std::move(n));
+    }
     // Less than one full frame would stop the output for good.
     if (c.output_window < output_cost(kMaxData))
         return error("agent protocol: output window " + std::to_string(c.output_window) + " is smaller than one frame (" +
@@ -120,6 +157,12 @@ Result<ExitStatus> decode_exit(std::string_view payload) {
     ExitStatus s;
     s.signaled = STRATA_TRY(r.u8()) != 0;
     s.value = STRATA_TRY(r.i32());
+    // shell_status() maps these to 0..255 and 129..192; anything else is no status a Linux
+    // process can have, from a guest that is broken or hostile.
+    bool ok = s.signaled ? s.value >= 1 && s.value <= 64 : s.value >= 0 && s.value <= 255;
+    if (!ok)
+        return error(std::string("agent protocol: the guest reported an impossible exit status (") +
+                     (s.signaled ? "signal " : "code ") + std::to_string(s.value) + ")");
     return s;
 }
 

@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -74,7 +75,7 @@ inline constexpr size_t kHeaderSize = 8;
 inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
-inline constexpr const char* kVersion = "4";  // 4: bind mounts from the 9p share
+inline constexpr const char* kVersion = "5";  // 4: NICs; 5: bind mounts from the 9p share
 
 // What an output frame of `payload` bytes counts against the output window: its bytes, plus
 // what the host socket may charge beyond them (a kernel buffer per piece the guest's tty driver
@@ -82,6 +83,26 @@ inline constexpr const char* kVersion = "4";  // 4: bind mounts from the 9p shar
 inline constexpr size_t output_cost(size_t payload) { return 2 * payload + 4096; }
 
 enum class RootfsKind : uint8_t { erofs = 1, initramfs = 2 };
+
+// One interface of the container's network namespace as the guest's NIC gets it (read on the
+// host over netlink; vm/net). Addresses and routes are network-order bytes (4 or 16).
+struct NicConfig {
+    std::string device_mac;       // 6 bytes: the MAC the VMM gave the device (finds it in the guest)
+    std::string mac;              // 6 bytes: the namespace interface's MAC, which the guest takes
+    std::string name;             // the namespace interface's name ("eth0")
+    uint32_t mtu = 0;
+    struct Address {
+        uint8_t family = 0, prefix = 0;
+        std::string bytes;
+    };
+    struct Route {
+        uint8_t family = 0, dst_len = 0, scope = 0;
+        std::string dst, gateway;  // empty dst: the default route; empty gateway: on-link
+        uint32_t priority = 0;
+    };
+    std::vector<Address> addresses;
+    std::vector<Route> routes;    // those through this interface, link-scope ones first
+};
 
 // What the agent needs besides config.json to run the workload.
 struct StartConfig {
@@ -96,6 +117,7 @@ struct StartConfig {
     // pool and clock. The agent mixes `entropy` into the pool and reseeds, and sets the clock.
     std::string entropy;          // kEntropyBytes from the host's getrandom
     uint64_t realtime_ns = 0;     // the host's CLOCK_REALTIME when it sent the config
+    std::vector<NicConfig> nics;  // the guest's NICs in device order (none: only lo)
 };
 inline constexpr size_t kEntropyBytes = 32;
 

@@ -27,6 +27,46 @@ TEST(AgentProtocol, StartConfigRoundTrip) {
     EXPECT_EQ(d->output_window, 123456u);
 }
 
+TEST(AgentProtocol, NicConfigRoundTrip) {
+    StartConfig c;
+    c.output_window = static_cast<uint32_t>(output_cost(kMaxData));
+    NicConfig n;
+    n.device_mac = std::string("\x02\0\0\0\0\x01", 6);
+    n.mac = std::string("\x0a\x58\x0a\x58\0\x05", 6);
+    n.name = "eth0";
+    n.mtu = 1500;
+    n.addresses.push_back({2, 16, std::string("\x0a\x58\0\x05", 4)});
+    n.routes.push_back({2, 0, 0, "", std::string("\x0a\x58\0\x01", 4), 100});
+    c.nics.push_back(n);
+    auto d = decode_start_config(encode(c));
+    ASSERT_TRUE(d) << d.error().message();
+    ASSERT_EQ(d->nics.size(), 1u);
+    EXPECT_EQ(d->nics[0].mac, n.mac);
+    EXPECT_EQ(d->nics[0].device_mac, n.device_mac);
+    EXPECT_EQ(d->nics[0].name, "eth0");
+    EXPECT_EQ(d->nics[0].mtu, 1500u);
+    ASSERT_EQ(d->nics[0].addresses.size(), 1u);
+    EXPECT_EQ(d->nics[0].addresses[0].prefix, 16);
+    EXPECT_EQ(d->nics[0].addresses[0].bytes, n.addresses[0].bytes);
+    ASSERT_EQ(d->nics[0].routes.size(), 1u);
+    EXPECT_EQ(d->nics[0].routes[0].gateway, n.routes[0].gateway);
+    EXPECT_EQ(d->nics[0].routes[0].priority, 100u);
+    c.nics[0].mac = "short";
+    EXPECT_FALSE(decode_start_config(encode(c)));
+}
+
+TEST(AgentProtocol, ImpossibleExitStatusIsAnError) {
+    // 128 + INT32_MAX overflowed, and "killed by signal 0" came out as status 128.
+    for (ExitStatus bad : {ExitStatus{true, 0}, ExitStatus{true, 65}, ExitStatus{true, INT32_MAX}, ExitStatus{true, -1},
+                           ExitStatus{false, 256}, ExitStatus{false, -1}}) {
+        auto e = decode_exit(encode(bad));
+        ASSERT_FALSE(e) << bad.signaled << " " << bad.value;
+        EXPECT_NE(e.error().message().find("impossible exit status"), std::string::npos) << e.error().message();
+    }
+    EXPECT_EQ(decode_exit(encode(ExitStatus{true, 64}))->shell_status(), 192);
+    EXPECT_EQ(decode_exit(encode(ExitStatus{false, 255}))->shell_status(), 255);
+}
+
 TEST(AgentProtocol, OutputWindowBelowOneFrameIsAnError) {
     StartConfig c;
     c.output_window = static_cast<uint32_t>(output_cost(kMaxData)) - 1;

@@ -87,6 +87,12 @@ const qemu::FdLayout kKeyLayout = [] {
     return l;
 }();
 
+qemu::FdLayout key_layout(const VmConfig& s) {
+    qemu::FdLayout l = kKeyLayout;
+    l.nets.assign(s.nets.size(), -1);
+    return l;
+}
+
 // The initrd is named by its content's digest (vm/assets/cache.h: a use refreshes its mtime, so its
 // path is its identity).
 Result<std::string> template_key(const std::string& qemu, const VmConfig& s) {
@@ -96,7 +102,7 @@ Result<std::string> template_key(const std::string& qemu, const VmConfig& s) {
                      " acpi " + std::to_string(s.acpi) + " kvm " + std::to_string(s.kvm) + "\n" +
                      (s.kvm ? "cpu " + host_cpu() : std::string()) +
                      // The machine as strata asks QEMU for it: another strata's devices or options are another template.
-                     "\nargv " + join(qemu::command_line("qemu", template_config(s), kKeyLayout), " ");
+                     "\nargv " + join(qemu::command_line("qemu", template_config(s), key_layout(s)), " ");
     return STRATA_TRY(crypto::sha256_hex(in)).substr(0, 32);
 }
 

@@ -66,6 +66,13 @@ Result<std::unique_ptr<Vm>> OwnBackend::launch(VmConfig c) {
     mc.vcpus = c.vcpus;
     for (const auto& d : c.disks)
         mc.disks.push_back({"/proc/self/fd/" + std::to_string(d.fd.get()), d.readonly});
+    for (const auto& n : c.nets) {
+        vmm::NicConfig nic;
+        nic.fd = n.tap.get();
+        nic.mac = STRATA_TRY(vmm::parse_mac(n.mac));
+        nic.mtu = static_cast<uint16_t>(n.mtu);
+        mc.nics.push_back(nic);
+    }
     mc.serial_out = c.console_fd.get();
     mc.console_fd = c.agent_fd.get();
     auto machine = STRATA_TRY(vmm::Machine::create(mc));

@@ -50,6 +50,14 @@ std::vector<std::string> command_line(const std::string& qemu, const VmConfig& c
         }
         a.insert(a.end(), {"-device", "virtio-blk-device,drive=" + id});
     }
+    // vhost-net would move the data path into the host kernel; not needed under emulation, and
+    // it is one more device node (/dev/vhost-net) a VMM must be allowed.
+    for (size_t i = 0; i < c.nets.size() && i < fds.nets.size(); ++i) {
+        std::string id = "net" + std::to_string(i);
+        std::string backend = fds.nets[i] < 0 ? "hubport,id=" + id + ",hubid=" + std::to_string(i)
+                                              : "tap,id=" + id + ",fd=" + std::to_string(fds.nets[i]) + ",vhost=off";
+        a.insert(a.end(), {"-netdev", backend, "-device", "virtio-net-device,netdev=" + id + ",mac=" + c.nets[i].mac});
+    }
     // The agent channel: port 0 of a single-port virtio-console (the guest's hvc0). A
     // multiport device with a named virtserialport costs the guest ~30 ms more under emulation
     // (control queue, port announcements, their sysfs entries) before the agent can talk. QEMU

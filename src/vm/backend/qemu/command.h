@@ -14,6 +14,7 @@ struct FdLayout {
     int console = -1;          // -1: no serial console
     int qmp = -1;              // -1: no QMP socket
     std::vector<int> disks;    // one per VmConfig::disks (-1 for a placeholder)
+    std::vector<int> nets;     // one per VmConfig::nets
 };
 
 // QEMU reaches inherited descriptors by path.

@@ -68,6 +68,26 @@ TEST(QemuCommand, FileShareIsOneVirtio9pDevice) {
     EXPECT_TRUE(has_pair(a, "-device", "virtio-9p-device,fsdev=share0,mount_tag=strata"));
 }
 
+TEST(QemuCommand, NicsAreTapFdsOnVirtioNet) {
+    VmConfig c;
+    c.nets.push_back({UniqueFd(), "0a:58:0a:58:00:05"});
+    c.nets.push_back({UniqueFd(), "0a:58:0a:59:00:07"});
+    FdLayout fds;
+    fds.nets = {6, 7};
+    auto a = command_line("qemu", c, fds);
+    EXPECT_TRUE(has_pair(a, "-netdev", "tap,id=net0,fd=6,vhost=off"));
+    EXPECT_TRUE(has_pair(a, "-device", "virtio-net-device,netdev=net0,mac=0a:58:0a:58:00:05"));
+    EXPECT_TRUE(has_pair(a, "-netdev", "tap,id=net1,fd=7,vhost=off"));
+    EXPECT_TRUE(has_pair(a, "-device", "virtio-net-device,netdev=net1,mac=0a:58:0a:59:00:07"));
+    // A template's NIC is connected to nothing until a restore gives it a tap.
+    fds.nets = {-1, 7};
+    auto t = command_line("qemu", c, fds);
+    EXPECT_TRUE(has_pair(t, "-netdev", "hubport,id=net0,hubid=0"));
+    EXPECT_TRUE(has_pair(t, "-netdev", "tap,id=net1,fd=7,vhost=off"));
+    auto none = command_line("qemu", VmConfig{}, FdLayout{});
+    EXPECT_EQ(std::find(none.begin(), none.end(), "-netdev"), none.end());
+}
+
 TEST(QemuCommand, BootedTemplateAndItsRestore) {
     // Saving a template: RAM shared with its file, a placeholder disk, a QMP socket.
     VmConfig c;

@@ -88,7 +88,10 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<Vm>> QemuBackend::launch(VmConfig c) {
-    if (c.disks.size() > 8) return error("QEMU microvm has 8 virtio-mmio slots; " + std::to_string(c.disks.size()) + " disks asked");
+    // Its virtio-mmio transports: the disks, the NICs and the agent channel's console.
+    if (c.disks.size() + c.nets.size() + 1 > 8)
+        return error("QEMU microvm has 8 virtio-mmio slots; " + std::to_string(c.disks.size()) + " disks and " +
+                     std::to_string(c.nets.size()) + " network interfaces asked");
     qemu::FdLayout layout;
     std::vector<std::pair<int, int>> moves;  // (fd in the monitor, fd in QEMU)
     int next = 3;
@@ -105,6 +108,14 @@ Result<std::unique_ptr<Vm>> QemuBackend::launch(VmConfig c) {
         }
         layout.disks.push_back(next);
         moves.emplace_back(d.fd.get(), next++);
+    }
+    for (const auto& n : c.nets) {
+        if (!n.tap) {
+            layout.nets.push_back(-1);
+            continue;
+        }
+        layout.nets.push_back(next);
+        moves.emplace_back(n.tap.get(), next++);
     }
     if (c.qmp_fd) {
         layout.qmp = next++;

@@ -1,6 +1,7 @@
 #pragma once
-// One Podman environment per test binary (its own storage, run dir, and a busybox image imported
-// from a rootfs built here), driving the built strata as its --runtime; and the Podman fixture.
+// Podman driving the built strata (--runtime), for the clients tests: an environment of its own
+// (storage, run dir, temp dir in a temp directory, cgroupfs, file events) with a busybox image
+// imported from a rootfs built here, and a fixture that requires root and Podman.
 
 #include <gtest/gtest.h>
 
@@ -84,5 +85,6 @@ protected:
     }
     inline static PodmanEnv* env = nullptr;
 };
+
 
 }  // namespace strata::test
