@@ -5,7 +5,9 @@
 # its cold boot (org.strata.vm.template: off, or a rootfs packed into the initramfs) is measured
 # too, as the overhead strata's own path adds to a boot. Also: the guest's own time to /init, the
 # rootfs in the initramfs vs on an erofs disk, strata's kernel vs Debian's cloud kernel
-# (fallback), QEMU's RSS.
+# (fallback), QEMU's RSS; a VM with 5 bind mounts (the 9p file share) against none, with the same
+# kernel (one with 9p: Debian's generic kernel unless strata's own is built), and 9p read/write
+# throughput against the container substrate's bind mount.
 #   bench/vm.sh [N]        (default N=10; run as root from a built tree: build/strata)
 # Prints a table and, last, one JSON line.
 set -euo pipefail
@@ -53,6 +55,26 @@ PY
 make_bundle "$work/vm-template" template
 make_bundle "$work/vm-initramfs" initramfs
 make_bundle "$work/vm-erofs" erofs
+# The file share: a kernel with 9p (strata's own, else Debian's generic one), booted templates,
+# no binds vs 5 directory binds.
+share_kernel=$kernel
+case "$kernel" in *-cloud-amd64) share_kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | grep -v cloud | sort -V | tail -1 || true) ;; esac
+if [ -n "$share_kernel" ]; then
+    for v in nobinds binds; do
+        make_bundle "$work/vm-$v" template
+        python3 - "$work/vm-$v/config.json" "$share_kernel" "$v" "$work/vol" <<'PY'
+import json, os, sys
+path, kernel, v, vol = sys.argv[1:]
+c = json.load(open(path))
+c["annotations"]["org.strata.vm.kernel"] = kernel
+if v == "binds":
+    for i in range(5):
+        os.makedirs(f"{vol}/{i}", exist_ok=True)
+        c["mounts"].append({"destination": f"/vol{i}", "type": "bind", "source": f"{vol}/{i}", "options": ["rbind", "rw"]})
+json.dump(c, open(path, "w"))
+PY
+    done
+fi
 
 # The baseline's initramfs: the poweroff init and /dev/console.
 gcc -O2 -static -o "$work/init" bench/vm/poweroff_init.c
@@ -88,10 +110,12 @@ run_bare() {  # kernel acpi
 }
 
 declare -A wall guest
+staged=""
 record() { wall[$1]+="${2% *} "; guest[$1]+="${2#* } "; }
 # Warm the caches (initramfs, erofs image, the booted template) so every measured run finds them built.
 run_strata "$work/vm-template" >/dev/null; run_strata "$work/vm-initramfs" >/dev/null; run_strata "$work/vm-erofs" >/dev/null
 [ -n "$cloud" ] && run_strata "$work/vm-initramfs" --vm-kernel "$cloud" >/dev/null
+[ -n "$share_kernel" ] && { run_strata "$work/vm-nobinds" >/dev/null; run_strata "$work/vm-binds" >/dev/null; }
 echo "bench/vm.sh: $N interleaved runs each; kernel $kernel; accelerator $accel" >&2
 paired="" paired_cold=""  # strata / bare of each round: adjacent runs, so slow drifts in host load cancel
 for i in $(seq "$N"); do
@@ -111,6 +135,11 @@ for i in $(seq "$N"); do
         record strata_cloud "$(run_strata "$work/vm-initramfs" --vm-kernel "$cloud")"
         record bare_cloud "$(run_bare "$cloud" on)"
     fi
+    if [ -n "$share_kernel" ]; then
+        record strata_nobinds "$(run_strata "$work/vm-nobinds")"
+        record strata_binds "$(run_strata "$work/vm-binds")"
+        staged+="$(sed -n 's/.*bind mount(s) staged in \([0-9]*\) us.*/\1/p' "$work/strata.log" | tail -1) "
+    fi
     printf '.' >&2
 done
 echo >&2
@@ -127,6 +156,31 @@ bare_rss=$( { /usr/bin/time -f '%M' qemu-system-x86_64 -M microvm,acpi=off -node
     -no-reboot -accel tcg -cpu max -smp 1 -m 256 -kernel "$kernel" -initrd "$work/bare.cpio" \
     -append "$bare_cmdline" >/dev/null; } 2>&1 | tail -1)
 
+# 9p throughput: 256 MiB written (fsync'ed) and read back through a bind mount, in the VM (the
+# guest's dd runs under the same accelerator as every guest) and in a container.
+dd_mbs() {  # bundle-dir substrate -> "write_MiB/s read_MiB/s" (busybox dd prints no rate: timed with time)
+    local b=$1 out
+    python3 - "$b/config.json" "$work/io" "$2" <<'PY'
+import json, os, sys
+path, io, sub = sys.argv[1:]
+os.makedirs(io, exist_ok=True)
+c = json.load(open(path))
+c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/io"] + [{"destination": "/io", "type": "bind", "source": io, "options": ["rbind", "rw"]}]
+c["process"]["args"] = ["sh", "-c", "time sh -c 'dd if=/dev/zero of=/io/f bs=1M count=256 conv=fsync 2>/dev/null' 2>&1 | grep real; "
+                        "time sh -c 'dd if=/io/f of=/dev/null bs=1M 2>/dev/null' 2>&1 | grep real; rm /io/f"]
+c["annotations"]["org.strata.substrate"] = sub
+json.dump(c, open(path, "w"))
+PY
+    # busybox time: "real<TAB>0m 1.23s"
+    "$STRATA" --root "$work/root" run -b "$b" io$RANDOM </dev/null 2>/dev/null |
+        awk '{ split($2, m, "m"); s = m[1] * 60 + $3; if (s > 0) printf "%.0f ", 256 / s; else printf "? " }'
+}
+io_vm="" io_container=""
+if [ -n "$share_kernel" ]; then
+    cp -r "$work/vm-nobinds" "$work/vm-io"; cp -r "$work/vm-nobinds" "$work/ct-io"
+    io_vm=$(dd_mbs "$work/vm-io" vm); io_container=$(dd_mbs "$work/ct-io" container)
+fi
+
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 m() { echo "${wall[$1]:-}" | median; }
 g() { echo "${guest[$1]:-}" | median; }
@@ -141,12 +195,19 @@ if [ -n "$cloud" ]; then
     printf '%-44s %10s %14s\n' "strata run, cold boot, Debian cloud kernel" "$(m strata_cloud)" "$(g strata_cloud)"
     printf '%-44s %10s %14s\n' "bare QEMU, Debian cloud kernel" "$(m bare_cloud)" "$(g bare_cloud)"
 fi
+if [ -n "$share_kernel" ]; then
+    printf '%-44s %10s %14s\n' "strata run, template, 9p kernel, no binds" "$(m strata_nobinds)" "(template)"
+    printf '%-44s %10s %14s\n' "strata run, template, 9p kernel, 5 binds" "$(m strata_binds)" "(template)"
+    echo "5 binds: host share set-up (staging) median $(echo "$staged" | median) us (goal <= 10 ms); wall +$(awk -v a="$(m strata_binds)" -v b="$(m strata_nobinds)" 'BEGIN { print a - b }') ms"
+    echo "bind mount I/O, 256 MiB dd (MiB/s write read): VM over 9p: ${io_vm:-?}; container: ${io_container:-?}"
+fi
 paired_median=$(echo "$paired" | median | awk '{ printf "%.3f", $1 }')
 paired_cold_median=$(echo "$paired_cold" | median | awk '{ printf "%.3f", $1 }')
 echo "ratio strata/bare QEMU: $(ratio "$(m strata_template)" "$(m bare)") (goal <= 1.1); median of the $N per-round ratios: $paired_median"
 echo "ratio strata cold boot/bare QEMU (what strata's path adds to a boot): $(ratio "$(m strata)" "$(m bare)"); per-round median: $paired_cold_median"
 echo "QEMU RSS, guest booted and idle: $((qemu_rss / 1024)) MiB; monitor: $((monitor_rss / 1024)) MiB; bare QEMU peak: $((bare_rss / 1024)) MiB"
-printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"paired_ratio_median":%s,"strata_cold_ms":%s,"cold_ratio":%s,"paired_cold_ratio_median":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s}\n' \
+printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"paired_ratio_median":%s,"strata_cold_ms":%s,"cold_ratio":%s,"paired_cold_ratio_median":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s,"share_nobinds_ms":%s,"share_5binds_ms":%s,"share_staging_us":%s,"io_vm_9p_mibs":"%s","io_container_mibs":"%s"}\n' \
     "$N" "$accel" "$kernel" "$(m strata_template)" "$(m bare)" "$(ratio "$(m strata_template)" "$(m bare)")" "$paired_median" \
     "$(m strata)" "$(ratio "$(m strata)" "$(m bare)")" "$paired_cold_median" "$(g strata)" "$(g bare)" \
-    "$(m strata_erofs)" "$(m strata_cloud)" "$(m bare_cloud)" "$(g strata_cloud)" "${qemu_rss:-null}" "${monitor_rss:-null}" "${bare_rss:-null}"
+    "$(m strata_erofs)" "$(m strata_cloud)" "$(m bare_cloud)" "$(g strata_cloud)" "${qemu_rss:-null}" "${monitor_rss:-null}" "${bare_rss:-null}" \
+    "$(m strata_nobinds)" "$(m strata_binds)" "$(echo "$staged" | median)" "${io_vm% }" "${io_container% }"

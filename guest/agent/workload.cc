@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "agent/cgroup.h"
+#include "agent/share.h"
 #include "agent/timeline.h"
 #include "base/strings.h"
 #include "sys/file.h"
@@ -115,6 +116,7 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
                                   std::vector<std::string>& warnings) {
     const spec::Spec& spec = guest.spec;
     STRATA_TRY(mount_rootfs(sc, spec.root.readonly));
+    STRATA_TRY(mount_share(guest.mounts));
     NsChoice ns = choose_namespaces(spec, warnings);
     UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings));
     mark("rootfs");

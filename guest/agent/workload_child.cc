@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 
+#include "agent/share.h"
 #include "agent/timeline.h"
 #include "agent/workload.h"
 #include "base/strings.h"
@@ -42,13 +43,17 @@ namespace {
 
 std::string inside(const std::string& path) { return std::string(kWorkloadRoot) + path; }
 
-// The OCI mounts that make sense in a guest, as the host planned them (spec_codec.h); host bind
-// mounts were reported there and left out. Classic mount(2), not fsopen/fsmount as on the host:
-// inside the guest nothing can race us for the target, and mount(2)'s kernel path is the one the
-// agent's own mounts already ran (under emulation each new code path costs its translation; the
-// first fsmount cost ~10 ms).
+// The OCI mounts, as the host planned them (spec_codec.h), in config.json's order. Filesystems
+// with classic mount(2), not fsopen/fsmount as on the host: inside the guest nothing can race us
+// for the target, and mount(2)'s kernel path is the one the agent's own mounts already ran (under
+// emulation each new code path costs its translation; the first fsmount cost ~10 ms). Host bind
+// mounts come from the file share (share.h).
 Result<> apply_mounts(const std::vector<vm::agent::GuestMount>& mounts) {
     for (const auto& m : mounts) {
+        if (m.fstype.empty() && (m.flags & MS_BIND)) {
+            STRATA_TRY(bind_from_share(m, kWorkloadRoot));
+            continue;
+        }
         std::string target = inside(m.destination);
         STRATA_TRY(sys::mkdir_all(target, 0755));
         if (::mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags, m.data.empty() ? nullptr : m.data.c_str()) < 0)

@@ -11,6 +11,7 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     vm::MonitorOptions o;
     o.spec = ctx.spec;
     o.rootfs = ctx.rootfs;
+    o.bundle = ctx.opts->bundle;
     // Inside the state directory, so `delete` removes it with the rest of the container.
     o.work_dir = ctx.opts->root + "/" + ctx.opts->id + "/vm";
     o.kernel = ctx.opts->vm_kernel;

@@ -8,7 +8,8 @@
 //   2. strata's own kernel, built by `strata vm kernel build` into
 //      <cache>/kernel/<first 16 hex of the SHA-256 of guest/kernel/config.fragment>/vmlinux;
 //   3. Debian's linux-image-cloud-amd64 (/boot/vmlinuz-*-cloud-amd64), whose virtio drivers are
-//      modules: the initramfs carries them and QEMU's ACPI tables describe the devices.
+//      modules: the initramfs carries them and QEMU's ACPI tables describe the devices. With a
+//      file share, a Debian kernel that has 9p (see find_kernel).
 
 #include <string>
 #include <vector>
@@ -35,9 +36,12 @@ std::string strata_kernel_dir();
 std::string kernel_fragment_path();
 std::string kernel_build_script();
 
-Result<Kernel> find_kernel(const std::string& override_path);
+// `share`: the VM has a file share (config.json's bind mounts), so the kernel needs 9p over
+// virtio. Debian's cloud kernel has no 9p: then the newest Debian kernel in /boot that has it
+// (linux-image-amd64), or an error naming what to install.
+Result<Kernel> find_kernel(const std::string& override_path, bool share = false);
 // Describes a kernel file the user named (Debian's /boot/vmlinuz-* gets its modules).
-Result<Kernel> describe_kernel(const std::string& path, std::string origin);
+Result<Kernel> describe_kernel(const std::string& path, std::string origin, bool share = false);
 Result<std::string> find_agent();
 
 }  // namespace strata::vm

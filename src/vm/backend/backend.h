@@ -50,6 +50,12 @@ struct VmConfig {
     UniqueFd console_fd;     // the guest's serial console (kernel messages) goes here; -1: none
     UniqueFd log_fd;         // the VMM's own diagnostics (QEMU's stderr); -1: none
 
+    // The file share (vm/share/share.h): a virtio-9p device with mount tag `share_tag` ("":
+    // none), after the agent channel, exporting `share_dir`. The tag is part of the shape (a
+    // booted template has the device, on an empty placeholder directory); the directory is not.
+    std::string share_dir;
+    std::string share_tag;
+
     // Booted templates (vm/template/template.h; the QEMU backend only). Guest RAM in `ram_file`: shared
     // with the file while a template boots and is saved, a private copy-on-write mapping of it in
     // a VM restored from one. `qmp_fd`: QEMU's end of a QMP control socket. `incoming`: QEMU
@@ -61,7 +67,7 @@ struct VmConfig {
 };
 
 // A VmConfig with `c`'s shape (kernel, initrd, cmdline, vcpus, mem_mib, acpi, kvm, its NICs'
-// MACs) and nothing else: no descriptors, disks or template fields.
+// MACs, share_tag) and nothing else: no descriptors, disks, share directory or template fields.
 inline VmConfig same_shape(const VmConfig& c) {
     VmConfig s;
     for (const auto& n : c.nets) s.nets.push_back({UniqueFd(), n.mac, n.mtu});
@@ -72,6 +78,7 @@ inline VmConfig same_shape(const VmConfig& c) {
     s.mem_mib = c.mem_mib;
     s.acpi = c.acpi;
     s.kvm = c.kvm;
+    s.share_tag = c.share_tag;
     return s;
 }
 

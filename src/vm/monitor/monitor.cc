@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "base/log.h"
@@ -27,6 +28,7 @@
 #include "vm/net/network.h"
 #include "vm/protocol/frame_io.h"
 #include "vm/protocol/spec_codec.h"
+#include "vm/share/share.h"
 #include "vm/template/template.h"
 
 namespace strata::vm {
@@ -39,6 +41,7 @@ struct Booted {
     UniqueFd agent;
     agent::FrameParser parser;
     std::string console_log, vmm_log;
+    std::string share_dir;  // the staged file share ("" none): every VM of this container gets it
 };
 
 Error with_guest_logs(Error e, const Booted& b) {
@@ -124,6 +127,7 @@ Result<VmConfig> container_vm(const VmConfig& shape, int rootfs_image, Booted& b
     c.console_fd = STRATA_TRY(sys::open(b.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.log_fd = STRATA_TRY(sys::open(b.vmm_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     c.agent_fd = STRATA_TRY(new_agent_channel(b, sc));
+    c.share_dir = b.share_dir;  // the tag came with the shape
     return c;
 }
 
@@ -176,16 +180,21 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     b.net = STRATA_TRY(attach_network(spec));
     agent::StartConfig sc;
     for (const auto& nic : b.net->nics) sc.nics.push_back(nic.config);
-    std::vector<rootfs::MountOp> host_binds;
-    sc.spec = STRATA_TRY(agent::encode_spec(spec, &host_binds));
-    for (const auto& op : host_binds)
-        log::warn("vm: bind mount of host path " + quote(op.source) + " at " + quote(op.destination) +
-                  " is not available inside the VM; skipped");
+    sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle)));
+    // The file share first: a bind source that vanished fails create before any asset work.
+    std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
+    if (!binds.empty()) {
+        auto ts = std::chrono::steady_clock::now();
+        b.share_dir = opts.work_dir + "/share";
+        STRATA_TRY(stage_share(binds, b.share_dir, opts.rootfs));
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ts).count();
+        log::debug("vm: file share of " + std::to_string(binds.size()) + " bind mount(s) staged in " + std::to_string(us) + " us");
+    }
     const HostVirt& host = host_virt();
     BackendChoice choice = STRATA_TRY(choose_backend(host, plan.backend));
     log::debug("vm: backend: " + choice.reason);
     b.backend = STRATA_TRY(make_backend(choice, host));
-    Kernel kernel = STRATA_TRY(find_kernel(plan.kernel));
+    Kernel kernel = STRATA_TRY(find_kernel(plan.kernel, !binds.empty()));
     log::debug("vm: kernel " + kernel.path + " (" + kernel.origin + ")");
     std::string agent_bin = STRATA_TRY(find_agent());
 
@@ -221,6 +230,8 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     shape.vcpus = plan.vcpus;
     shape.mem_mib = plan.mem_mib;
     shape.cmdline = guest_cmdline(choice.kvm, host.tsc_khz);
+    // With a share the template has the 9p device too (vm/template/template.cc).
+    if (!binds.empty()) shape.share_tag = agent::kShareTag;
 
     STRATA_TRY(sys::mkdir_all(opts.work_dir, 0700));
     STRATA_TRY(b.net->save_record(opts.work_dir + "/" + kNetworkRecord));

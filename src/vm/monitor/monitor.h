@@ -17,6 +17,7 @@ namespace strata::vm {
 struct MonitorOptions {
     const spec::Spec* spec = nullptr;
     std::string rootfs;        // the bundle's rootfs, absolute
+    std::string bundle;        // absolute: anchors relative bind sources (the file share)
     std::string work_dir;      // per-container directory (console log, ...), removed by delete
     std::string kernel;        // --vm-kernel ("" = annotation or default)
     std::string backend;       // --vm-backend ("" = annotation or automatic)

@@ -47,14 +47,36 @@ uint64_t ms_flags(unsigned attr) {
 
 }  // namespace
 
-Result<std::string> encode_spec(const spec::Spec& s, std::vector<rootfs::MountOp>* skipped) {
+std::string guest_share_entry(size_t index) { return std::string(kGuestShareDir) + "/" + std::to_string(index); }
+
+bool guest_tmpfs_bind(const rootfs::MountOp& op) {
+    return op.kind == rootfs::MountOp::Kind::bind && op.destination == "/dev/shm";
+}
+
+bool uses_share(const std::vector<GuestMount>& mounts) {
+    for (const auto& m : mounts)
+        if (m.fstype.empty() && (m.flags & MS_BIND)) return true;
+    return false;
+}
+
+Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes) {
     // Every filesystem mount (proc, sysfs, tmpfs, devpts, mqueue...), cgroup as the guest's
-    // cgroup v2. The bundle anchors only bind sources, which stay on the host.
+    // cgroup v2, and the bind mounts from the share. The bundle anchors only bind sources, which
+    // the host stages (the guest sees them by index).
     auto ops = STRATA_TRY(rootfs::plan_mounts(s, "/"));
     std::vector<GuestMount> mounts;
-    for (auto& op : ops) {
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const auto& op = ops[i];
+        if (guest_tmpfs_bind(op)) {
+            mounts.push_back({op.destination, "tmpfs", "shm", "mode=1777,size=" + std::to_string(shm_bytes),
+                              uint64_t(MS_NOSUID | MS_NODEV | MS_NOEXEC)});
+            continue;
+        }
         if (op.kind == rootfs::MountOp::Kind::bind) {
-            if (skipped) skipped->push_back(std::move(op));
+            // In the guest the share is one 9p mount: the entry's subtree is one mount there, so
+            // rro is ro and rbind is bind.
+            mounts.push_back({op.destination, "", guest_share_entry(i), "",
+                              MS_BIND | ms_flags(op.attr_set | op.rec_attr_set)});
             continue;
         }
         bool cgroup = op.kind == rootfs::MountOp::Kind::cgroup;

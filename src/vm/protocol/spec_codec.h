@@ -23,13 +23,27 @@ namespace strata::vm::agent {
 
 // A config.json mount as the guest makes it: the host planned it (rootfs::plan_mounts), so the
 // agent runs mount(2) without parsing options, code it would otherwise translate on every boot.
+// A bind mount of a host path arrives as fstype "" with MS_BIND in `flags` and `source` its
+// entry in the 9p share (kGuestShareDir/<index in config.json's mounts>): the agent binds that
+// onto the destination, then remounts it with the other MS_* flags (MS_RDONLY for `ro`).
 struct GuestMount {
     std::string destination;  // clean and absolute, inside the workload's root
-    std::string fstype;       // "cgroup2" for a cgroup mount (the guest is cgroup v2)
+    std::string fstype;       // "cgroup2" for a cgroup mount (the guest is cgroup v2); "" a bind
     std::string source;
     std::string data;         // the filesystem's options, comma-separated
     uint64_t flags = 0;       // MS_*
 };
+
+// The file share (vm/share/share.h): config.json's bind mounts, one virtio-9p device per VM
+// with this mount tag, which the agent mounts at kGuestShareDir (outside the workload's root).
+inline constexpr const char* kShareTag = "strata";
+inline constexpr const char* kGuestShareDir = "/run/strata/share";
+// Where the share holds config.json's mounts[index].
+std::string guest_share_entry(size_t index);
+// A bind mount the guest replaces by a tmpfs of its own instead of sharing the host's: /dev/shm
+// (shared memory between host and guest processes cannot work through a file share).
+bool guest_tmpfs_bind(const rootfs::MountOp& op);
+inline constexpr uint64_t kDefaultShmBytes = 64ull << 20;  // Podman's and Docker's default
 
 // What the agent decodes: the spec (its `mounts` and `process.capabilities` left empty), the
 // planned mounts and the capability sets, resolved from their names on the host.
@@ -39,9 +53,11 @@ struct GuestSpec {
     security::CapSets caps;  // all empty when config.json has no process.capabilities
 };
 
-// Plans `s`'s mounts and encodes. A bind mount of a host path cannot be made in the guest: it
-// is left out and, if `skipped` is given, added to it for the caller to report.
-Result<std::string> encode_spec(const spec::Spec& s, std::vector<rootfs::MountOp>* skipped = nullptr);
+// Plans `s`'s mounts and encodes. Bind mounts become binds from the share's entries (the host
+// must stage them: vm/share/share.h), or a tmpfs of `shm_bytes` for guest_tmpfs_bind ones.
+Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes = kDefaultShmBytes);
+// Whether the encoded mounts need the share (a bind from it).
+bool uses_share(const std::vector<GuestMount>& mounts);
 Result<GuestSpec> decode_spec(std::string_view payload);
 
 }  // namespace strata::vm::agent

@@ -18,6 +18,8 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     s.mounts.push_back({"/sys/fs/cgroup", "cgroup", "cgroup", {"ro"}, {}, {}});
     s.mounts.push_back({"/dev/shm", "tmpfs", "shm", {"mode=1777", "size=65536k", "nodev"}, {}, {}});
     s.mounts.push_back({"/data", "bind", "/srv/data", {"rbind", "ro"}, {}, {}});
+    s.mounts.push_back({"/etc/hosts", "bind", "/run/x/hosts", {"bind", "nosuid"}, {}, {}});
+    s.mounts.push_back({"/dev/shm", "bind", "/run/x/shm", {"bind"}, {}, {}});
     auto& p = s.process.emplace();
     p.args = {"sh", "-c", "echo hi"};
     p.env = {"PATH=/bin", "A=b"};
@@ -45,16 +47,12 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     r.cpu->cpus = "0-1";
     r.pids_limit = -1;
 
-    std::vector<rootfs::MountOp> skipped;
-    auto e = encode_spec(s, &skipped);
+    auto e = encode_spec(s, 1 << 20);
     ASSERT_TRUE(e) << e.error().message();
-    // The host bind mount stays on the host, for the caller to report.
-    ASSERT_EQ(skipped.size(), 1u);
-    EXPECT_EQ(skipped[0].destination, "/data");
     auto g = decode_spec(*e);
     ASSERT_TRUE(g) << g.error().message();
     // The mounts arrive planned: mount(2)'s flags and data, cgroup as the guest's cgroup2.
-    ASSERT_EQ(g->mounts.size(), 3u);
+    ASSERT_EQ(g->mounts.size(), 6u);
     EXPECT_EQ(g->mounts[0].destination, "/proc");
     EXPECT_EQ(g->mounts[0].fstype, "proc");
     EXPECT_EQ(g->mounts[0].flags, uint64_t(MS_NOSUID | MS_NOEXEC));
@@ -65,6 +63,19 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     EXPECT_EQ(g->mounts[2].source, "shm");
     EXPECT_EQ(g->mounts[2].data, "mode=1777,size=65536k");
     EXPECT_EQ(g->mounts[2].flags, uint64_t(MS_NODEV));
+    // Bind mounts, in config.json's order: from the share's entry of their index, with their flags.
+    EXPECT_EQ(g->mounts[3].destination, "/data");
+    EXPECT_EQ(g->mounts[3].fstype, "");
+    EXPECT_EQ(g->mounts[3].source, std::string(kGuestShareDir) + "/3");
+    EXPECT_EQ(g->mounts[3].flags, uint64_t(MS_BIND | MS_RDONLY));
+    EXPECT_EQ(g->mounts[4].source, std::string(kGuestShareDir) + "/4");
+    EXPECT_EQ(g->mounts[4].flags, uint64_t(MS_BIND | MS_NOSUID));
+    EXPECT_TRUE(uses_share(g->mounts));
+    // /dev/shm: a tmpfs of the guest's own, of the size the host found.
+    EXPECT_EQ(g->mounts[5].destination, "/dev/shm");
+    EXPECT_EQ(g->mounts[5].fstype, "tmpfs");
+    EXPECT_EQ(g->mounts[5].data, "mode=1777,size=1048576");
+    EXPECT_EQ(g->mounts[5].flags, uint64_t(MS_NOSUID | MS_NODEV | MS_NOEXEC));
     const spec::Spec* d = &g->spec;
     EXPECT_TRUE(d->mounts.empty());
     EXPECT_TRUE(d->root.readonly);

@@ -47,6 +47,12 @@ std::string stable_cmdline(const std::string& cmdline) {
     return join(kept, " ");
 }
 
+// The directory a template's 9p device exports: empty, and never attached by its guest (the
+// agent mounts the share only once a container's config came, in the restored VM, whose device
+// exports the container's share). QEMU adds its migration blocker on the guest's attach only,
+// and the export path is not part of the migrated state.
+std::string placeholder_share_dir() { return cache_dir("vm-template") + "/empty-share"; }
+
 // A template VM of `shape`: its devices are what every VM restored from it must have.
 VmConfig template_config(const VmConfig& shape) {
     VmConfig c = same_shape(shape);
@@ -54,6 +60,7 @@ VmConfig template_config(const VmConfig& shape) {
     placeholder.what = "the template's placeholder disk";
     placeholder.placeholder_bytes = kPlaceholderDiskBytes;
     c.disks.push_back(std::move(placeholder));
+    if (!c.share_tag.empty()) c.share_dir = placeholder_share_dir();
     return c;
 }
 
@@ -147,6 +154,7 @@ Result<nlohmann::json> ignore_shared_ram(qemu::Qmp& qmp) {
 Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::string& ram, const std::string& state,
                        const std::string& log_dir) {
     VmConfig c = template_config(shape);
+    if (!c.share_dir.empty()) STRATA_TRY(sys::mkdir_all(c.share_dir, 0755));
     c.ram_file = ram;
     c.ram_shared = true;
     ::unlink(ram.c_str());  // a dead build's file of the same name: QEMU would boot over its contents

@@ -55,6 +55,9 @@ Result<std::unique_ptr<Vm>> OwnBackend::launch(VmConfig c) {
         return error("the own VMM describes devices on the kernel command line; this kernel needs ACPI "
                      "(Debian's modular kernel): build strata's kernel (strata vm kernel build) or use --vm-backend qemu");
     if (!c.kvm) return error("the own VMM needs hardware virtualization (KVM)");
+    // FIXME: a virtio-9p or virtio-fs device of its own (issue 14).
+    if (!c.share_dir.empty())
+        return error("the own VMM has no file share yet, which config.json's bind mounts need: use --vm-backend qemu");
     vmm::MachineConfig mc;
     mc.kernel = c.kernel;
     mc.initrd = c.initrd;

@@ -5,6 +5,15 @@ namespace strata::vm::qemu {
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
+std::string qemu_escape(const std::string& value) {
+    std::string out;
+    for (char ch : value) {
+        out += ch;
+        if (ch == ',') out += ',';
+    }
+    return out;
+}
+
 std::vector<std::string> command_line(const std::string& qemu, const VmConfig& c, const FdLayout& fds) {
     // microvm: no PCI, no firmware tables beyond what it needs, virtio-mmio transports. With
     // acpi=off QEMU appends `virtio_mmio.device=` entries to the cmdline for the devices it
@@ -56,6 +65,15 @@ std::vector<std::string> command_line(const std::string& qemu, const VmConfig& c
     // (agent_protocol.h) keeps it from filling.
     a.insert(a.end(), {"-chardev", "socket,id=agent,fd=" + std::to_string(fds.agent), "-device",
                        "virtio-serial-device,max_ports=1", "-device", "virtconsole,chardev=agent"});
+    if (!c.share_dir.empty()) {
+        // The file share (vm/share/share.h, docs/design/vm.md "Files: the 9p share"). passthrough:
+        // files keep the guest's owners and modes on the host, as a container's writes through a
+        // bind mount do. multidevs=remap: the entries are binds of several host filesystems, whose
+        // inode numbers would otherwise collide in the guest.
+        a.insert(a.end(), {"-fsdev", "local,id=share0,path=" + qemu_escape(c.share_dir) +
+                                         ",security_model=passthrough,multidevs=remap",
+                           "-device", "virtio-9p-device,fsdev=share0,mount_tag=" + qemu_escape(c.share_tag)});
+    }
     if (fds.qmp >= 0)
         a.insert(a.end(), {"-chardev", "socket,id=qmp,fd=" + std::to_string(fds.qmp), "-mon", "chardev=qmp,mode=control"});
     if (c.incoming) a.insert(a.end(), {"-incoming", "defer"});

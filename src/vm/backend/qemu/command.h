@@ -19,6 +19,8 @@ struct FdLayout {
 
 // QEMU reaches inherited descriptors by path.
 std::string fd_path(int fd);
+// A value inside a QEMU option list ("path=..."): commas doubled.
+std::string qemu_escape(const std::string& value);
 
 std::vector<std::string> command_line(const std::string& qemu, const VmConfig& c, const FdLayout& fds);
 

@@ -57,6 +57,17 @@ TEST(QemuCommand, KvmAndAcpi) {
     EXPECT_EQ(std::find(a.begin(), a.end(), "-serial"), a.end());
 }
 
+TEST(QemuCommand, FileShareIsOneVirtio9pDevice) {
+    VmConfig c;
+    auto none = command_line("qemu", c, FdLayout{});
+    EXPECT_EQ(std::find(none.begin(), none.end(), "-fsdev"), none.end());
+    c.share_dir = "/run/strata/a,b/vm/share";
+    c.share_tag = "strata";
+    auto a = command_line("qemu", c, FdLayout{});
+    EXPECT_TRUE(has_pair(a, "-fsdev", "local,id=share0,path=/run/strata/a,,b/vm/share,security_model=passthrough,multidevs=remap"));
+    EXPECT_TRUE(has_pair(a, "-device", "virtio-9p-device,fsdev=share0,mount_tag=strata"));
+}
+
 TEST(QemuCommand, NicsAreTapFdsOnVirtioNet) {
     VmConfig c;
     c.nets.push_back({UniqueFd(), "0a:58:0a:58:00:05"});
