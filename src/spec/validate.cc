@@ -40,7 +40,7 @@ Result<> check_process(const Checker& c, const Process& p) {
     }
     if (p.oom_score_adj && (*p.oom_score_adj < -1000 || *p.oom_score_adj > 1000))
         return c.fail(".process.oomScoreAdj", "must be between -1000 and 1000");
-    if (p.user.umask && *p.user.umask > 0777) return c.fail(".process.user.umask", "must be at most 0777");
+    // umask: the kernel keeps the permission bits of any value (runc passes it as it is).
     if (p.scheduler && !scheduler_policy(p.scheduler->policy))
         return c.fail(".process.scheduler.policy", "unknown policy " + quote(p.scheduler->policy));
     if (p.io_priority && !io_priority_class(p.io_priority->io_class))
@@ -96,12 +96,8 @@ Result<> check_linux(const Checker& c, const Spec& s, const Linux& l) {
                                                        "shared", "rshared", "unbindable", "runbindable"};
     if (!kPropagation.count(l.rootfs_propagation))
         return c.fail(".linux.rootfsPropagation", "unknown propagation " + quote(l.rootfs_propagation));
-    for (size_t i = 0; i < l.masked_paths.size(); ++i)
-        if (!l.masked_paths[i].starts_with('/'))
-            return c.fail(".linux.maskedPaths[" + std::to_string(i) + "]", "must be an absolute path");
-    for (size_t i = 0; i < l.readonly_paths.size(); ++i)
-        if (!l.readonly_paths[i].starts_with('/'))
-            return c.fail(".linux.readonlyPaths[" + std::to_string(i) + "]", "must be an absolute path");
+    // maskedPaths and readonlyPaths are resolved inside the rootfs, a relative one from its root
+    // (as runc, which applies them from "/" after pivot_root).
     if (l.resources) {
         for (size_t i = 0; i < l.resources->devices.size(); ++i) {
             const auto& d = l.resources->devices[i];

@@ -60,5 +60,35 @@ TEST_F(Conformance, EveryRootfsPropagationRuns) {
     EXPECT_EQ(root_propagation(read_text("/proc/self/mountinfo")), root_propagation(host_before));
 }
 
+// Options that do not apply to a bind (a conformance config had "mode=755" on one, runc and
+// crun ignore them): the bind is made, and --debug says what was ignored.
+TEST_F(Conformance, BindMountIgnoresFilesystemOptions) {
+    TempDir vol("strata-vol");
+    write_text(vol.path() + "/hello", "from the host\n");
+    bundle->config["mounts"].push_back({{"destination", "/mnt"}, {"type", "bind"}, {"source", vol.path()},
+                                        {"options", {"rbind", "ro", "mode=755", "size=64k", "nr_inodes=8"}}});
+    bundle->set_args({"sh", "-c", "cat /mnt/hello; touch /mnt/x 2>/dev/null || echo read-only"});
+    std::string id = "bindopts-" + std::to_string(::getpid());
+    auto r = strata({"--debug", "run", "-b", bundle->path(), id});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "from the host\nread-only\n");
+    EXPECT_NE(r.err.find("\"mode=755\" does not apply to a bind mount; ignored"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("\"size=64k\" does not apply to a bind mount; ignored"), std::string::npos) << r.err;
+}
+
+// Inputs the kernel takes as they are, which runc passes on: a umask with bits beyond 0777,
+// relative maskedPaths/readonlyPaths (resolved from the container's root) and a cgroupsPath
+// whose ".." is resolved lexically.
+TEST_F(Conformance, LenientWhereTheKernelIsLenient) {
+    bundle->config["process"]["user"]["umask"] = 07022;
+    bundle->config["linux"]["maskedPaths"] = {"proc/cpuinfo"};
+    bundle->config["linux"]["readonlyPaths"] = {"tmp"};
+    std::string pid = std::to_string(::getpid());
+    bundle->config["linux"]["cgroupsPath"] = "strata/a/../c..-" + pid;
+    auto r = run_sh("umask; wc -c < /proc/cpuinfo; touch /tmp/x 2>/dev/null || echo ro", "lenient");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "0022\n0\nro\n") << r.out;
+}
+
 }  // namespace
 }  // namespace strata::test
