@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "rootfs/resolve.h"
 #include "rootfs/rootfs.h"
@@ -63,6 +64,55 @@ Result<> setup_console(InitContext& ctx, int root) {
     return make_controlling(pty.slave.get());
 }
 
+// Hooks before the root changes: prestart and createRuntime run by the parent in the runtime's
+// namespaces; createContainer here, in the container's, with the host's paths still visible.
+Result<> run_create_hooks(InitContext& ctx) {
+    const auto& hooks = ctx.spec->hooks;
+    if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
+        STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
+        STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
+    }
+    if (!hooks.create_container.empty())
+        STRATA_TRY(run_hooks(hooks.create_container, nlohmann::json::parse(ctx.hook_state), "createContainer"));
+    return {};
+}
+
+// A config without a mount namespace (valid, rare): the container runs in the caller's mount
+// namespace, chrooted to its rootfs, as with runc and crun. strata makes no mount there: one
+// would be the host's and outlive the container. mounts, devices, maskedPaths and
+// readonlyPaths are skipped with a warning (root.readonly is refused by create).
+Result<> setup_without_mount_namespace(InitContext& ctx) {
+    const spec::Spec& spec = *ctx.spec;
+    const spec::Process& proc = *spec.process;
+    const spec::Linux empty;
+    const spec::Linux& lx = spec.linux ? *spec.linux : empty;
+    std::vector<std::string> skipped;
+    if (!ctx.mounts->empty()) skipped.push_back(std::to_string(ctx.mounts->size()) + " mounts");
+    if (!lx.devices.empty()) skipped.push_back("linux.devices");
+    if (!lx.masked_paths.empty()) skipped.push_back("linux.maskedPaths");
+    if (!lx.readonly_paths.empty()) skipped.push_back("linux.readonlyPaths");
+    if (!skipped.empty())
+        log::warn("no mount namespace: the container shares the host's mounts; " + join(skipped, ", ") +
+                  " not applied (they would be mounts of the host's namespace)");
+    STRATA_TRY(write_sysctls(lx.sysctl, -1));
+    if (proc.terminal) {
+        // No /dev/console bind (a mount): the pty comes from the host's devpts.
+        Pty pty = STRATA_TRY(with_context(open_pty(AT_FDCWD, "/dev/ptmx", proc.console_size), "terminal"));
+        STRATA_TRY(send_master(ctx.console_fd, pty));
+        ::close(ctx.console_fd);
+        ctx.console_fd = -1;
+        STRATA_TRY(make_controlling(pty.slave.get()));
+    }
+    if (proc.oom_score_adj) STRATA_TRY(write_oom_score_adj(*proc.oom_score_adj));
+    STRATA_TRY(security::apply_rlimits(proc.rlimits));
+    STRATA_TRY(run_create_hooks(ctx));
+    UniqueFd root = STRATA_TRY(sys::open(ctx.rootfs, O_PATH | O_DIRECTORY));
+    if (::fchdir(root.get()) < 0) return os_error(errno, "chdir to rootfs");
+    if (::chroot(".") < 0) return os_error(errno, "chroot to rootfs");
+    if (::chdir("/") < 0) return os_error(errno, "chdir to /");
+    return {};
+}
+
 }  // namespace
 
 Result<> become_root_in_user_namespace() {
@@ -90,6 +140,8 @@ Result<> setup_container(InitContext& ctx) {
     if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
         return os_error(errno, "set domainname " + quote(spec.domainname));
 
+    if (!nsp.creates(CLONE_NEWNS) && !nsp.joined(CLONE_NEWNS)) return setup_without_mount_namespace(ctx);
+
     rootfs::Options ro;
     ro.rootfs = ctx.rootfs;
     ro.userns = nsp.creates(CLONE_NEWUSER) || nsp.joined(CLONE_NEWUSER);
@@ -108,15 +160,7 @@ Result<> setup_container(InitContext& ctx) {
     STRATA_TRY(fs.mask_paths(lx.masked_paths));
     if (proc.oom_score_adj) STRATA_TRY(write_oom_score_adj(*proc.oom_score_adj));
     STRATA_TRY(security::apply_rlimits(proc.rlimits));
-    // Hooks, before pivot_root: prestart and createRuntime run by the parent in the runtime's
-    // namespaces; createContainer here, in the container's, with the host's paths still visible.
-    const auto& hooks = spec.hooks;
-    if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
-        STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
-        STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
-    }
-    if (!hooks.create_container.empty())
-        STRATA_TRY(run_hooks(hooks.create_container, nlohmann::json::parse(ctx.hook_state), "createContainer"));
+    STRATA_TRY(run_create_hooks(ctx));
     return fs.enter();
 }
 

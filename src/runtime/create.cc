@@ -120,8 +120,9 @@ Result<Created> create(const CreateOptions& opts) {
     if (substrate == Substrate::container) {
         STRATA_TRY(security::validate_sysctls(spec, opts.bundle + "/config.json"));
         STRATA_TRY(security::validate_lsm(spec, opts.bundle + "/config.json"));
-        if (!spec.has_namespace("mount"))
-            return error(opts.bundle + "/config.json: .linux.namespaces: a mount namespace is required");
+        // Without a mount namespace the rootfs could only be made read-only on the host itself.
+        if (!spec.has_namespace("mount") && spec.root.readonly)
+            return error(opts.bundle + "/config.json: .root.readonly: needs a mount namespace (.linux.namespaces has none)");
         nsplan = STRATA_TRY(ns::plan(spec));
         mounts = STRATA_TRY(rootfs::plan_mounts(spec, opts.bundle));
     }

@@ -90,5 +90,37 @@ TEST_F(Conformance, LenientWhereTheKernelIsLenient) {
     EXPECT_EQ(r.out, "0022\n0\nro\n") << r.out;
 }
 
+// No mount namespace: valid, and runc and crun run it in the caller's mount namespace. strata
+// chroots to the rootfs and mounts nothing (a mount would be the host's), so the host's mount
+// table is the same before, during and after; exec enters the same root.
+TEST_F(Conformance, NoMountNamespaceRunsInTheCallersMounts) {
+    auto& ns = bundle->config["linux"]["namespaces"];
+    for (auto it = ns.begin(); it != ns.end();)
+        it = (*it)["type"] == "mount" ? ns.erase(it) : it + 1;
+    bundle->config["root"]["readonly"] = false;
+    write_text(bundle->rootfs() + "/marker", "in the rootfs\n");
+    const std::string host_mounts = read_text("/proc/self/mountinfo");
+    bundle->set_args({"sh", "-c", "cat /marker; readlink /proc/1/ns/mnt 2>/dev/null || echo no-proc; sleep 30"});
+    std::string id = "nomntns-" + std::to_string(::getpid());
+    auto c = strata.detached({"create", "-b", bundle->path(), id}, log_path());
+    ASSERT_EQ(c.status, 0) << c.out;
+    EXPECT_NE(c.out.find("no mount namespace"), std::string::npos) << c.out;  // the mounts it skipped
+    ASSERT_EQ(strata({"start", id}).status, 0);
+    EXPECT_TRUE(eventually([&] { return read_text(log_path()).find("no-proc") != std::string::npos; })) << read_text(log_path());
+    EXPECT_NE(read_text(log_path()).find("in the rootfs\n"), std::string::npos) << read_text(log_path());
+    auto e = strata({"exec", id, "cat", "/marker"});
+    EXPECT_EQ(e.status, 0) << e.err;
+    EXPECT_EQ(e.out, "in the rootfs\n");
+    EXPECT_EQ(read_text("/proc/self/mountinfo"), host_mounts);
+    EXPECT_EQ(strata({"delete", "--force", id}).status, 0);
+    EXPECT_EQ(read_text("/proc/self/mountinfo"), host_mounts);
+    // A read-only root would have to be made read-only on the host: refused, with the path.
+    bundle->config["root"]["readonly"] = true;
+    bundle->save();
+    auto ro = strata({"create", "-b", bundle->path(), id + "-ro"});
+    EXPECT_EQ(ro.status, 1);
+    EXPECT_NE(ro.err.find(".root.readonly: needs a mount namespace"), std::string::npos) << ro.err;
+}
+
 }  // namespace
 }  // namespace strata::test
