@@ -133,16 +133,12 @@ Result<> validate(const Spec& s, const std::string& file) {
     STRATA_TRY(check_hooks(c, s.hooks.poststart, "poststart"));
     STRATA_TRY(check_hooks(c, s.hooks.poststop, "poststop"));
     if (s.linux) STRATA_TRY(check_linux(c, s, *s.linux));
-    if (!s.hostname.empty()) {
-        const Namespace* uts = s.find_namespace("uts");
-        if (!uts || !uts->path.empty())
-            return c.fail(".hostname", "setting a hostname needs a new uts namespace");
-    }
-    if (!s.domainname.empty()) {
-        const Namespace* uts = s.find_namespace("uts");
-        if (!uts || !uts->path.empty())
-            return c.fail(".domainname", "setting a domainname needs a new uts namespace");
-    }
+    // Set in the container's uts namespace, new or joined by path (as runc); without one it
+    // would be the host's name.
+    if (!s.hostname.empty() && !s.find_namespace("uts"))
+        return c.fail(".hostname", "setting a hostname needs a uts namespace");
+    if (!s.domainname.empty() && !s.find_namespace("uts"))
+        return c.fail(".domainname", "setting a domainname needs a uts namespace");
     return {};
 }
 

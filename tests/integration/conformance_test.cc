@@ -1,6 +1,7 @@
 // Configs that runc and crun run, from an OCI conformance run (issue 16): each one must run
 // here too, or fail with a reason where the kernel cannot do it.
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +121,29 @@ TEST_F(Conformance, NoMountNamespaceRunsInTheCallersMounts) {
     auto ro = strata({"create", "-b", bundle->path(), id + "-ro"});
     EXPECT_EQ(ro.status, 1);
     EXPECT_NE(ro.err.find(".root.readonly: needs a mount namespace"), std::string::npos) << ro.err;
+}
+
+// hostname with a uts namespace joined by path: runc sets it in that namespace.
+TEST_F(Conformance, HostnameIsSetInAJoinedUtsNamespace) {
+    // A uts namespace of the host's, held by a sleeping process.
+    TempDir d("strata-uts");
+    std::string pidfile = d.path() + "/pid";
+    auto holder = run_cmd({"sh", "-c", "unshare --uts sh -c 'echo $$ > " + pidfile + "; exec sleep 30' >/dev/null 2>&1 &"});
+    ASSERT_EQ(holder.status, 0) << holder.err;
+    ASSERT_TRUE(eventually([&] { return !read_text(pidfile).empty(); }));
+    int pid = std::stoi(read_text(pidfile));
+    for (auto& n : bundle->config["linux"]["namespaces"])
+        if (n["type"] == "uts") n["path"] = "/proc/" + std::to_string(pid) + "/ns/uts";
+    bundle->config["hostname"] = "joined-uts";
+    auto r = run_sh("hostname", "joined-uts");
+    auto seen = run_cmd({"nsenter", "--uts=/proc/" + std::to_string(pid) + "/ns/uts", "hostname"});
+    ::kill(pid, SIGKILL);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "joined-uts\n");
+    EXPECT_EQ(seen.out, "joined-uts\n");  // set in the joined namespace, not in a new one
+    char host[256] = {};
+    ::gethostname(host, sizeof host);
+    EXPECT_STRNE(host, "joined-uts");
 }
 
 }  // namespace
