@@ -248,20 +248,24 @@ Result<Created> create(const CreateOptions& opts) {
         STRATA_TRY(ns::write_id_maps(child_pid, lx.uid_mappings, lx.gid_mappings));
     }
     // The hooks' view of the container; the init needs it for the hooks it runs itself.
+    // runtime-spec (runtime.md, Lifecycle): prestart, createRuntime and createContainer run at
+    // steps 3-5, after the create operation of step 2, whose state is "creating"; "created" is
+    // the state after step 2. (runc passes "creating"; runtime-tools' hooks_stdin expects
+    // "created" for prestart.)
     const auto& hooks = spec.hooks;
     auto state_for_hooks = [&](const char* status) {
         return hook_state(opts.id, status, child_pid, opts.bundle, spec.annotations);
     };
     bool init_hooks = !hooks.create_container.empty() || !hooks.start_container.empty();
-    STRATA_TRY(sync::send(sync, sync::kContinue, init_hooks ? state_for_hooks("creating").dump() : "", join_files));
+    STRATA_TRY(sync::send(sync, sync::kContinue, init_hooks ? state_for_hooks("created").dump() : "", join_files));
     join_files.clear();
 
     {
         log::Timer t("container init setup (namespaces, mounts, pivot)");
         auto msg = STRATA_TRY(with_context(sync::receive(sync), "create " + opts.id));
         if (msg.type == sync::kHooks) {
-            STRATA_TRY(with_context(run_hooks(hooks.prestart, state_for_hooks("creating"), "prestart"), "create " + opts.id));
-            STRATA_TRY(with_context(run_hooks(hooks.create_runtime, state_for_hooks("creating"), "createRuntime"), "create " + opts.id));
+            STRATA_TRY(with_context(run_hooks(hooks.prestart, state_for_hooks("created"), "prestart"), "create " + opts.id));
+            STRATA_TRY(with_context(run_hooks(hooks.create_runtime, state_for_hooks("created"), "createRuntime"), "create " + opts.id));
             STRATA_TRY(sync::send(sync, sync::kContinue));
             msg = STRATA_TRY(with_context(sync::receive(sync), "create " + opts.id));
         }
