@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "spec/default_seccomp.h"
 #include "spec/default_spec.h"
 #include "sys/file.h"
 
@@ -177,6 +178,9 @@ Result<json> container_spec(const json& image_config, const RunSpecOptions& opts
     json caps = image_capabilities();
     json held = user.uid == 0 ? caps : json::array();
     proc["capabilities"] = {{"bounding", caps}, {"effective", held}, {"permitted", held}, {"ambient", json::array()}};
+    // The profile's capability-gated rules (chroot with CAP_SYS_CHROOT, ...) resolved for this
+    // set, not for the three of the bare default spec it started from.
+    spec["linux"]["seccomp"] = spec::default_seccomp_profile(caps.get<std::vector<std::string>>());
 
     spec["root"] = {{"path", "rootfs"}, {"readonly", opts.read_only}};
     // Podman's default: ping through ICMP sockets for the container's root group, so ping works
