@@ -183,6 +183,9 @@ Result<json> container_spec(const json& image_config, const RunSpecOptions& opts
     spec["linux"]["seccomp"] = spec::default_seccomp_profile(caps.get<std::vector<std::string>>());
 
     spec["root"] = {{"path", "rootfs"}, {"readonly", opts.read_only}};
+    // /proc as Docker and Podman mount it: no setuid, device or executable files through it.
+    for (auto& m : spec["mounts"])
+        if (m["destination"] == "/proc") m["options"] = {"nosuid", "noexec", "nodev"};
     // Podman's default: ping through ICMP sockets for the container's root group, so ping works
     // without CAP_NET_RAW (namespaced: the host's setting is untouched).
     spec["linux"]["sysctl"]["net.ipv4.ping_group_range"] = "0 0";

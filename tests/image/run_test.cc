@@ -232,6 +232,17 @@ TEST_F(Run, SeccompProfileFitsTheContainersCapabilities) {
     EXPECT_EQ(r.out, "refused\n") << r.err;
 }
 
+// /proc is mounted nosuid,nodev,noexec, as by Docker and Podman.
+TEST_F(Run, ProcIsNosuidNodevNoexec) {
+    auto r = strata({"run", "--rm", "bb:1", "sh", "-c", "grep ' /proc proc ' /proc/mounts"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto fields = split_nonempty(r.out, ' ');
+    ASSERT_GE(fields.size(), 4u) << r.out;
+    auto opts = split(fields[3], ',');
+    for (const char* o : {"nosuid", "nodev", "noexec"})
+        EXPECT_NE(std::find(opts.begin(), opts.end(), o), opts.end()) << o << " in " << r.out;
+}
+
 TEST_F(Run, RuncFormStillWorks) {
     auto b = Bundle::busybox();
     b.set_args({"echo", "bundle"});
