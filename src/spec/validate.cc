@@ -24,6 +24,25 @@ Result<> check_mappings(const Checker& c, const std::vector<IdMapping>& maps, co
     return {};
 }
 
+// A name strata does not know would otherwise fail only at start, leaving a stopped container
+// behind (runc warns and drops it, which silently changes what the process may do).
+Result<> check_capabilities(const Checker& c, const Capabilities& caps) {
+    const std::pair<const char*, const std::vector<std::string>*> sets[] = {
+        {"bounding", &caps.bounding}, {"effective", &caps.effective}, {"inheritable", &caps.inheritable},
+        {"permitted", &caps.permitted}, {"ambient", &caps.ambient}};
+    for (const auto& [set, names] : sets)
+        for (size_t i = 0; i < names->size(); ++i) {
+            const std::string& name = (*names)[i];
+            if (capability_number(name)) continue;
+            std::string upper = name;
+            for (auto& ch : upper) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+            std::string hint = capability_number(upper) ? " (capability names are upper case: " + quote(upper) + ")" : "";
+            return c.fail(".process.capabilities." + std::string(set) + "[" + std::to_string(i) + "]",
+                          "unknown capability " + quote(name) + hint);
+        }
+    return {};
+}
+
 Result<> check_process(const Checker& c, const Process& p) {
     if (p.args.empty()) return c.fail(".process.args", "must be a non-empty array");
     if (p.cwd.empty() || p.cwd[0] != '/') return c.fail(".process.cwd", "must be an absolute path, not " + quote(p.cwd));
@@ -47,6 +66,7 @@ Result<> check_process(const Checker& c, const Process& p) {
         return c.fail(".process.ioPriority.class", "unknown class " + quote(p.io_priority->io_class));
     if (p.io_priority && (p.io_priority->priority < 0 || p.io_priority->priority > 7))
         return c.fail(".process.ioPriority.priority", "must be between 0 and 7");
+    if (p.capabilities) STRATA_TRY(check_capabilities(c, *p.capabilities));
     return {};
 }
 
