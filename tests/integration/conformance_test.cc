@@ -146,5 +146,32 @@ TEST_F(Conformance, HostnameIsSetInAJoinedUtsNamespace) {
     EXPECT_STRNE(host, "joined-uts");
 }
 
+// runc exits 0 for `delete --force` of a container that does not exist; Podman calls it after
+// every failed create and printed strata's error twice more.
+TEST_F(Conformance, DeleteForceOfAMissingContainerSucceeds) {
+    auto r = strata({"delete", "--force", "nosuch-" + std::to_string(::getpid())});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    auto plain = strata({"delete", "nosuch-" + std::to_string(::getpid())});  // without --force: still an error
+    EXPECT_EQ(plain.status, 1);
+    EXPECT_NE(plain.err.find("does not exist"), std::string::npos) << plain.err;
+    auto bad = strata({"delete", "--force", "../x"});  // an invalid id stays an error
+    EXPECT_EQ(bad.status, 1);
+}
+
+// checkpoint and restore (runc's CRIU commands, called by containerd and Podman) say they are
+// not supported, with the flags engines pass; an unknown command names itself.
+TEST_F(Conformance, CheckpointAndRestoreSayTheyAreNotSupported) {
+    auto c = strata({"checkpoint", "--image-path", "/tmp/x", "--work-path", "/tmp/y", "--leave-running", "c1"});
+    EXPECT_EQ(c.status, 1);
+    EXPECT_EQ(c.err, "strata: checkpoint is not supported: strata cannot checkpoint or restore containers (no CRIU support)\n");
+    auto r = strata({"restore", "--detach", "--pid-file", "/tmp/p", "-no-subreaper", "--bundle", "/tmp/b", "c1"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "strata: restore is not supported: strata cannot checkpoint or restore containers (no CRIU support)\n");
+    auto u = strata({"bogus"});
+    EXPECT_EQ(u.status, 1);
+    EXPECT_EQ(u.err, "strata: unknown command \"bogus\" (strata --help lists the commands)\n");
+}
+
 }  // namespace
 }  // namespace strata::test
