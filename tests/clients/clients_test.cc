@@ -241,6 +241,20 @@ TEST_F(Containerd, TaskExecPauseResumeKill) {
     EXPECT_EQ(run_cmd({"sh", "-c", "ls -A " + dir->path() + "/state/io.containerd.runtime.v2.task/default 2>/dev/null"}).out, "");
 }
 
+// The README's Podman section gives the ulimits this suite has to pass on a host without
+// CAP_SYS_RESOURCE (it once said Podman "needs no other setting").
+TEST(Readme, PodmanSectionGivesTheUlimitsThisSuitePasses) {
+    std::string readme = read_text(STRATA_SOURCE_DIR "/README.md");
+    std::string flags;
+    for (const auto& a : kUlimits) flags += (flags.empty() ? "" : " ") + a;
+    auto podman = readme.find("**Podman**");
+    auto containerd = readme.find("**containerd**");
+    ASSERT_NE(podman, std::string::npos);
+    std::string section = readme.substr(podman, containerd - podman);
+    EXPECT_NE(section.find(flags), std::string::npos) << section;
+    EXPECT_NE(section.find("CAP_SYS_RESOURCE"), std::string::npos) << section;
+}
+
 // The README's containerd snippet, started for real: as a whole config file, on top of
 // `containerd config default` and at the end of Debian's stock config.toml. The CRI plugin must
 // load ("ok" in `ctr plugins ls`); the snippet it replaces made it fail on the stock file.
