@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     g.root = default_root();
     CLI::App app{"strata: run OCI workloads as containers, micro-VMs or bare processes", "strata"};
     app.set_version_flag("--version,-v",
-                         "strata version 0.1.0\ncommit: " STRATA_COMMIT "\nspec: 1.2.0");
+                         "strata version 0.1.0\ncommit: " STRATA_COMMIT "\nspec: 1.3.0");
     app.require_subcommand(1);
     app.fallthrough();
     app.add_option("--root", g.root, "directory for container state")->capture_default_str();

@@ -15,6 +15,7 @@
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "security/rlimits.h"
+#include "spec/tables.h"
 #include "sys/file.h"
 #include "sys/mount.h"
 #include "sys/ns.h"
@@ -47,6 +48,24 @@ Result<> write_oom_score_adj(int value) {
     std::string text = std::to_string(value);
     auto r = sys::write_file("/proc/self/oom_score_adj", text);
     if (!r) return os_error(r.error().code, "set oom_score_adj to " + text + (r.error().code == EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : ""));
+    return {};
+}
+
+// linux.memoryPolicy: set_mempolicy(2) (no libnuma), inherited by the container's process.
+Result<> apply_memory_policy(const spec::MemoryPolicy& m) {
+    int mode = *spec::mempolicy_mode(m.mode);  // validated at parse
+    for (const auto& f : m.flags) mode |= *spec::mempolicy_flag(f);
+    std::vector<unsigned long> mask;
+    const std::vector<int> nodes = spec::parse_node_list(m.nodes).value_or(std::vector<int>{});
+    for (int node : nodes) {
+        size_t word = static_cast<size_t>(node) / (8 * sizeof(unsigned long));
+        if (mask.size() <= word) mask.resize(word + 1);
+        mask[word] |= 1UL << (static_cast<size_t>(node) % (8 * sizeof(unsigned long)));
+    }
+    // maxnode counts one more bit than the mask holds (set_mempolicy(2), BUGS).
+    unsigned long maxnode = mask.empty() ? 0 : mask.size() * 8 * sizeof(unsigned long) + 1;
+    if (::syscall(SYS_set_mempolicy, mode, mask.empty() ? nullptr : mask.data(), maxnode) < 0)
+        return os_error(errno, ".linux.memoryPolicy: set_mempolicy " + m.mode + (m.nodes.empty() ? "" : " nodes " + m.nodes));
     return {};
 }
 
@@ -105,6 +124,7 @@ Result<> setup_without_mount_namespace(InitContext& ctx) {
     }
     if (proc.oom_score_adj) STRATA_TRY(write_oom_score_adj(*proc.oom_score_adj));
     STRATA_TRY(security::apply_rlimits(proc.rlimits));
+    if (lx.memory_policy) STRATA_TRY(apply_memory_policy(*lx.memory_policy));
     STRATA_TRY(run_create_hooks(ctx));
     UniqueFd root = STRATA_TRY(sys::open(ctx.rootfs, O_PATH | O_DIRECTORY));
     if (::fchdir(root.get()) < 0) return os_error(errno, "chdir to rootfs");
@@ -160,6 +180,7 @@ Result<> setup_container(InitContext& ctx) {
     STRATA_TRY(fs.mask_paths(lx.masked_paths));
     if (proc.oom_score_adj) STRATA_TRY(write_oom_score_adj(*proc.oom_score_adj));
     STRATA_TRY(security::apply_rlimits(proc.rlimits));
+    if (lx.memory_policy) STRATA_TRY(apply_memory_policy(*lx.memory_policy));
     STRATA_TRY(run_create_hooks(ctx));
     return fs.enter();
 }

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "security/sysctl.h"
 #include "spec/parse.h"
 #include "sys/file.h"
+#include "sys/netlink.h"
 #include "sys/ns.h"
 #include "sys/process.h"
 #include "sys/socket.h"
@@ -123,6 +125,14 @@ Result<Created> create(const CreateOptions& opts) {
         // Without a mount namespace the rootfs could only be made read-only on the host itself.
         if (!spec.has_namespace("mount") && spec.root.readonly)
             return error(opts.bundle + "/config.json: .root.readonly: needs a mount namespace (.linux.namespaces has none)");
+        // Intel RDT (resctrl) is not implemented: refused, saying what the host lacks first.
+        if (spec.linux && spec.linux->intel_rdt) {
+            struct statfs fs{};
+            bool mounted = ::statfs("/sys/fs/resctrl", &fs) == 0 && fs.f_type == 0x7655821 /* RDTGROUP_SUPER_MAGIC */;
+            return error(opts.bundle + "/config.json: .linux.intelRdt: " +
+                         (mounted ? std::string("not supported by strata yet")
+                                  : std::string("needs resctrl mounted at /sys/fs/resctrl, which this host does not have")));
+        }
         nsplan = STRATA_TRY(ns::plan(spec));
         mounts = STRATA_TRY(rootfs::plan_mounts(spec, opts.bundle));
     }
@@ -270,6 +280,15 @@ Result<Created> create(const CreateOptions& opts) {
             msg = STRATA_TRY(with_context(sync::receive(sync), "create " + opts.id));
         }
         if (msg.type != sync::kReady) return error("create " + opts.id + ": container init exited before it was ready");
+    }
+    // linux.netDevices: moved into the container's network namespace (which the init made)
+    // before its process can run. When that namespace goes, the kernel returns physical
+    // devices to the host's and destroys virtual ones.
+    if (!lx.net_devices.empty() && substrate == Substrate::container) {
+        UniqueFd netns = STRATA_TRY(sys::open("/proc/" + std::to_string(child_pid) + "/ns/net", O_RDONLY));
+        for (const auto& [host, dev] : lx.net_devices)
+            STRATA_TRY(with_context(sys::move_link_to_netns(host, netns.get(), dev.name.empty() ? host : dev.name),
+                                    "create " + opts.id + ": .linux.netDevices[" + quote(host) + "]"));
     }
 
     State st;

@@ -128,6 +128,26 @@ Result<> check_linux(const Checker& c, const Spec& s, const Linux& l) {
                 return c.fail(path + ".access", "must be made of r, w, m, not " + quote(d.access));
         }
     }
+    if (l.memory_policy) {
+        const auto& m = *l.memory_policy;
+        if (!mempolicy_mode(m.mode)) return c.fail(".linux.memoryPolicy.mode", "unknown mode " + quote(m.mode));
+        for (size_t i = 0; i < m.flags.size(); ++i)
+            if (!mempolicy_flag(m.flags[i]))
+                return c.fail(".linux.memoryPolicy.flags[" + std::to_string(i) + "]", "unknown flag " + quote(m.flags[i]));
+        if (!parse_node_list(m.nodes))
+            return c.fail(".linux.memoryPolicy.nodes", "must be a list of nodes and ranges (\"0-3,7\"), not " + quote(m.nodes));
+    }
+    if (!l.net_devices.empty()) {
+        const Namespace* net = s.find_namespace("network");
+        if (!net || !net->path.empty())
+            return c.fail(".linux.netDevices", "moving a network device needs a new network namespace");
+        for (const auto& [host, dev] : l.net_devices) {
+            const std::string& name = dev.name.empty() ? host : dev.name;
+            for (const std::string* n : {&host, &name})
+                if (n->empty() || n->size() > 15 || n->find_first_of("/: \t\n") != std::string::npos || *n == "." || *n == "..")
+                    return c.fail(".linux.netDevices[" + quote(host) + "]", "not a valid interface name: " + quote(*n));
+        }
+    }
     if (l.personality && l.personality->domain != "LINUX" && l.personality->domain != "LINUX32")
         return c.fail(".linux.personality.domain", "must be LINUX or LINUX32, not " + quote(l.personality->domain));
     return {};

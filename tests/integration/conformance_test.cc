@@ -173,5 +173,47 @@ TEST_F(Conformance, CheckpointAndRestoreSayTheyAreNotSupported) {
     EXPECT_EQ(u.err, "strata: unknown command \"bogus\" (strata --help lists the commands)\n");
 }
 
+// runtime-spec 1.3 (runc 1.4 reports it): features says 1.3.0 and the Linux fields this kernel
+// can do work; intelRdt, not implemented, is refused saying what the host lacks.
+TEST_F(Conformance, Features13MemoryPolicyNetDevicesAndIntelRdt) {
+    auto f = nlohmann::json::parse(strata({"features"}).out);
+    EXPECT_EQ(f["ociVersionMax"], "1.3.0");
+    EXPECT_EQ(f["linux"]["netDevices"]["enabled"], true);
+    EXPECT_FALSE(f["linux"]["memoryPolicy"]["modes"].empty());
+    // memoryPolicy: the process's policy, as numa_maps shows it.
+    bundle->config["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}, {"nodes", "0"}, {"flags", {"MPOL_F_STATIC_NODES"}}};
+    auto r = run_sh("head -1 /proc/self/numa_maps | cut -d' ' -f2", "mempol");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "bind=static:0\n");
+    bundle->config["linux"]["memoryPolicy"] = {{"mode", "MPOL_BANANA"}};
+    auto bad = run_sh("true", "mempol-bad");
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.err.find(".linux.memoryPolicy.mode: unknown mode \"MPOL_BANANA\""), std::string::npos) << bad.err;
+    bundle->config["linux"].erase("memoryPolicy");
+    // netDevices: one end of a veth pair of the host (this kernel has no dummy driver),
+    // renamed in the container's namespace.
+    std::string dev = "stva" + std::to_string(::getpid() % 100000), peer = "stvb" + std::to_string(::getpid() % 100000);
+    ASSERT_EQ(run_cmd({"ip", "link", "add", dev, "type", "veth", "peer", "name", peer}).status, 0);
+    bundle->config["linux"]["netDevices"] = {{dev, {{"name", "ctr0"}}}};
+    auto n = run_sh("ls /sys/class/net | sort | tr '\\n' ' '", "netdev");
+    EXPECT_EQ(n.status, 0) << n.err;
+    EXPECT_EQ(n.out, "ctr0 lo ");
+    // Gone from the host: a virtual device goes with the container's namespace (its peer too).
+    EXPECT_NE(run_cmd({"ip", "link", "show", dev}).status, 0);
+    EXPECT_TRUE(eventually([&] { return run_cmd({"ip", "link", "show", peer}).status != 0; }));
+    run_cmd({"ip", "link", "del", peer});
+    bundle->config["linux"]["netDevices"] = {{"nosuchdev0", nlohmann::json::object()}};
+    auto missing = run_sh("true", "netdev-missing");
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_NE(missing.err.find(".linux.netDevices[\"nosuchdev0\"]: move network device \"nosuchdev0\": find it: ENODEV"), std::string::npos)
+        << missing.err;
+    bundle->config["linux"].erase("netDevices");
+    // intelRdt: this host has no resctrl mount.
+    bundle->config["linux"]["intelRdt"] = {{"closID", "guaranteed"}, {"l3CacheSchema", "L3:0=ff"}};
+    auto rdt = run_sh("true", "rdt");
+    EXPECT_EQ(rdt.status, 1);
+    EXPECT_NE(rdt.err.find(".linux.intelRdt: "), std::string::npos) << rdt.err;
+}
+
 }  // namespace
 }  // namespace strata::test
