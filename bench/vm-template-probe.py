@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""QEMU's template mechanism alone, without strata's monitor: the probe that src/vm/template.h grew
+"""QEMU's template mechanism alone, without strata's monitor: the probe that src/vm/template/template.h grew
 out of (strata's templates boot the bzImage; this probe boots what `strata vm kernel --path` says).
 
 Boots strata's guest (its kernel, its cached agent initramfs) once under QEMU microvm with guest

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Micro-VM startup: command -> workload exit for /bin/true through `strata run` (vm substrate)
 # vs bare QEMU microvm with the same kernel and an initramfs whose /init only powers off.
-# Interleaved runs, medians. strata's default path restores a booted template (src/vm/template.h);
+# Interleaved runs, medians. strata's default path restores a booted template (src/vm/template/template.h);
 # its cold boot (org.strata.vm.template: off, or a rootfs packed into the initramfs) is measured
 # too, as the overhead strata's own path adds to a boot. Also: the guest's own time to /init, the
 # rootfs in the initramfs vs on an erofs disk, strata's kernel vs Debian's cloud kernel
@@ -61,7 +61,7 @@ cp "$work/init" "$work/ir/init"
 mknod "$work/ir/dev/console" c 5 1
 (cd "$work/ir" && find . | cpio -o -H newc --quiet) > "$work/bare.cpio"
 
-# The guest command line strata uses (vm/plan.cc guest_cmdline), so both boot the same way.
+# The guest command line strata uses (vm/monitor/plan.cc guest_cmdline), so both boot the same way.
 bare_cmdline="console=ttyS0 quiet reboot=t panic=-1 rdinit=/init 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests tsc_early_khz=$tsc"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

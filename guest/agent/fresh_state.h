@@ -1,6 +1,6 @@
 #pragma once
 // What a VM must not share with its siblings when it was restored from a booted template
-// (src/vm/template.h): the kernel's random pool and the clock are the template's until the agent
+// (src/vm/template/template.h): the kernel's random pool and the clock are the template's until the agent
 // replaces them with the host's, before anything of the workload runs. Done on every boot: on a
 // cold one it only adds entropy early and sets the clock more precisely than the RTC.
 

@@ -1,4 +1,4 @@
-// strata-agent: PID 1 of strata's micro-VMs. See README.md and src/vm/agent_protocol.h.
+// strata-agent: PID 1 of strata's micro-VMs. See README.md and src/vm/protocol/agent_protocol.h.
 
 #include <cstdio>
 

@@ -11,10 +11,11 @@
 #include <optional>
 
 #include "agent/fresh_state.h"
+#include "agent/network.h"
 #include "agent/timeline.h"
 #include "agent/workload.h"
-#include "vm/frame_io.h"
-#include "vm/spec_codec.h"
+#include "vm/protocol/frame_io.h"
+#include "vm/protocol/spec_codec.h"
 
 namespace strata::agent {
 namespace {
@@ -225,6 +226,8 @@ Result<ExitStatus> run_session(int ch) {
         sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
         STRATA_TRY(seed_random(sc.entropy));
         STRATA_TRY(set_clock(sc.realtime_ns));
+        STRATA_TRY(configure_nics(sc.nics));
+        if (!sc.nics.empty()) mark("network");
         static vm::agent::GuestSpec spec;  // the child refers to it until exec
         spec = STRATA_TRY(vm::agent::decode_spec(sc.spec));
         mark("decoded");

@@ -2,7 +2,7 @@
 // One workload's conversation with the host over the agent channel, from hello to exit.
 
 #include "base/result.h"
-#include "vm/agent_protocol.h"
+#include "vm/protocol/agent_protocol.h"
 
 namespace strata::agent {
 

@@ -10,8 +10,8 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
-#include "vm/agent_protocol.h"
-#include "vm/spec_codec.h"
+#include "vm/protocol/agent_protocol.h"
+#include "vm/protocol/spec_codec.h"
 
 namespace strata::agent {
 

@@ -6,10 +6,10 @@
 #include "base/strings.h"
 #include "cli/command.h"
 #include "runtime/features.h"
-#include "vm/assets.h"
-#include "vm/backend_select.h"
-#include "vm/cache.h"
-#include "vm/template.h"
+#include "vm/assets/assets.h"
+#include "vm/assets/cache.h"
+#include "vm/backend/backend_select.h"
+#include "vm/template/template.h"
 
 namespace strata::cli {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "base/strings.h"
 #include "cli/command.h"
-#include "vm/assets.h"
-#include "vm/kernel_build.h"
+#include "vm/assets/assets.h"
+#include "vm/assets/kernel_build.h"
 
 namespace strata::cli {
 

@@ -21,6 +21,7 @@ struct VmmRunFlags {
     std::string kernel, initrd, cmdline;
     uint32_t mem = 256, vcpus = 1;
     std::vector<std::string> disks;
+    std::vector<std::string> nics;
     int console_fd = -1;
     double timeout = 0;
     bool no_pit = false;
@@ -35,6 +36,31 @@ vmm::DiskConfig parse_disk(const std::string& flag) {
         d.read_only = flag.ends_with(":ro");
     }
     return d;
+}
+
+// FD[,mac=XX:XX:XX:XX:XX:XX][,mtu=N]: a virtio-net NIC on an inherited tap or datagram socket.
+Result<vmm::NicConfig> parse_nic(const std::string& flag) {
+    vmm::NicConfig n;
+    const auto parts = split(flag, ',');
+    auto number = [&](const std::string& text, uint64_t max, const char* what) -> Result<uint64_t> {
+        const auto v = parse_uint(text);
+        if (!v || *v > max)
+            return error("--net-tap " + quote(flag) + ": " + what + " " + quote(text) + " is not a number up to " +
+                         std::to_string(max));
+        return *v;
+    };
+    n.fd = static_cast<int>(STRATA_TRY(number(parts.empty() ? "" : parts[0], 1 << 20, "fd")));
+    for (size_t i = 1; i < parts.size(); ++i) {
+        const std::string& p = parts[i];
+        if (p.starts_with("mac=")) {
+            n.mac = STRATA_TRY(with_context(vmm::parse_mac(p.substr(4)), "--net-tap " + quote(flag)));
+        } else if (p.starts_with("mtu=")) {
+            n.mtu = static_cast<uint16_t>(STRATA_TRY(number(p.substr(4), 65535, "mtu")));
+        } else {
+            return error("--net-tap " + quote(flag) + ": unknown option " + quote(p) + " (mac=, mtu=)");
+        }
+    }
+    return n;
 }
 
 // 0 for a guest that ended itself normally (reset, i.e. reboot=k, or shutdown); otherwise a
@@ -89,6 +115,7 @@ Result<int> vmm_run(const VmmRunFlags& f) {
     c.serial_in = STDIN_FILENO;
     c.serial_out = STDOUT_FILENO;
     c.console_fd = f.console_fd;
+    for (const auto& n : f.nics) c.nics.push_back(STRATA_TRY(parse_nic(n)));
     c.pit = !f.no_pit;
     c.pit_reinject = true;  // its SRCU wait moves to the teardown, which a child does (below)
     auto machine = STRATA_TRY(vmm::Machine::create(c));
@@ -114,6 +141,9 @@ void add_vmm(CLI::App& app, Globals& g) {
     run->add_option("--vcpus", f->vcpus, "number of vCPUs")->capture_default_str();
     run->add_option("--disk", f->disks, "virtio-blk disk PATH[:rw] (read-only unless :rw); repeatable");
     run->add_option("--console-fd", f->console_fd, "join virtio-console port 0 (hvc0) to this inherited fd");
+    run->add_option("--net-tap", f->nics,
+                    "virtio-net NIC on an inherited tap (IFF_TAP|IFF_NO_PI, optionally IFF_VNET_HDR) or "
+                    "SOCK_SEQPACKET fd: FD[,mac=52:54:00:12:34:56][,mtu=1500]; repeatable");
     run->add_option("--timeout", f->timeout, "stop the guest after this many seconds (exit status 124)");
     run->add_flag("--no-pit", f->no_pit, "no i8254 PIT (for guests that only use the LAPIC timer)");
     run->parse_complete_callback([&g, f] { g.command = [f] { return vmm_run(*f); }; });

@@ -15,10 +15,10 @@
 
 #include "cgroup/layout.h"
 #include "sys/file.h"
-#include "vm/assets.h"
-#include "vm/cpio.h"
-#include "vm/host.h"
-#include "vm/plan.h"
+#include "vm/assets/assets.h"
+#include "vm/assets/cpio.h"
+#include "vm/backend/host.h"
+#include "vm/monitor/plan.h"
 
 namespace strata::compare {
 

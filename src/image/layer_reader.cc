@@ -136,8 +136,8 @@ Result<LayerDigests> LayerReader::finish() {
         if (n == 0) break;
     }
     d.blob_size = m_pos;
-    d.blob = m_blob_hash->finish();
-    d.diff_id = m_tar_hash->finish();
+    d.blob = m_blob_hash->digest();
+    d.diff_id = m_tar_hash->digest();
     return d;
 }
 

@@ -51,7 +51,7 @@ Result<> fetch_layer(const Store& store, registry::Client& client, registry::Htt
         });
         if (write_error) return std::unexpected(*write_error);
         if (!r) return r;
-        std::string actual = hash.finish();
+        std::string actual = hash.digest();
         if (actual != digest)
             return error("layer " + digest + ": downloaded content does not match its digest (it hashes to " + actual + ")");
         if (job.layer.size >= 0 && got != job.layer.size)

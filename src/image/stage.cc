@@ -20,7 +20,7 @@ Result<std::string> hash_range(FileRange src) {
         h.update(buf.data(), static_cast<size_t>(n));
         off += n;
     }
-    return h.finish();
+    return h.digest();
 }
 
 Result<StagedLayer> stage_layer(const Store& store, FileRange src, const std::string& blob_digest,

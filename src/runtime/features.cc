@@ -4,7 +4,7 @@
 #include "security/lsm.h"
 #include "security/seccomp/features.h"
 #include "spec/tables.h"
-#include "vm/backend_select.h"
+#include "vm/backend/backend_select.h"
 
 namespace strata::runtime {
 

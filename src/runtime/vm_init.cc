@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "vm/monitor.h"
+#include "vm/monitor/monitor.h"
 
 namespace strata::runtime {
 

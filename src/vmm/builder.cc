@@ -23,6 +23,8 @@
 #include "vmm/boot/pvh.h"
 #include "vmm/devices/virtio/blk/block.h"
 #include "vmm/devices/virtio/console/console.h"
+#include "vmm/devices/virtio/net/mac.h"
+#include "vmm/devices/virtio/net/net.h"
 #include "vmm/format.h"
 #include "vmm/machine_impl.h"
 
@@ -44,7 +46,16 @@ Result<> check_config(const MachineConfig& c) {
         return error(std::to_string(c.mem_mib) + " MiB of memory (at least " +
                      std::to_string(layout::min_ram / layout::MiB) + " MiB needed)");
     if (c.mem_mib > 1024 * 1024) return error(std::to_string(c.mem_mib) + " MiB of memory (at most 1 TiB)");
-    const size_t nvirtio = c.disks.size() + (c.console_fd >= 0 ? 1 : 0);
+    for (size_t i = 0; i < c.nics.size(); ++i) {
+        const auto& n = c.nics[i];
+        const std::string nic = "nic " + std::to_string(i) + ": ";
+        if (n.fd < 0) return error(nic + "no fd");
+        if (n.mtu < 68 || n.mtu > virtio::Net::max_frame - 18)
+            return error(nic + "mtu " + std::to_string(n.mtu) + " (68-" + std::to_string(virtio::Net::max_frame - 18) +
+                         " supported)");
+        if (is_multicast(n.mac)) return error(nic + "mac " + to_string(n.mac) + " is a multicast address");
+    }
+    const size_t nvirtio = c.disks.size() + (c.console_fd >= 0 ? 1 : 0) + c.nics.size();
     if (nvirtio > virtio_irqs.size())
         return error(std::to_string(nvirtio) + " virtio devices (at most " + std::to_string(virtio_irqs.size()) + ")");
     return {};
@@ -140,6 +151,13 @@ Result<std::vector<boot::MmioDeviceDesc>> add_virtio_devices(Machine::Impl& m) {
     if (m.config.console_fd >= 0) {
         auto con = STRATA_TRY(virtio::Console::create(m.config.console_fd, *m.loop));
         STRATA_TRY(add_virtio(m, std::move(con), "virtio-console", descs));
+    }
+    for (size_t i = 0; i < m.config.nics.size(); ++i) {
+        NicConfig nic = m.config.nics[i];
+        if (nic.mac == MacAddress{}) nic.mac = random_mac();
+        const std::string name = "nic " + std::to_string(i);
+        auto net = STRATA_TRY(with_context(virtio::Net::create(nic, *m.loop), name));
+        STRATA_TRY(add_virtio(m, std::move(net), "virtio-net " + std::to_string(i), descs));
     }
     return descs;
 }

@@ -1,23 +1,26 @@
 #pragma once
 // strata's own KVM virtual machine monitor: the public API. A Machine is one x86-64 micro-VM
-// built from a MachineConfig (kernel, memory, vCPUs, disks, consoles) and run until the guest
-// resets, shuts down, triple-faults, is stopped, or times out.
+// built from a MachineConfig (kernel, memory, vCPUs, disks, console, NICs) and run until the
+// guest resets, shuts down, triple-faults, is stopped, or times out.
 //
 //   auto m = STRATA_TRY(vmm::Machine::create(cfg));   // builds everything; the guest has not run
 //   vmm::ExitReason why = STRATA_TRY(m->run(std::chrono::seconds(30)));
 //
 // Guest devices: 8250 UART (COM1, IRQ 4) on serial_in/serial_out, CMOS/RTC, i8042 (its reset line
 // ends the VM: boot Linux with reboot=k), and virtio-mmio devices — one virtio-blk per disk, then
-// a virtio-console (hvc0) on console_fd — described to the kernel by virtio_mmio.device= entries
-// that create() appends to the command line. An MP table describes the vCPUs and the IOAPIC.
+// a virtio-console (hvc0) on console_fd, then one virtio-net per NIC (eth0, eth1... in Linux) —
+// described to the kernel by virtio_mmio.device= entries that create() appends to the command
+// line. An MP table describes the vCPUs and the IOAPIC.
 //
 // Process-wide side effect: the first create() installs an empty handler for SIGRTMIN, the
 // signal stop() uses to kick vCPU threads out of KVM_RUN.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -28,6 +31,23 @@ struct DiskConfig {
     std::string path;         // image file or block device
     bool read_only = true;
 };
+
+using MacAddress = std::array<uint8_t, 6>;
+
+// One virtio-net NIC joined to a host fd that carries one Ethernet frame per read and write: a
+// tap (IFF_TAP | IFF_NO_PI, with or without IFF_VNET_HDR) or a SOCK_SEQPACKET/SOCK_DGRAM socket.
+// create() duplicates the fd and makes it non-blocking (the flag is shared with the caller's
+// copy, as with QEMU's -netdev tap,fd=N); on a tap it also turns the kernel's offloads off
+// (TUNSETOFFLOAD 0), since the device offers the guest none.
+struct NicConfig {
+    int fd = -1;
+    MacAddress mac{};      // all zero: a random locally administered unicast address
+    uint16_t mtu = 1500;   // offered to the guest (VIRTIO_NET_F_MTU); 68-65517
+};
+
+// "52:54:00:12:34:56" (hex pairs, ':' or '-'); errors name the text.
+Result<MacAddress> parse_mac(std::string_view text);
+std::string to_string(const MacAddress& mac);
 
 struct MachineConfig {
     // bzImage, vmlinux ELF (entered via its PVH note if it has one), or any ELF64 test guest.
@@ -40,6 +60,7 @@ struct MachineConfig {
     int serial_in = -1;       // host fd read into COM1 (-1: no input); not owned
     int serial_out = -1;      // host fd COM1 output is written to (-1: dropped); not owned
     int console_fd = -1;      // virtio-console port 0 <-> this fd (socket/pipe); duplicated; -1: none
+    std::vector<NicConfig> nics;
     // The in-kernel i8254 PIT (missed ticks are not replayed). Linux needs it without MP/ACPI
     // tables or a known TSC rate; kernels with kvm-clock, an MP table and the TSC-deadline LAPIC
     // timer do not. Off saves a few ms of VM setup and teardown.

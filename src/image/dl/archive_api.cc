@@ -1,11 +1,11 @@
 #include "image/dl/archive_api.h"
 
-#include "image/dl/dynlib.h"
+#include "dynlib/dynlib.h"
 
 namespace strata::image::dl {
 
 Result<const ArchiveApi*> archive_api() {
-    return load_once<ArchiveApi>("libarchive.so.13", "libarchive13", [](const DynLib& lib, ArchiveApi& a) -> Result<> {
+    return dynlib::load_once<ArchiveApi>("libarchive.so.13", "libarchive13", [](const dynlib::DynLib& lib, ArchiveApi& a) -> Result<> {
 #define BIND(member, symbol) STRATA_TRY(lib.bind(a.member, #symbol))
         BIND(read_new, archive_read_new);
         BIND(read_free, archive_read_free);

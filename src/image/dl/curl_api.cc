@@ -1,11 +1,11 @@
 #include "image/dl/curl_api.h"
 
-#include "image/dl/dynlib.h"
+#include "dynlib/dynlib.h"
 
 namespace strata::image::dl {
 
 Result<const CurlApi*> curl_api() {
-    return load_once<CurlApi>("libcurl.so.4", "libcurl4", [](const DynLib& lib, CurlApi& a) -> Result<> {
+    return dynlib::load_once<CurlApi>("libcurl.so.4", "libcurl4", [](const dynlib::DynLib& lib, CurlApi& a) -> Result<> {
         STRATA_TRY(lib.bind(a.global_init, "curl_global_init"));
         STRATA_TRY(lib.bind(a.easy_init, "curl_easy_init"));
         STRATA_TRY(lib.bind(a.easy_cleanup, "curl_easy_cleanup"));

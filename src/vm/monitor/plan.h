@@ -1,0 +1,54 @@
+#pragma once
+// The pure decisions for one micro-VM, from config.json and the host: its size, how the rootfs
+// gets in, which kernel and backend were asked for, and the guest kernel's command line.
+// Unit-tested; no syscalls.
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+#include "spec/spec.h"
+
+namespace strata::vm {
+
+inline constexpr const char* kCpusAnnotation = "org.strata.vm.cpus";
+inline constexpr const char* kMemoryAnnotation = "org.strata.vm.memory_mib";
+inline constexpr const char* kRootfsAnnotation = "org.strata.vm.rootfs";    // auto | erofs | initramfs
+inline constexpr const char* kKernelAnnotation = "org.strata.vm.kernel";    // a path
+inline constexpr const char* kBackendAnnotation = "org.strata.vm.backend";  // auto | own | qemu
+inline constexpr const char* kTemplateAnnotation = "org.strata.vm.template";  // auto | off
+
+enum class RootfsMode { automatic, erofs, initramfs };
+
+struct VmPlan {
+    unsigned vcpus = 1;
+    uint64_t mem_mib = 256;
+    RootfsMode rootfs = RootfsMode::automatic;
+    std::string kernel;   // "" = find_kernel's default
+    std::string backend;  // "" = automatic
+    bool booted_template = true;  // restore a booted template where possible (vm/template/template.h)
+};
+
+inline constexpr unsigned kMaxVcpus = 8;        // strata's kernel: CONFIG_NR_CPUS=8
+inline constexpr uint64_t kMinMemMib = 64;      // below this the guest kernel does not boot
+inline constexpr uint64_t kDefaultMemMib = 256;
+
+// vCPUs from linux.resources.cpu (quota/period rounded up, else the cpuset's size), memory from
+// memory.limit (rounded up to MiB); the annotations win. Flags (--vm-kernel, --vm-backend) win
+// over the annotations.
+Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, const std::string& backend_flag);
+
+// Number of CPUs in a cpuset list ("0-3,6" -> 5); 0 if malformed.
+unsigned cpuset_size(const std::string& list);
+
+// Up to this many bytes of files, the automatic mode packs the rootfs into the initramfs; above,
+// an erofs disk. Measured under TCG (bench/vm.sh, DEVELOPERS.md): a 2 MiB busybox root boots
+// ~60-160 ms faster from the initramfs (no virtio-blk probe, no erofs/overlay mounts); at 24 MiB
+// the two are even (copying the initramfs costs ~3 ms/MiB), and the initramfs also holds the
+// files in guest RAM.
+inline constexpr uint64_t kInitramfsRootfsMax = 16ull << 20;
+
+// The guest kernel's command line. `tsc_khz` 0 = unknown (omitted).
+std::string guest_cmdline(bool kvm, uint64_t tsc_khz);
+
+}  // namespace strata::vm

@@ -1,0 +1,214 @@
+#include "vm/protocol/spec_codec.h"
+
+#include <linux/mount.h>
+#include <sys/mount.h>
+
+#include "base/strings.h"
+#include "spec/tables.h"
+#include "vm/protocol/agent_protocol.h"
+
+namespace strata::vm::agent {
+namespace {
+
+void strs(Writer& w, const std::vector<std::string>& v) {
+    w.u32(static_cast<uint32_t>(v.size()));
+    for (const auto& s : v) w.str(s);
+}
+Result<std::vector<std::string>> strs(Reader& r) {
+    uint32_t n = STRATA_TRY(r.u32());
+    std::vector<std::string> v;
+    for (uint32_t i = 0; i < n; ++i) v.push_back(STRATA_TRY(r.str()));
+    return v;
+}
+// Optional integers: a presence byte, then the value as u64.
+template <class T>
+void opt(Writer& w, const std::optional<T>& v) {
+    w.u8(v ? 1 : 0);
+    if (v) w.u64(static_cast<uint64_t>(*v));
+}
+template <class T>
+Result<std::optional<T>> opt(Reader& r) {
+    if (!STRATA_TRY(r.u8())) return std::optional<T>{};
+    return std::optional<T>{static_cast<T>(STRATA_TRY(r.u64()))};
+}
+
+// The plan's MOUNT_ATTR_* -> mount(2) flags.
+uint64_t ms_flags(unsigned attr) {
+    uint64_t f = 0;
+    if (attr & MOUNT_ATTR_RDONLY) f |= MS_RDONLY;
+    if (attr & MOUNT_ATTR_NOSUID) f |= MS_NOSUID;
+    if (attr & MOUNT_ATTR_NODEV) f |= MS_NODEV;
+    if (attr & MOUNT_ATTR_NOEXEC) f |= MS_NOEXEC;
+    if (attr & MOUNT_ATTR_NODIRATIME) f |= MS_NODIRATIME;
+    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME) f |= MS_NOATIME;
+    if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_STRICTATIME) f |= MS_STRICTATIME;
+    return f;
+}
+
+}  // namespace
+
+Result<std::string> encode_spec(const spec::Spec& s, std::vector<rootfs::MountOp>* skipped) {
+    // Every filesystem mount (proc, sysfs, tmpfs, devpts, mqueue...), cgroup as the guest's
+    // cgroup v2. The bundle anchors only bind sources, which stay on the host.
+    auto ops = STRATA_TRY(rootfs::plan_mounts(s, "/"));
+    std::vector<GuestMount> mounts;
+    for (auto& op : ops) {
+        if (op.kind == rootfs::MountOp::Kind::bind) {
+            if (skipped) skipped->push_back(std::move(op));
+            continue;
+        }
+        bool cgroup = op.kind == rootfs::MountOp::Kind::cgroup;
+        mounts.push_back({op.destination, cgroup ? "cgroup2" : op.fstype, cgroup ? "cgroup2" : op.source,
+                          cgroup ? "" : join(op.fs_options, ","), ms_flags(op.attr_set)});
+    }
+    Writer w;
+    w.u8(s.root.readonly ? 1 : 0).str(s.hostname).str(s.domainname);
+    w.u32(static_cast<uint32_t>(mounts.size()));
+    for (const auto& m : mounts) w.str(m.destination).str(m.fstype).str(m.source).str(m.data).u64(m.flags);
+    const spec::Process& p = *s.process;
+    strs(w, p.args);
+    strs(w, p.env);
+    w.str(p.cwd).u32(p.user.uid).u32(p.user.gid);
+    opt(w, p.user.umask);
+    w.u32(static_cast<uint32_t>(p.user.additional_gids.size()));
+    for (auto g : p.user.additional_gids) w.u32(g);
+    // Every name strata knows, whatever the host kernel's last capability: the guest's kernel is
+    // another one, and the agent drops the bits it does not know.
+    security::CapSets caps;
+    if (p.capabilities) caps = STRATA_TRY(security::resolve(*p.capabilities, spec::last_known_capability(), nullptr));
+    for (uint64_t set : {caps.bounding, caps.effective, caps.inheritable, caps.permitted, caps.ambient}) w.u64(set);
+    w.u32(static_cast<uint32_t>(p.rlimits.size()));
+    for (const auto& rl : p.rlimits) w.str(rl.type).u64(rl.soft).u64(rl.hard);
+    w.u8(p.no_new_privileges ? 1 : 0);
+    opt(w, p.oom_score_adj);
+
+    w.u8(s.linux ? 1 : 0);
+    if (!s.linux) return w.take();
+    const spec::Linux& l = *s.linux;
+    w.u32(static_cast<uint32_t>(l.namespaces.size()));
+    for (const auto& n : l.namespaces) w.str(n.type).str(n.path);
+    w.u32(static_cast<uint32_t>(l.devices.size()));
+    for (const auto& d : l.devices) {
+        w.str(d.type).str(d.path).u64(static_cast<uint64_t>(d.major)).u64(static_cast<uint64_t>(d.minor));
+        opt(w, d.file_mode);
+        opt(w, d.uid);
+        opt(w, d.gid);
+    }
+    w.u32(static_cast<uint32_t>(l.sysctl.size()));
+    for (const auto& [k, v] : l.sysctl) w.str(k).str(v);
+    strs(w, l.masked_paths);
+    strs(w, l.readonly_paths);
+    w.u8(l.resources ? 1 : 0);
+    if (l.resources) {
+        const auto& r = *l.resources;
+        w.u8(r.memory ? 1 : 0);
+        if (r.memory) {
+            opt(w, r.memory->limit);
+            opt(w, r.memory->reservation);
+            opt(w, r.memory->swap);
+        }
+        w.u8(r.cpu ? 1 : 0);
+        if (r.cpu) {
+            opt(w, r.cpu->shares);
+            opt(w, r.cpu->quota);
+            opt(w, r.cpu->period);
+            w.str(r.cpu->cpus).str(r.cpu->mems);
+        }
+        opt(w, r.pids_limit);
+        w.u8(r.block_io ? 1 : 0);
+        if (r.block_io) opt(w, r.block_io->weight);
+    }
+    return w.take();
+}
+
+Result<GuestSpec> decode_spec(std::string_view payload) {
+    Reader r(payload);
+    GuestSpec g;
+    spec::Spec& s = g.spec;
+    s.root.readonly = STRATA_TRY(r.u8()) != 0;
+    s.hostname = STRATA_TRY(r.str());
+    s.domainname = STRATA_TRY(r.str());
+    uint32_t n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        GuestMount m;
+        m.destination = STRATA_TRY(r.str());
+        m.fstype = STRATA_TRY(r.str());
+        m.source = STRATA_TRY(r.str());
+        m.data = STRATA_TRY(r.str());
+        m.flags = STRATA_TRY(r.u64());
+        g.mounts.push_back(std::move(m));
+    }
+    spec::Process& p = s.process.emplace();
+    p.args = STRATA_TRY(strs(r));
+    p.env = STRATA_TRY(strs(r));
+    p.cwd = STRATA_TRY(r.str());
+    p.user.uid = STRATA_TRY(r.u32());
+    p.user.gid = STRATA_TRY(r.u32());
+    p.user.umask = STRATA_TRY(opt<uint32_t>(r));
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) p.user.additional_gids.push_back(STRATA_TRY(r.u32()));
+    for (uint64_t* set : {&g.caps.bounding, &g.caps.effective, &g.caps.inheritable, &g.caps.permitted, &g.caps.ambient})
+        *set = STRATA_TRY(r.u64());
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Rlimit rl;
+        rl.type = STRATA_TRY(r.str());
+        rl.soft = STRATA_TRY(r.u64());
+        rl.hard = STRATA_TRY(r.u64());
+        p.rlimits.push_back(std::move(rl));
+    }
+    p.no_new_privileges = STRATA_TRY(r.u8()) != 0;
+    p.oom_score_adj = STRATA_TRY(opt<int32_t>(r));
+    if (p.args.empty()) return error("agent protocol: process.args is empty");
+
+    if (!STRATA_TRY(r.u8())) return g;
+    spec::Linux& l = s.linux.emplace();
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Namespace ns;
+        ns.type = STRATA_TRY(r.str());
+        ns.path = STRATA_TRY(r.str());
+        l.namespaces.push_back(std::move(ns));
+    }
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Device d;
+        d.type = STRATA_TRY(r.str());
+        d.path = STRATA_TRY(r.str());
+        d.major = static_cast<int64_t>(STRATA_TRY(r.u64()));
+        d.minor = static_cast<int64_t>(STRATA_TRY(r.u64()));
+        d.file_mode = STRATA_TRY(opt<uint32_t>(r));
+        d.uid = STRATA_TRY(opt<uint32_t>(r));
+        d.gid = STRATA_TRY(opt<uint32_t>(r));
+        l.devices.push_back(std::move(d));
+    }
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        std::string k = STRATA_TRY(r.str());
+        l.sysctl[k] = STRATA_TRY(r.str());
+    }
+    l.masked_paths = STRATA_TRY(strs(r));
+    l.readonly_paths = STRATA_TRY(strs(r));
+    if (STRATA_TRY(r.u8())) {
+        auto& res = l.resources.emplace();
+        if (STRATA_TRY(r.u8())) {
+            auto& m = res.memory.emplace();
+            m.limit = STRATA_TRY(opt<int64_t>(r));
+            m.reservation = STRATA_TRY(opt<int64_t>(r));
+            m.swap = STRATA_TRY(opt<int64_t>(r));
+        }
+        if (STRATA_TRY(r.u8())) {
+            auto& c = res.cpu.emplace();
+            c.shares = STRATA_TRY(opt<uint64_t>(r));
+            c.quota = STRATA_TRY(opt<int64_t>(r));
+            c.period = STRATA_TRY(opt<uint64_t>(r));
+            c.cpus = STRATA_TRY(r.str());
+            c.mems = STRATA_TRY(r.str());
+        }
+        res.pids_limit = STRATA_TRY(opt<int64_t>(r));
+        if (STRATA_TRY(r.u8())) res.block_io.emplace().weight = STRATA_TRY(opt<uint16_t>(r));
+    }
+    return g;
+}
+
+}  // namespace strata::vm::agent

@@ -1,0 +1,128 @@
+#include "vm/protocol/spec_codec.h"
+
+#include <linux/capability.h>
+#include <sys/mount.h>
+
+#include <gtest/gtest.h>
+
+#include "spec/parse.h"
+#include "sys/file.h"
+
+namespace strata::vm::agent {
+
+TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
+    spec::Spec s;
+    s.root.readonly = true;
+    s.hostname = "guest";
+    s.mounts.push_back({"/proc", "proc", "proc", {"nosuid", "noexec"}, {}, {}});
+    s.mounts.push_back({"/sys/fs/cgroup", "cgroup", "cgroup", {"ro"}, {}, {}});
+    s.mounts.push_back({"/dev/shm", "tmpfs", "shm", {"mode=1777", "size=65536k", "nodev"}, {}, {}});
+    s.mounts.push_back({"/data", "bind", "/srv/data", {"rbind", "ro"}, {}, {}});
+    auto& p = s.process.emplace();
+    p.args = {"sh", "-c", "echo hi"};
+    p.env = {"PATH=/bin", "A=b"};
+    p.cwd = "/tmp";
+    p.user = {1000, 100, 022, {10, 20}};
+    p.capabilities.emplace().bounding = {"CAP_KILL"};
+    p.rlimits.push_back({"RLIMIT_NOFILE", 1024, 4096});
+    p.no_new_privileges = true;
+    p.oom_score_adj = -100;
+    auto& l = s.linux.emplace();
+    l.namespaces = {{"pid", ""}, {"network", "/proc/1/ns/net"}};
+    spec::Device dev;
+    dev.type = "c";
+    dev.path = "/dev/fuse";
+    dev.major = 10;
+    dev.minor = 229;
+    dev.file_mode = 0600;
+    l.devices.push_back(dev);
+    l.sysctl["net.ipv4.ip_forward"] = "1";
+    l.masked_paths = {"/proc/kcore"};
+    l.readonly_paths = {"/proc/sys"};
+    auto& r = l.resources.emplace();
+    r.memory.emplace().limit = 1 << 28;
+    r.cpu.emplace().quota = 50000;
+    r.cpu->cpus = "0-1";
+    r.pids_limit = -1;
+
+    std::vector<rootfs::MountOp> skipped;
+    auto e = encode_spec(s, &skipped);
+    ASSERT_TRUE(e) << e.error().message();
+    // The host bind mount stays on the host, for the caller to report.
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_EQ(skipped[0].destination, "/data");
+    auto g = decode_spec(*e);
+    ASSERT_TRUE(g) << g.error().message();
+    // The mounts arrive planned: mount(2)'s flags and data, cgroup as the guest's cgroup2.
+    ASSERT_EQ(g->mounts.size(), 3u);
+    EXPECT_EQ(g->mounts[0].destination, "/proc");
+    EXPECT_EQ(g->mounts[0].fstype, "proc");
+    EXPECT_EQ(g->mounts[0].flags, uint64_t(MS_NOSUID | MS_NOEXEC));
+    EXPECT_EQ(g->mounts[0].data, "");
+    EXPECT_EQ(g->mounts[1].fstype, "cgroup2");
+    EXPECT_EQ(g->mounts[1].source, "cgroup2");
+    EXPECT_EQ(g->mounts[1].flags, uint64_t(MS_RDONLY));
+    EXPECT_EQ(g->mounts[2].source, "shm");
+    EXPECT_EQ(g->mounts[2].data, "mode=1777,size=65536k");
+    EXPECT_EQ(g->mounts[2].flags, uint64_t(MS_NODEV));
+    const spec::Spec* d = &g->spec;
+    EXPECT_TRUE(d->mounts.empty());
+    EXPECT_TRUE(d->root.readonly);
+    EXPECT_EQ(d->hostname, "guest");
+    EXPECT_EQ(d->process->args, p.args);
+    EXPECT_EQ(d->process->env, p.env);
+    EXPECT_EQ(d->process->cwd, "/tmp");
+    EXPECT_EQ(d->process->user.uid, 1000u);
+    EXPECT_EQ(d->process->user.umask, 022u);
+    EXPECT_EQ(d->process->user.additional_gids, (std::vector<uint32_t>{10, 20}));
+    EXPECT_FALSE(d->process->capabilities);  // resolved into bit sets on the host
+    EXPECT_EQ(g->caps.bounding, 1ULL << CAP_KILL);
+    EXPECT_EQ(g->caps.effective, 0u);
+    EXPECT_EQ(d->process->rlimits[0].hard, 4096u);
+    EXPECT_TRUE(d->process->no_new_privileges);
+    EXPECT_EQ(d->process->oom_score_adj, -100);
+    EXPECT_EQ(d->linux->namespaces[1].path, "/proc/1/ns/net");
+    EXPECT_EQ(d->linux->devices[0].minor, 229);
+    EXPECT_EQ(d->linux->devices[0].file_mode, 0600u);
+    EXPECT_FALSE(d->linux->devices[0].uid);
+    EXPECT_EQ(d->linux->sysctl.at("net.ipv4.ip_forward"), "1");
+    EXPECT_EQ(d->linux->resources->memory->limit, 1 << 28);
+    EXPECT_FALSE(d->linux->resources->memory->swap);
+    EXPECT_EQ(d->linux->resources->cpu->cpus, "0-1");
+    EXPECT_EQ(d->linux->resources->pids_limit, -1);
+}
+
+TEST(SpecCodec, RealConfigsSurvive) {
+    for (const char* f : {"runc-spec.json", "crun-spec.json"}) {
+        std::string path = std::string(STRATA_SPEC_TESTDATA) + "/" + f;
+        auto text = sys::read_file(path);
+        ASSERT_TRUE(text);
+        auto s = spec::parse_config(*text, path);
+        ASSERT_TRUE(s) << s.error().message();
+        auto e = encode_spec(*s);
+        ASSERT_TRUE(e) << f << ": " << e.error().message();
+        auto d = decode_spec(*e);
+        ASSERT_TRUE(d) << f << ": " << d.error().message();
+        EXPECT_EQ(d->spec.process->args, s->process->args);
+        EXPECT_EQ(d->mounts.size(), s->mounts.size());  // none of them binds a host path
+        EXPECT_EQ(d->spec.linux->masked_paths, s->linux->masked_paths);
+    }
+}
+
+TEST(SpecCodec, UnknownCapabilityIsAnErrorOnTheHost) {
+    spec::Spec s;
+    s.process.emplace().args = {"true"};
+    s.process->capabilities.emplace().effective = {"CAP_NO_SUCH"};
+    auto e = encode_spec(s);
+    ASSERT_FALSE(e);
+    EXPECT_NE(e.error().message().find("CAP_NO_SUCH"), std::string::npos) << e.error().message();
+}
+
+TEST(SpecCodec, TruncationIsAnError) {
+    spec::Spec s;
+    s.process.emplace().args = {"true"};
+    std::string e = encode_spec(s).value();
+    for (size_t n = 0; n < e.size(); ++n) EXPECT_FALSE(decode_spec(e.substr(0, n))) << n;
+}
+
+}  // namespace strata::vm::agent
