@@ -15,8 +15,11 @@ namespace strata::cgroup {
 Result<std::unique_ptr<Manager>> new_manager(const std::string& cgroups_path, const std::string& id) {
     const Layout* layout = STRATA_TRY(host_layout());
     std::string path = cgroups_path.empty() ? default_cgroups_path(id) : cgroups_path;
-    if (path.find("..") != std::string::npos)
-        return error("config.json: .linux.cgroupsPath: must not contain \"..\": " + path);
+    // ".." components are resolved lexically and cannot climb above the path's root, as runc's
+    // CleanPath does: "/a/../../b" is "/b", "../b" is "b" under the runtime's own cgroup.
+    if (path.starts_with('/')) path = sys::clean_path(path);
+    else path = sys::clean_path("/" + path).substr(1);
+    if (path.empty()) return error("config.json: .linux.cgroupsPath: " + quote(cgroups_path) + " is the runtime's own cgroup");
     if (layout->mode == Mode::v2) return STRATA_TRY(v2::Manager::make(*layout, path));
     return STRATA_TRY(v1::Manager::make(*layout, path));
 }

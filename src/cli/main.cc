@@ -20,6 +20,22 @@ std::string default_root() {
     return "/run/strata";
 }
 
+// runc's checkpoint and restore (CRIU): engines call them (containerd, Podman), so they get a
+// clear refusal rather than CLI11's "A subcommand is required". Any flags are accepted.
+void add_unsupported(CLI::App& app, Globals& g, const char* name) {
+    auto* sub = app.add_subcommand(name, std::string(name) + " (not supported: strata has no CRIU support)");
+    sub->allow_extras();
+    sub->fallthrough(false);
+    sub->prefix_command();
+    sub->callback([&g, name] {
+        g.command = [name]() -> Result<int> {
+            return error(std::string(name) + " is not supported: strata cannot checkpoint or restore containers (no CRIU support)");
+        };
+    });
+}
+void add_checkpoint(CLI::App& app, Globals& g) { add_unsupported(app, g, "checkpoint"); }
+void add_restore(CLI::App& app, Globals& g) { add_unsupported(app, g, "restore"); }
+
 using Adder = void (*)(CLI::App&, Globals&);
 struct Subcommand {
     const char* name;
@@ -33,8 +49,14 @@ constexpr Subcommand kSubcommands[] = {
     {"ps", add_ps},         {"events", add_events}, {"update", add_update}, {"exec", add_exec},
     {"compare", add_compare}, {"info", add_info}, {"vm", add_vm}, {"vmm", add_vmm},
     {"load", add_load},     {"pull", add_pull},     {"images", add_images}, {"rmi", add_rmi},
-    {"image", add_image},   {"prune", add_prune},
+    {"image", add_image},   {"prune", add_prune},   {"checkpoint", add_checkpoint}, {"restore", add_restore},
 };
+
+bool known_subcommand(const std::string& name) {
+    for (const auto& s : kSubcommands)
+        if (name == s.name) return true;
+    return false;
+}
 
 // The subcommand named in argv, found without CLI11: the first word that is neither a global
 // flag nor a global flag's value. "" if there is none.
@@ -81,7 +103,7 @@ int main(int argc, char** argv) {
     g.root = default_root();
     CLI::App app{"strata: run OCI workloads as containers, micro-VMs or bare processes", "strata"};
     app.set_version_flag("--version,-v",
-                         "strata version 0.1.0\ncommit: " STRATA_COMMIT "\nspec: 1.2.0");
+                         "strata version 0.1.0\ncommit: " STRATA_COMMIT "\nspec: 1.3.0");
     app.require_subcommand(1);
     app.fallthrough();
     app.add_option("--root", g.root, "directory for container state")->capture_default_str();
@@ -92,6 +114,10 @@ int main(int argc, char** argv) {
     app.add_option("--rootless", g.rootless, "accepted for runc compatibility");
     app.add_option("--data-root", g.data_root, "directory of the image store")->capture_default_str();
     std::string name = subcommand_name(argc, argv);
+    if (!name.empty() && !known_subcommand(name)) {
+        log::configure(g.log, log::Format::text, false);
+        return report(Error{0, "unknown command " + quote(name) + " (strata --help lists the commands)"});
+    }
     register_subcommands(app, g, name);
     if (name == "exec") {
         int cut = exec_command_start(argc, argv);

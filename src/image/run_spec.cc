@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "spec/default_seccomp.h"
 #include "spec/default_spec.h"
 #include "sys/file.h"
 
@@ -177,8 +178,14 @@ Result<json> container_spec(const json& image_config, const RunSpecOptions& opts
     json caps = image_capabilities();
     json held = user.uid == 0 ? caps : json::array();
     proc["capabilities"] = {{"bounding", caps}, {"effective", held}, {"permitted", held}, {"ambient", json::array()}};
+    // The profile's capability-gated rules (chroot with CAP_SYS_CHROOT, ...) resolved for this
+    // set, not for the three of the bare default spec it started from.
+    spec["linux"]["seccomp"] = spec::default_seccomp_profile(caps.get<std::vector<std::string>>());
 
     spec["root"] = {{"path", "rootfs"}, {"readonly", opts.read_only}};
+    // /proc as Docker and Podman mount it: no setuid, device or executable files through it.
+    for (auto& m : spec["mounts"])
+        if (m["destination"] == "/proc") m["options"] = {"nosuid", "noexec", "nodev"};
     // Podman's default: ping through ICMP sockets for the container's root group, so ping works
     // without CAP_NET_RAW (namespaced: the host's setting is untouched).
     spec["linux"]["sysctl"]["net.ipv4.ping_group_range"] = "0 0";

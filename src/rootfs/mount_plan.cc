@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "sys/file.h"
 
@@ -139,9 +140,11 @@ Result<MountOp> plan_mount(const spec::Mount& m, const std::string& bundle, size
         op.kind = MountOp::Kind::bind;
         if (m.source.empty()) return error(where + ".source: a bind mount needs a source");
         op.source = m.source.starts_with('/') ? sys::clean_path(m.source) : sys::path_join(bundle, m.source);
+        // A bind takes no filesystem data: runc and crun ignore such options ("mode=755",
+        // "size=64k", ...), and so does strata, saying so with --debug.
         for (const auto& o : op.fs_options)
             if (o != "sync" && o != "async")
-                return error(where + ".options: " + quote(o) + " is not valid for a bind mount");
+                log::debug(where + ".options: " + quote(o) + " does not apply to a bind mount; ignored");
         op.fs_options.clear();
         return op;
     }

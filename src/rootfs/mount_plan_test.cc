@@ -57,8 +57,15 @@ TEST(MountPlan, Errors) {
     auto no_type = plan_mount(m("/x", "", "", {}), "/b", 1);
     ASSERT_FALSE(no_type);
     EXPECT_EQ(no_type.error().message(), "config.json: .mounts[1].type: needed for a mount that is not a bind mount");
-    auto bad_bind = plan_mount(m("/x", "bind", "/y", {"mode=755"}), "/b", 0);
-    ASSERT_FALSE(bad_bind);
+}
+
+TEST(MountPlan, FilesystemOptionsOnABindAreIgnored) {
+    // runc and crun ignore them; so does strata (with a --debug line).
+    auto op = plan_mount(m("/x", "bind", "/y", {"mode=755", "size=64k", "ro"}), "/b", 0);
+    ASSERT_TRUE(op);
+    EXPECT_EQ(op->kind, MountOp::Kind::bind);
+    EXPECT_TRUE(op->fs_options.empty());
+    EXPECT_EQ(op->attr_set & MOUNT_ATTR_RDONLY, unsigned(MOUNT_ATTR_RDONLY));
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include "base/log.h"
 #include "base/strings.h"
 #include "rootfs/resolve.h"
@@ -24,6 +26,35 @@ unsigned long propagation_flag(const std::string& p) {
     return MS_SLAVE;  // "", "slave", "rslave": host mounts still reach the container, not back
 }
 
+// Where the mount that holds `fd` is mounted: its mount id (statx) looked up in mountinfo.
+Result<std::string> mount_point_of(int fd, const std::string& what) {
+    struct statx stx{};
+    if (::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0) return os_error(errno, "statx " + quote(what));
+    if (!(stx.stx_mask & STATX_MNT_ID)) return os_error(ENOSYS, "statx " + quote(what) + ": no mount id");
+    std::string info = STRATA_TRY(sys::read_file("/proc/self/mountinfo"));
+    std::istringstream in(info);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        std::string id, parent, dev, root, point;
+        f >> id >> parent >> dev >> root >> point;
+        if (id != std::to_string(stx.stx_mnt_id)) continue;
+        // Octal escapes: \040 (space), \011, \012, \134.
+        std::string out;
+        for (size_t i = 0; i < point.size(); ++i) {
+            auto octal = [&](size_t k) { return k < point.size() && point[k] >= '0' && point[k] <= '7'; };
+            if (point[i] == '\\' && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+                out += static_cast<char>((point[i + 1] - '0') * 64 + (point[i + 2] - '0') * 8 + (point[i + 3] - '0'));
+                i += 3;
+            } else {
+                out += point[i];
+            }
+        }
+        return out;
+    }
+    return os_error(ENOENT, "mount of " + quote(what) + " (id " + std::to_string(stx.stx_mnt_id) + ") in /proc/self/mountinfo");
+}
+
 std::string shown(const MountOp& op) {
     return quote(op.kind == MountOp::Kind::bind ? op.source : op.fstype) + " on " + quote(op.destination);
 }
@@ -35,9 +66,19 @@ Result<Rootfs> Rootfs::prepare(const Options& opts) {
     r.m_opts = opts;
     unsigned long flag = propagation_flag(opts.propagation);
     bool recursive = opts.propagation.empty() || opts.propagation.starts_with('r');
+    // An unbindable tree cannot be cloned (the rootfs and every bind would fail with EINVAL):
+    // it is set up private and made unbindable once it is "/" (enter()).
+    if (flag == MS_UNBINDABLE) flag = MS_PRIVATE;
     STRATA_TRY(sys::mount("", "/", "", flag | (recursive ? MS_REC : 0), ""));
 
     UniqueFd target = STRATA_TRY(sys::open(opts.rootfs, O_PATH | O_DIRECTORY));
+    // pivot_root refuses a new root whose parent mount is shared: the mount the rootfs sits on
+    // is made private in the container's namespace (runc's rootfsParentMountPrivate). The
+    // requested propagation goes on the container's "/" after pivot_root.
+    if (flag == MS_SHARED) {
+        std::string parent = STRATA_TRY(mount_point_of(target.get(), opts.rootfs));
+        STRATA_TRY(sys::mount("", parent, "", MS_PRIVATE, ""));
+    }
     UniqueFd tree = STRATA_TRY(sys::clone_tree(target.get(), "", /*recursive=*/true, "rootfs " + quote(opts.rootfs)));
     // pivot_root refuses a new root whose parent mount is shared; a private rootfs mount keeps
     // the container's mounts from propagating back to the host either way.
@@ -122,9 +163,22 @@ Result<> Rootfs::enter() {
         if (!pivoted && pivoted.error().code == EINVAL)
             return os_error(EINVAL, "pivot_root to the rootfs (if the host's root is an initramfs, use --no-pivot)");
         STRATA_TRY(std::move(pivoted));
+        // The old root's mounts may still be peers of the host's (rootfsPropagation "shared"
+        // makes them so): detached as they are, the unmount would propagate and take the host's
+        // shared mounts with it (seen: every /run/netns mount). Slaves first, as runc does.
+        if (::mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return os_error(errno, "make the host root a slave");
         if (::umount2(".", MNT_DETACH) < 0) return os_error(errno, "detach the host root");
     }
     if (::chdir("/") < 0) return os_error(errno, "chdir to /");
+    // linux.rootfsPropagation on the container's own root, now that it is "/" (as runc does):
+    // shared makes a new peer group for mounts of the container's children namespaces,
+    // unbindable could not be set before the binds.
+    if (!m_opts.propagation.empty()) {
+        unsigned long flag = propagation_flag(m_opts.propagation);
+        bool recursive = m_opts.propagation.starts_with('r');
+        if (::mount("", "/", nullptr, flag | (recursive ? MS_REC : 0), nullptr) < 0)
+            return os_error(errno, "make the container's root " + m_opts.propagation + " (linux.rootfsPropagation)");
+    }
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "rootfs/resolve.h"
 #include "rootfs/rootfs.h"
@@ -14,6 +15,7 @@
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "security/rlimits.h"
+#include "spec/tables.h"
 #include "sys/file.h"
 #include "sys/mount.h"
 #include "sys/ns.h"
@@ -49,6 +51,24 @@ Result<> write_oom_score_adj(int value) {
     return {};
 }
 
+// linux.memoryPolicy: set_mempolicy(2) (no libnuma), inherited by the container's process.
+Result<> apply_memory_policy(const spec::MemoryPolicy& m) {
+    int mode = *spec::mempolicy_mode(m.mode);  // validated at parse
+    for (const auto& f : m.flags) mode |= *spec::mempolicy_flag(f);
+    std::vector<unsigned long> mask;
+    const std::vector<int> nodes = spec::parse_node_list(m.nodes).value_or(std::vector<int>{});
+    for (int node : nodes) {
+        size_t word = static_cast<size_t>(node) / (8 * sizeof(unsigned long));
+        if (mask.size() <= word) mask.resize(word + 1);
+        mask[word] |= 1UL << (static_cast<size_t>(node) % (8 * sizeof(unsigned long)));
+    }
+    // maxnode counts one more bit than the mask holds (set_mempolicy(2), BUGS).
+    unsigned long maxnode = mask.empty() ? 0 : mask.size() * 8 * sizeof(unsigned long) + 1;
+    if (::syscall(SYS_set_mempolicy, mode, mask.empty() ? nullptr : mask.data(), maxnode) < 0)
+        return os_error(errno, ".linux.memoryPolicy: set_mempolicy " + m.mode + (m.nodes.empty() ? "" : " nodes " + m.nodes));
+    return {};
+}
+
 // A pty in the container's devpts, its slave bound to /dev/console by fd (a path could be
 // swapped for a symlink: CVE-2025-52565), the master sent to whoever holds the console socket.
 Result<> setup_console(InitContext& ctx, int root) {
@@ -61,6 +81,56 @@ Result<> setup_console(InitContext& ctx, int root) {
     ::close(ctx.console_fd);
     ctx.console_fd = -1;
     return make_controlling(pty.slave.get());
+}
+
+// Hooks before the root changes: prestart and createRuntime run by the parent in the runtime's
+// namespaces; createContainer here, in the container's, with the host's paths still visible.
+Result<> run_create_hooks(InitContext& ctx) {
+    const auto& hooks = ctx.spec->hooks;
+    if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
+        STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
+        STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
+    }
+    if (!hooks.create_container.empty())
+        STRATA_TRY(run_hooks(hooks.create_container, nlohmann::json::parse(ctx.hook_state), "createContainer"));
+    return {};
+}
+
+// A config without a mount namespace (valid, rare): the container runs in the caller's mount
+// namespace, chrooted to its rootfs, as with runc and crun. strata makes no mount there: one
+// would be the host's and outlive the container. mounts, devices, maskedPaths and
+// readonlyPaths are skipped with a warning (root.readonly is refused by create).
+Result<> setup_without_mount_namespace(InitContext& ctx) {
+    const spec::Spec& spec = *ctx.spec;
+    const spec::Process& proc = *spec.process;
+    const spec::Linux empty;
+    const spec::Linux& lx = spec.linux ? *spec.linux : empty;
+    std::vector<std::string> skipped;
+    if (!ctx.mounts->empty()) skipped.push_back(std::to_string(ctx.mounts->size()) + " mounts");
+    if (!lx.devices.empty()) skipped.push_back("linux.devices");
+    if (!lx.masked_paths.empty()) skipped.push_back("linux.maskedPaths");
+    if (!lx.readonly_paths.empty()) skipped.push_back("linux.readonlyPaths");
+    if (!skipped.empty())
+        log::warn("no mount namespace: the container shares the host's mounts; " + join(skipped, ", ") +
+                  " not applied (they would be mounts of the host's namespace)");
+    STRATA_TRY(write_sysctls(lx.sysctl, -1));
+    if (proc.terminal) {
+        // No /dev/console bind (a mount): the pty comes from the host's devpts.
+        Pty pty = STRATA_TRY(with_context(open_pty(AT_FDCWD, "/dev/ptmx", proc.console_size), "terminal"));
+        STRATA_TRY(send_master(ctx.console_fd, pty));
+        ::close(ctx.console_fd);
+        ctx.console_fd = -1;
+        STRATA_TRY(make_controlling(pty.slave.get()));
+    }
+    if (proc.oom_score_adj) STRATA_TRY(write_oom_score_adj(*proc.oom_score_adj));
+    STRATA_TRY(security::apply_rlimits(proc.rlimits));
+    if (lx.memory_policy) STRATA_TRY(apply_memory_policy(*lx.memory_policy));
+    STRATA_TRY(run_create_hooks(ctx));
+    UniqueFd root = STRATA_TRY(sys::open(ctx.rootfs, O_PATH | O_DIRECTORY));
+    if (::fchdir(root.get()) < 0) return os_error(errno, "chdir to rootfs");
+    if (::chroot(".") < 0) return os_error(errno, "chroot to rootfs");
+    if (::chdir("/") < 0) return os_error(errno, "chdir to /");
+    return {};
 }
 
 }  // namespace
@@ -90,6 +160,8 @@ Result<> setup_container(InitContext& ctx) {
     if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
         return os_error(errno, "set domainname " + quote(spec.domainname));
 
+    if (!nsp.creates(CLONE_NEWNS) && !nsp.joined(CLONE_NEWNS)) return setup_without_mount_namespace(ctx);
+
     rootfs::Options ro;
     ro.rootfs = ctx.rootfs;
     ro.userns = nsp.creates(CLONE_NEWUSER) || nsp.joined(CLONE_NEWUSER);
@@ -108,15 +180,8 @@ Result<> setup_container(InitContext& ctx) {
     STRATA_TRY(fs.mask_paths(lx.masked_paths));
     if (proc.oom_score_adj) STRATA_TRY(write_oom_score_adj(*proc.oom_score_adj));
     STRATA_TRY(security::apply_rlimits(proc.rlimits));
-    // Hooks, before pivot_root: prestart and createRuntime run by the parent in the runtime's
-    // namespaces; createContainer here, in the container's, with the host's paths still visible.
-    const auto& hooks = spec.hooks;
-    if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
-        STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
-        STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
-    }
-    if (!hooks.create_container.empty())
-        STRATA_TRY(run_hooks(hooks.create_container, nlohmann::json::parse(ctx.hook_state), "createContainer"));
+    if (lx.memory_policy) STRATA_TRY(apply_memory_policy(*lx.memory_policy));
+    STRATA_TRY(run_create_hooks(ctx));
     return fs.enter();
 }
 

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "security/sysctl.h"
 #include "spec/parse.h"
 #include "sys/file.h"
+#include "sys/netlink.h"
 #include "sys/ns.h"
 #include "sys/process.h"
 #include "sys/socket.h"
@@ -121,8 +123,17 @@ Result<Created> create(const CreateOptions& opts) {
     if (substrate == Substrate::container) {
         STRATA_TRY(security::validate_sysctls(spec, opts.bundle + "/config.json"));
         STRATA_TRY(security::validate_lsm(spec, opts.bundle + "/config.json"));
-        if (!spec.has_namespace("mount"))
-            return error(opts.bundle + "/config.json: .linux.namespaces: a mount namespace is required");
+        // Without a mount namespace the rootfs could only be made read-only on the host itself.
+        if (!spec.has_namespace("mount") && spec.root.readonly)
+            return error(opts.bundle + "/config.json: .root.readonly: needs a mount namespace (.linux.namespaces has none)");
+        // Intel RDT (resctrl) is not implemented: refused, saying what the host lacks first.
+        if (spec.linux && spec.linux->intel_rdt) {
+            struct statfs fs{};
+            bool mounted = ::statfs("/sys/fs/resctrl", &fs) == 0 && fs.f_type == 0x7655821 /* RDTGROUP_SUPER_MAGIC */;
+            return error(opts.bundle + "/config.json: .linux.intelRdt: " +
+                         (mounted ? std::string("not supported by strata yet")
+                                  : std::string("needs resctrl mounted at /sys/fs/resctrl, which this host does not have")));
+        }
         nsplan = STRATA_TRY(ns::plan(spec));
         mounts = STRATA_TRY(rootfs::plan_mounts(spec, opts.bundle));
     }
@@ -277,12 +288,16 @@ Result<Created> create(const CreateOptions& opts) {
         STRATA_TRY(ns::write_id_maps(child_pid, lx.uid_mappings, lx.gid_mappings));
     }
     // The hooks' view of the container; the init needs it for the hooks it runs itself.
+    // runtime-spec (runtime.md, Lifecycle): prestart, createRuntime and createContainer run at
+    // steps 3-5, after the create operation of step 2, whose state is "creating"; "created" is
+    // the state after step 2. (runc passes "creating"; runtime-tools' hooks_stdin expects
+    // "created" for prestart.)
     const auto& hooks = spec.hooks;
     auto state_for_hooks = [&](const char* status) {
         return hook_state(opts.id, status, child_pid, opts.bundle, spec.annotations);
     };
     bool init_hooks = !hooks.create_container.empty() || !hooks.start_container.empty();
-    STRATA_TRY(sync::send(sync, sync::kContinue, init_hooks ? state_for_hooks("creating").dump() : "", join_files));
+    STRATA_TRY(sync::send(sync, sync::kContinue, init_hooks ? state_for_hooks("created").dump() : "", join_files));
     join_files.clear();
     fault::point("create.continued");
 
@@ -291,12 +306,21 @@ Result<Created> create(const CreateOptions& opts) {
         auto msg = STRATA_TRY(with_context(sync::receive(sync), "create " + opts.id));
         if (msg.type == sync::kHooks) {
             fault::point("create.hooks");
-            STRATA_TRY(with_context(run_hooks(hooks.prestart, state_for_hooks("creating"), "prestart"), "create " + opts.id));
-            STRATA_TRY(with_context(run_hooks(hooks.create_runtime, state_for_hooks("creating"), "createRuntime"), "create " + opts.id));
+            STRATA_TRY(with_context(run_hooks(hooks.prestart, state_for_hooks("created"), "prestart"), "create " + opts.id));
+            STRATA_TRY(with_context(run_hooks(hooks.create_runtime, state_for_hooks("created"), "createRuntime"), "create " + opts.id));
             STRATA_TRY(sync::send(sync, sync::kContinue));
             msg = STRATA_TRY(with_context(sync::receive(sync), "create " + opts.id));
         }
         if (msg.type != sync::kReady) return error("create " + opts.id + ": container init exited before it was ready");
+    }
+    // linux.netDevices: moved into the container's network namespace (which the init made)
+    // before its process can run. When that namespace goes, the kernel returns physical
+    // devices to the host's and destroys virtual ones.
+    if (!lx.net_devices.empty() && substrate == Substrate::container) {
+        UniqueFd netns = STRATA_TRY(sys::open("/proc/" + std::to_string(child_pid) + "/ns/net", O_RDONLY));
+        for (const auto& [host, dev] : lx.net_devices)
+            STRATA_TRY(with_context(sys::move_link_to_netns(host, netns.get(), dev.name.empty() ? host : dev.name),
+                                    "create " + opts.id + ": .linux.netDevices[" + quote(host) + "]"));
     }
 
     fault::point("create.ready");

@@ -70,9 +70,14 @@ Result<> empty_cgroups(cgroup::Manager& cg) {
 }  // namespace
 
 Result<> remove(const std::string& root, const std::string& id, bool force) {
-    // As runc: with --force, a container that does not exist is already deleted.
-    if (force && validate_id(id) && !sys::exists(root + "/" + id)) return {};
-    ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
+    auto opened = ContainerDir::open(root, id);
+    // --force of a container that does not exist (any more) succeeds, as with runc: engines
+    // (Podman after a failed create) clean up with it and would print its error.
+    if (!opened && force && validate_id(id) && !sys::exists(root + "/" + id)) {
+        log::debug("delete --force " + id + ": no such container");
+        return {};
+    }
+    ContainerDir dir = STRATA_TRY(std::move(opened));
     auto loaded = dir.load();
     if (!loaded) {
         // A create that died before its first state: nothing on the host exists yet (the state is

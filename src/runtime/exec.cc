@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "base/fault.h"
@@ -124,7 +126,7 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
 
 // The child: join, set up, exec. Never returns.
 [[noreturn]] void exec_child(int sync, std::vector<Join>& joins, spec::Process& proc, const ExecOptions& o,
-                             Confinement conf, int console) {
+                             Confinement conf, int console, UniqueFd chroot_to) {
     // Dies with `strata exec` until it execs, as the container's init does with its creator: an
     // exec killed half-way must not go on to start a process its caller never saw start.
     (void)sys::set_parent_death_signal(SIGKILL);
@@ -138,6 +140,12 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
             if (j.type != CLONE_NEWPID)
                 STRATA_TRY(sys::setns(j.fd.get(), j.type, std::string(spec::namespace_proc_name(j.type)) + " namespace of the container"));
         joins.clear();
+        // A container without a mount namespace of its own is chrooted to its rootfs.
+        if (chroot_to) {
+            if (::fchdir(chroot_to.get()) < 0) return os_error(errno, "chdir to the container's root");
+            if (::chroot(".") < 0) return os_error(errno, "chroot to the container's root");
+            chroot_to.reset();
+        }
         if (!o.user.empty()) {
             // Names resolve in the container's /etc/passwd and /etc/group (we are in its mount
             // namespace now). Without a group the config's gid stays, as with runc.
@@ -183,6 +191,9 @@ Result<int> exec(const ExecOptions& o) {
                                                                o.root + "/.cache:seccomp"));
 
     auto joins = STRATA_TRY(namespaces_of(st.pid));
+    UniqueFd chroot_to;
+    if (std::none_of(joins.begin(), joins.end(), [](const Join& j) { return j.type == CLONE_NEWNS; }))
+        chroot_to = STRATA_TRY(sys::open("/proc/" + std::to_string(st.pid) + "/root", O_PATH | O_DIRECTORY));
     // Checked after opening the namespaces: they belong to the container's process, not to a
     // process that reused its pid.
     if (!sys::process_alive(st.pid, st.pid_start_time)) return error("exec " + o.id + ": cannot exec in a stopped container");
@@ -221,7 +232,7 @@ Result<int> exec(const ExecOptions& o) {
         Confinement conf;
         conf.seccomp = seccomp ? &*seccomp : nullptr;
         if (spec.linux && spec.linux->personality) conf.personality = &*spec.linux->personality;
-        exec_child(pair.b.get(), joins, proc, o, conf, console.get());
+        exec_child(pair.b.get(), joins, proc, o, conf, console.get(), std::move(chroot_to));
     }
     if (own_pid_ns) STRATA_TRY(sys::setns(own_pid_ns.get(), CLONE_NEWPID, "the runtime's pid namespace again"));
     if (!child) return wrap(child.error(), "exec " + o.id);

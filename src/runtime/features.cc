@@ -39,7 +39,7 @@ nlohmann::json features() {
                         {"io.github.seccomp.libseccomp.version", sc.libseccomp_version}};
     return json{
         {"ociVersionMin", "1.0.0"},
-        {"ociVersionMax", "1.2.0"},
+        {"ociVersionMax", "1.3.0"},
         {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
         {"mountOptions", mount_options},
         {"linux",
@@ -51,6 +51,11 @@ nlohmann::json features() {
           {"apparmor", {{"enabled", security::apparmor_enabled()}}},
           {"selinux", {{"enabled", security::selinux_enabled()}}},
           {"intelRdt", {{"enabled", false}}},
+          // runtime-spec 1.3: netDevices and memoryPolicy are implemented (intelRdt is not).
+          {"netDevices", {{"enabled", true}}},
+          {"memoryPolicy", {{"modes", {"MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL",
+                                       "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"}},
+                            {"flags", {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"}}}},
           {"mountExtensions", {{"idmap", {{"enabled", false}}}}}}},
         {"annotations", annotations},
     };

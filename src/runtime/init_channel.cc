@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <string>
+
 #include "runtime/sync.h"
 #include "sys/process.h"
 #include "sys/socket.h"
@@ -51,7 +53,11 @@ void InitChannel::started() {
 
 void InitChannel::fail(const Error& e) {
     int fd = error_fd();
-    if (fd >= 0) (void)sync::send_error(fd, e);
+    if (fd >= 0 && sync::send_error(fd, e)) ::_exit(1);
+    // Nobody to tell, or a seccomp profile that denies sendmsg: the container's own stderr is the
+    // last place the reason can go, rather than a bare exit status 1.
+    std::string line = "strata: container init: " + e.message() + "\n";
+    (void)!::write(2, line.data(), line.size());
     ::_exit(1);
 }
 

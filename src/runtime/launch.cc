@@ -96,15 +96,19 @@ Result<> confine_and_exec(const spec::Process& proc, const Confinement& c, Launc
     // Loading a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs it therefore goes
     // in first, while every capability is still there (runc does the same); the profile must then
     // allow what strata calls until the exec: prctl, capset, setgroups, setresgid, setresuid,
-    // rt_sigaction, rt_sigprocmask, close_range, fcntl, execveat or execve. Docker's profile and
-    // strata's default do.
+    // rt_sigaction, rt_sigprocmask, execveat or execve. strata's fds are marked close-on-exec
+    // before that filter goes in: profiles written before Linux 5.9 (older Docker, containerd
+    // and Kubernetes RuntimeDefault ones) have no close_range.
     const bool seccomp_first = seccomp && !proc.no_new_privileges;
-    if (seccomp_first) STRATA_TRY(load_seccomp(*seccomp, reply_fd));
+    if (seccomp_first) {
+        STRATA_TRY(pass_fds(launch.preserve_fds));
+        STRATA_TRY(load_seccomp(*seccomp, reply_fd));
+    }
     std::vector<std::string> skipped;
     STRATA_TRY(security::assume_identity(proc, &skipped));
     for (const auto& s : skipped) log::warn("capability " + s + " is not known to this kernel; skipped");
     sys::reset_signal_state();
-    STRATA_TRY(pass_fds(launch.preserve_fds));
+    if (!seccomp_first) STRATA_TRY(pass_fds(launch.preserve_fds));
     if (seccomp && !seccomp_first) STRATA_TRY(load_seccomp(*seccomp, reply_fd));
     if (launch.guard) return launch.guard->exec(launch.executable, proc.args, launch.env);
     return security::exec_direct(launch.executable, proc.args, launch.env);

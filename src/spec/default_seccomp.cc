@@ -7,6 +7,9 @@
 //   unconditionally on kernels >= 4.8 (where ptrace can no longer bypass seccomp), but they still
 //   let a process read and rewrite every other process of the same user in the container; strata
 //   denies that by default. Debuggers work once CAP_SYS_PTRACE is added.
+// - io_uring_setup, io_uring_enter and io_uring_register are denied (the default action, EPERM):
+//   the operations of a ring run in the kernel without passing the filter, so they would
+//   bypass seccomp. Docker 25 (moby#46762) and containerd 2.0 removed them from their defaults.
 // - Only syscalls this project's libseccomp (2.5.4) knows are listed; anything newer is not
 //   named, so the runtime answers it with ENOSYS (see security/seccomp/enosys.h) and libc falls
 //   back to the older call.
@@ -104,8 +107,7 @@ const std::vector<Rule>& rules() {
           "get_thread_area", "gettid", "gettimeofday", "getuid", "getuid32", "getxattr",
           "inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch", "io_cancel",
           "ioctl", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
-          "ioprio_get", "ioprio_set", "io_setup", "io_submit", "io_uring_enter",
-          "io_uring_register", "io_uring_setup", "ipc", "kill", "landlock_add_rule",
+          "ioprio_get", "ioprio_set", "io_setup", "io_submit", "ipc", "kill", "landlock_add_rule",
           "landlock_create_ruleset", "landlock_restrict_self", "lchown", "lchown32", "lgetxattr",
           "link", "linkat", "listen", "listxattr", "llistxattr", "_llseek", "lremovexattr",
           "lseek", "lsetxattr", "lstat", "lstat64", "madvise", "map_shadow_stack", "membarrier",

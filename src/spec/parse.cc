@@ -427,6 +427,20 @@ Result<> read(const Node& n, Personality& p) {
     return {};
 }
 
+Result<> read(const Node& n, MemoryPolicy& m) {
+    STRATA_TRY(object(n));
+    STRATA_TRY(req(n, "mode", m.mode));
+    STRATA_TRY(opt(n, "nodes", m.nodes));
+    STRATA_TRY(opt(n, "flags", m.flags));
+    return {};
+}
+
+Result<> read(const Node& n, NetDevice& d) {
+    STRATA_TRY(object(n));
+    STRATA_TRY(opt(n, "name", d.name));
+    return {};
+}
+
 Result<> read(const Node& n, Linux& l) {
     STRATA_TRY(object(n));
     STRATA_TRY(opt(n, "namespaces", l.namespaces));
@@ -443,6 +457,9 @@ Result<> read(const Node& n, Linux& l) {
     STRATA_TRY(opt(n, "readonlyPaths", l.readonly_paths));
     STRATA_TRY(opt(n, "mountLabel", l.mount_label));
     STRATA_TRY(opt(n, "personality", l.personality));
+    STRATA_TRY(opt(n, "memoryPolicy", l.memory_policy));
+    STRATA_TRY(opt(n, "netDevices", l.net_devices));
+    l.intel_rdt = n.has("intelRdt") && !n.at("intelRdt").j.is_null();
     return {};
 }
 

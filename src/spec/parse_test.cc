@@ -109,7 +109,12 @@ TEST(Parse, NamespaceRules) {
     EXPECT_EQ(error_of(j), "config.json: .linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
     j = base();
     j["linux"]["namespaces"] = json::array({{{"type", "mount"}}});
-    EXPECT_EQ(error_of(j), "config.json: .hostname: setting a hostname needs a new uts namespace");
+    EXPECT_EQ(error_of(j), "config.json: .hostname: setting a hostname needs a uts namespace");
+    j = base();  // a joined one will do: the name is set in it
+    j["linux"]["namespaces"].push_back({{"type", "uts"}, {"path", "/proc/1/ns/uts"}});
+    j["linux"]["namespaces"].erase(std::find_if(j["linux"]["namespaces"].begin(), j["linux"]["namespaces"].end(),
+                                                [](const json& n) { return n["type"] == "uts" && !n.contains("path"); }));
+    EXPECT_EQ(error_of(j), "");
 }
 
 TEST(Parse, RlimitRules) {

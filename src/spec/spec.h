@@ -196,6 +196,19 @@ struct Personality {
     std::vector<std::string> flags;
 };
 
+// linux.memoryPolicy (runtime-spec 1.3): set_mempolicy(2) for the container process.
+struct MemoryPolicy {
+    std::string mode;                 // MPOL_BIND, MPOL_INTERLEAVE, ...
+    std::string nodes;                // "0-3,7"
+    std::vector<std::string> flags;   // MPOL_F_STATIC_NODES, ...
+};
+
+// One of linux.netDevices (runtime-spec 1.3): a host interface moved into the container's
+// network namespace, under `name` when given.
+struct NetDevice {
+    std::string name;
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<IdMapping> uid_mappings, gid_mappings;
@@ -210,6 +223,9 @@ struct Linux {
     std::vector<std::string> readonly_paths;
     std::string mount_label;
     std::optional<Personality> personality;
+    std::optional<MemoryPolicy> memory_policy;
+    std::map<std::string, NetDevice> net_devices;  // host interface name -> device
+    bool intel_rdt = false;  // linux.intelRdt is present (refused: see create.cc)
 };
 
 struct Spec {

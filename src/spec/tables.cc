@@ -3,6 +3,8 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <utility>
+
 namespace strata::spec {
 
 std::optional<int> namespace_clone_flag(std::string_view type) {
@@ -62,6 +64,47 @@ std::optional<int> scheduler_policy(std::string_view n) {
     if (n == "SCHED_IDLE") return SCHED_IDLE;
     if (n == "SCHED_DEADLINE") return 6;
     return std::nullopt;
+}
+
+std::optional<int> mempolicy_mode(std::string_view n) {
+    // The ABI values of linux/mempolicy.h (MPOL_WEIGHTED_INTERLEAVE: Linux 6.9).
+    constexpr std::pair<std::string_view, int> kModes[] = {
+        {"MPOL_DEFAULT", 0}, {"MPOL_PREFERRED", 1}, {"MPOL_BIND", 2}, {"MPOL_INTERLEAVE", 3},
+        {"MPOL_LOCAL", 4},   {"MPOL_PREFERRED_MANY", 5}, {"MPOL_WEIGHTED_INTERLEAVE", 6}};
+    for (const auto& [name, v] : kModes)
+        if (n == name) return v;
+    return std::nullopt;
+}
+
+std::optional<int> mempolicy_flag(std::string_view n) {
+    if (n == "MPOL_F_STATIC_NODES") return 1 << 15;
+    if (n == "MPOL_F_RELATIVE_NODES") return 1 << 14;
+    if (n == "MPOL_F_NUMA_BALANCING") return 1 << 13;
+    return std::nullopt;
+}
+
+std::optional<std::vector<int>> parse_node_list(std::string_view list) {
+    std::vector<int> out;
+    auto number = [](std::string_view s) -> std::optional<int> {
+        if (s.empty() || s.size() > 4) return std::nullopt;
+        int v = 0;
+        for (char c : s) {
+            if (c < '0' || c > '9') return std::nullopt;
+            v = v * 10 + (c - '0');
+        }
+        return v < 4096 ? std::optional<int>(v) : std::nullopt;
+    };
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        std::string_view part = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        auto dash = part.find('-');
+        auto lo = number(part.substr(0, dash));
+        auto hi = dash == std::string_view::npos ? lo : number(part.substr(dash + 1));
+        if (!lo || !hi || *hi < *lo) return std::nullopt;
+        for (int v = *lo; v <= *hi; ++v) out.push_back(v);
+    }
+    return out;
 }
 
 std::optional<int> io_priority_class(std::string_view n) {

@@ -19,6 +19,12 @@ std::optional<int> rlimit_resource(std::string_view name);  // "RLIMIT_NOFILE" -
 std::optional<int> scheduler_policy(std::string_view name);
 std::optional<int> io_priority_class(std::string_view name);
 
+// linux.memoryPolicy: "MPOL_BIND" -> 2 (linux/mempolicy.h), "MPOL_F_STATIC_NODES" -> 1 << 15.
+std::optional<int> mempolicy_mode(std::string_view name);
+std::optional<int> mempolicy_flag(std::string_view name);
+// "0-3,7" -> {0, 1, 2, 3, 7}; "" -> {}; nullopt if malformed or a node is above 4095.
+std::optional<std::vector<int>> parse_node_list(std::string_view list);
+
 // "CAP_NET_RAW" -> 13. Knows every capability up to CAP_CHECKPOINT_RESTORE (40).
 std::optional<int> capability_number(std::string_view name);
 std::string capability_name(int cap);

@@ -24,6 +24,25 @@ Result<> check_mappings(const Checker& c, const std::vector<IdMapping>& maps, co
     return {};
 }
 
+// A name strata does not know would otherwise fail only at start, leaving a stopped container
+// behind (runc warns and drops it, which silently changes what the process may do).
+Result<> check_capabilities(const Checker& c, const Capabilities& caps) {
+    const std::pair<const char*, const std::vector<std::string>*> sets[] = {
+        {"bounding", &caps.bounding}, {"effective", &caps.effective}, {"inheritable", &caps.inheritable},
+        {"permitted", &caps.permitted}, {"ambient", &caps.ambient}};
+    for (const auto& [set, names] : sets)
+        for (size_t i = 0; i < names->size(); ++i) {
+            const std::string& name = (*names)[i];
+            if (capability_number(name)) continue;
+            std::string upper = name;
+            for (auto& ch : upper) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+            std::string hint = capability_number(upper) ? " (capability names are upper case: " + quote(upper) + ")" : "";
+            return c.fail(".process.capabilities." + std::string(set) + "[" + std::to_string(i) + "]",
+                          "unknown capability " + quote(name) + hint);
+        }
+    return {};
+}
+
 Result<> check_process(const Checker& c, const Process& p) {
     if (p.args.empty()) return c.fail(".process.args", "must be a non-empty array");
     if (p.cwd.empty() || p.cwd[0] != '/') return c.fail(".process.cwd", "must be an absolute path, not " + quote(p.cwd));
@@ -40,13 +59,14 @@ Result<> check_process(const Checker& c, const Process& p) {
     }
     if (p.oom_score_adj && (*p.oom_score_adj < -1000 || *p.oom_score_adj > 1000))
         return c.fail(".process.oomScoreAdj", "must be between -1000 and 1000");
-    if (p.user.umask && *p.user.umask > 0777) return c.fail(".process.user.umask", "must be at most 0777");
+    // umask: the kernel keeps the permission bits of any value (runc passes it as it is).
     if (p.scheduler && !scheduler_policy(p.scheduler->policy))
         return c.fail(".process.scheduler.policy", "unknown policy " + quote(p.scheduler->policy));
     if (p.io_priority && !io_priority_class(p.io_priority->io_class))
         return c.fail(".process.ioPriority.class", "unknown class " + quote(p.io_priority->io_class));
     if (p.io_priority && (p.io_priority->priority < 0 || p.io_priority->priority > 7))
         return c.fail(".process.ioPriority.priority", "must be between 0 and 7");
+    if (p.capabilities) STRATA_TRY(check_capabilities(c, *p.capabilities));
     return {};
 }
 
@@ -96,12 +116,8 @@ Result<> check_linux(const Checker& c, const Spec& s, const Linux& l) {
                                                        "shared", "rshared", "unbindable", "runbindable"};
     if (!kPropagation.count(l.rootfs_propagation))
         return c.fail(".linux.rootfsPropagation", "unknown propagation " + quote(l.rootfs_propagation));
-    for (size_t i = 0; i < l.masked_paths.size(); ++i)
-        if (!l.masked_paths[i].starts_with('/'))
-            return c.fail(".linux.maskedPaths[" + std::to_string(i) + "]", "must be an absolute path");
-    for (size_t i = 0; i < l.readonly_paths.size(); ++i)
-        if (!l.readonly_paths[i].starts_with('/'))
-            return c.fail(".linux.readonlyPaths[" + std::to_string(i) + "]", "must be an absolute path");
+    // maskedPaths and readonlyPaths are resolved inside the rootfs, a relative one from its root
+    // (as runc, which applies them from "/" after pivot_root).
     if (l.resources) {
         for (size_t i = 0; i < l.resources->devices.size(); ++i) {
             const auto& d = l.resources->devices[i];
@@ -110,6 +126,26 @@ Result<> check_linux(const Checker& c, const Spec& s, const Linux& l) {
                 return c.fail(path + ".type", "must be one of a, c, b, not " + quote(d.type));
             if (d.access.find_first_not_of("rwm") != std::string::npos)
                 return c.fail(path + ".access", "must be made of r, w, m, not " + quote(d.access));
+        }
+    }
+    if (l.memory_policy) {
+        const auto& m = *l.memory_policy;
+        if (!mempolicy_mode(m.mode)) return c.fail(".linux.memoryPolicy.mode", "unknown mode " + quote(m.mode));
+        for (size_t i = 0; i < m.flags.size(); ++i)
+            if (!mempolicy_flag(m.flags[i]))
+                return c.fail(".linux.memoryPolicy.flags[" + std::to_string(i) + "]", "unknown flag " + quote(m.flags[i]));
+        if (!parse_node_list(m.nodes))
+            return c.fail(".linux.memoryPolicy.nodes", "must be a list of nodes and ranges (\"0-3,7\"), not " + quote(m.nodes));
+    }
+    if (!l.net_devices.empty()) {
+        const Namespace* net = s.find_namespace("network");
+        if (!net || !net->path.empty())
+            return c.fail(".linux.netDevices", "moving a network device needs a new network namespace");
+        for (const auto& [host, dev] : l.net_devices) {
+            const std::string& name = dev.name.empty() ? host : dev.name;
+            for (const std::string* n : {&host, &name})
+                if (n->empty() || n->size() > 15 || n->find_first_of("/: \t\n") != std::string::npos || *n == "." || *n == "..")
+                    return c.fail(".linux.netDevices[" + quote(host) + "]", "not a valid interface name: " + quote(*n));
         }
     }
     if (l.personality && l.personality->domain != "LINUX" && l.personality->domain != "LINUX32")
@@ -137,16 +173,12 @@ Result<> validate(const Spec& s, const std::string& file) {
     STRATA_TRY(check_hooks(c, s.hooks.poststart, "poststart"));
     STRATA_TRY(check_hooks(c, s.hooks.poststop, "poststop"));
     if (s.linux) STRATA_TRY(check_linux(c, s, *s.linux));
-    if (!s.hostname.empty()) {
-        const Namespace* uts = s.find_namespace("uts");
-        if (!uts || !uts->path.empty())
-            return c.fail(".hostname", "setting a hostname needs a new uts namespace");
-    }
-    if (!s.domainname.empty()) {
-        const Namespace* uts = s.find_namespace("uts");
-        if (!uts || !uts->path.empty())
-            return c.fail(".domainname", "setting a domainname needs a new uts namespace");
-    }
+    // Set in the container's uts namespace, new or joined by path (as runc); without one it
+    // would be the host's name.
+    if (!s.hostname.empty() && !s.find_namespace("uts"))
+        return c.fail(".hostname", "setting a hostname needs a uts namespace");
+    if (!s.domainname.empty() && !s.find_namespace("uts"))
+        return c.fail(".domainname", "setting a domainname needs a uts namespace");
     return {};
 }
 

@@ -1,5 +1,6 @@
 #include "sys/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
@@ -9,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "base/strings.h"
@@ -145,8 +147,31 @@ Result<> set_name(const std::string& name) {
 }
 
 Result<> cloexec_from(int first) {
-    if (::close_range(static_cast<unsigned>(first), ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-        return os_error(errno, "close_range from " + std::to_string(first));
+    if (::close_range(static_cast<unsigned>(first), ~0U, CLOSE_RANGE_CLOEXEC) == 0) return {};
+    const int err = errno;
+    // Kernels before 5.11 (no CLOSE_RANGE_CLOEXEC: EINVAL) or before 5.9 (ENOSYS), and seccomp
+    // profiles without close_range (EPERM, or ENOSYS from the stub): mark each open fd instead.
+    if (err != EINVAL && err != ENOSYS && err != EPERM) return os_error(err, "close_range from " + std::to_string(first));
+    int dfd = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return os_error(errno, "close_range from " + std::to_string(first) + " (" + strerrorname_np(err) + "): open /proc/self/fd");
+    DIR* d = ::fdopendir(dfd);
+    if (!d) {
+        const int e = errno;
+        ::close(dfd);
+        return os_error(e, "read /proc/self/fd");
+    }
+    while (dirent* e = ::readdir(d)) {
+        char* end = nullptr;
+        long fd = std::strtol(e->d_name, &end, 10);
+        if (end == e->d_name || *end != '\0' || fd < first || fd == dfd) continue;
+        int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+        if (flags >= 0 && ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC) < 0) {
+            const int e2 = errno;
+            ::closedir(d);
+            return os_error(e2, "mark fd " + std::to_string(fd) + " close-on-exec");
+        }
+    }
+    ::closedir(d);
     return {};
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/bundle.h"
@@ -97,7 +98,7 @@ protected:
         dir = new TempDir("strata-containerd");
         std::string d = dir->path();
         write_text(d + "/config.toml", "version = 2\nroot = \"" + d + "/root\"\nstate = \"" + d + "/state\"\n"
-                                       "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n  address = \"" + d +
+                                       "disabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.internal.v1.opt\"]\n[grpc]\n  address = \"" + d +
                                            "/containerd.sock\"\n[ttrpc]\n  address = \"" + d + "/containerd.sock.ttrpc\"\n");
         daemon = fork();
         if (daemon == 0) {
@@ -208,6 +209,147 @@ TEST_F(Containerd, VmInACniNetworkIsReachableOnItsAddress) {
     cni("DEL");
     run_cmd({"ip", "netns", "del", ns});
     run_cmd({"ip", "link", "del", bridge});
+}
+
+// The README's Podman section gives the ulimits this suite has to pass on a host without
+// CAP_SYS_RESOURCE (it once said Podman "needs no other setting").
+TEST(Readme, PodmanSectionGivesTheUlimitsThisSuitePasses) {
+    std::string readme = read_text(STRATA_SOURCE_DIR "/README.md");
+    std::string flags;
+    for (const auto& a : kUlimits) flags += (flags.empty() ? "" : " ") + a;
+    auto podman = readme.find("**Podman**");
+    auto containerd = readme.find("**containerd**");
+    ASSERT_NE(podman, std::string::npos);
+    std::string section = readme.substr(podman, containerd - podman);
+    EXPECT_NE(section.find(flags), std::string::npos) << section;
+    EXPECT_NE(section.find("CAP_SYS_RESOURCE"), std::string::npos) << section;
+}
+
+// The README's containerd snippet, started for real: as a whole config file, on top of
+// `containerd config default` and at the end of Debian's stock config.toml. The CRI plugin must
+// load ("ok" in `ctr plugins ls`); the snippet it replaces made it fail on the stock file.
+class ContainerdConfig : public ::testing::Test {
+protected:
+    void SetUp() override {
+        STRATA_REQUIRE_ROOT();
+        STRATA_REQUIRE(fs::exists("/usr/bin/containerd"), "containerd is not installed (apt-get install containerd)");
+    }
+    // The indented block after the README's marker line, unindented.
+    static std::string readme_snippet() {
+        std::istringstream in(read_text(STRATA_SOURCE_DIR "/README.md"));
+        std::string line, out;
+        bool after_marker = false;
+        while (std::getline(in, line)) {
+            if (!after_marker) {
+                after_marker = line.starts_with("<!-- containerd-snippet");
+                continue;
+            }
+            if (line.empty()) {
+                if (!out.empty()) out += "\n";
+                continue;
+            }
+            if (!line.starts_with("    ")) break;
+            out += line.substr(4) + "\n";
+        }
+        return out;
+    }
+    // Where containerd keeps things, in `d`: top-level keys (before any table) and the socket.
+    // The opt plugin is off: it would make a directory on the host (/opt/containerd).
+    static std::string private_keys(const std::string& d) {
+        return "root = \"" + d + "/root\"\nstate = \"" + d + "/state\"\ndisabled_plugins = [\"io.containerd.internal.v1.opt\"]\n";
+    }
+    static std::string private_grpc(const std::string& d) { return "\n[grpc]\n  address = \"" + d + "/containerd.sock\"\n"; }
+    // Starts containerd on `config` and returns `ctr plugins ls` (and, when the CRI plugin is
+    // not listed ok, containerd's log).
+    static std::string plugins_with(const TempDir& dir, const std::string& config) {
+        const std::string& d = dir.path();
+        write_text(d + "/config.toml", config);
+        pid_t daemon = fork();
+        if (daemon == 0) {
+            int log = open((d + "/containerd.log").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            dup2(log, 1);
+            dup2(log, 2);
+            execl("/usr/bin/containerd", "containerd", "--config", (d + "/config.toml").c_str(), nullptr);
+            _exit(127);
+        }
+        for (int i = 0; i < 200 && !fs::exists(d + "/containerd.sock"); ++i) usleep(50000);
+        auto ls = run_cmd({"ctr", "--address", d + "/containerd.sock", "plugins", "ls"});
+        kill(daemon, SIGTERM);
+        waitpid(daemon, nullptr, 0);
+        run_cmd({"sh", "-c", "grep -o ' " + d + "[^ ]*' /proc/self/mountinfo | sort -r | xargs -r umount -l"});
+        return ls.out + ls.err + "\n--- containerd.log:\n" + read_text(d + "/containerd.log");
+    }
+    static bool cri_ok(const std::string& plugins) {
+        std::istringstream in(plugins);
+        std::string line;
+        while (std::getline(in, line)) {
+            std::istringstream w(line);
+            std::string type, id, platform, status;
+            w >> type >> id >> platform >> status;
+            if (type == "io.containerd.grpc.v1" && id == "cri") return status == "ok";
+        }
+        return false;
+    }
+};
+
+TEST_F(ContainerdConfig, ReadmeSnippetKeepsTheCriPluginWorking) {
+    const std::string snippet = readme_snippet();
+    ASSERT_NE(snippet.find("runtimes.strata.options]"), std::string::npos) << snippet;
+    EXPECT_NE(snippet.find("runtimes.runc]"), std::string::npos) << snippet;
+    // Its tables, each with its lines, for files that define some of them already.
+    auto tables_except = [&](const std::string& config) {
+        std::istringstream in(snippet);
+        std::string line, out;
+        bool keep = false;
+        while (std::getline(in, line)) {
+            if (line.starts_with("version")) continue;
+            std::string t = line.substr(line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' '));
+            if (t.starts_with("[")) keep = config.find(t) == std::string::npos;
+            if (keep) out += line + "\n";
+        }
+        return out;
+    };
+    {
+        SCOPED_TRACE("the snippet as the whole file");
+        TempDir d("strata-ctrd-cfg");
+        auto p = plugins_with(d, private_keys(d.path()) + snippet + private_grpc(d.path()));
+        EXPECT_TRUE(cri_ok(p)) << p;
+    }
+    {
+        // What the README says: only strata's tables go into such a file (it has runc's).
+        SCOPED_TRACE("on top of containerd config default");
+        TempDir d("strata-ctrd-cfg");
+        std::string def = run_cmd({"containerd", "config", "default"}).out;
+        ASSERT_NE(def.find("runtimes.runc]"), std::string::npos) << def;
+        std::string added = tables_except(def);
+        EXPECT_EQ(added.find("runtimes.runc]"), std::string::npos) << added;
+        EXPECT_NE(added.find("runtimes.strata]"), std::string::npos) << added;
+        // Its paths and socket made private, and its opt plugin off.
+        std::string config;
+        std::istringstream in(def);
+        std::string line;
+        bool in_grpc = false;
+        while (std::getline(in, line)) {
+            if (line.starts_with("root = ")) line = "root = \"" + d.path() + "/root\"";
+            else if (line.starts_with("state = ")) line = "state = \"" + d.path() + "/state\"";
+            else if (line.starts_with("disabled_plugins = ")) line = "disabled_plugins = [\"io.containerd.internal.v1.opt\"]";
+            if (line.starts_with("[")) in_grpc = line == "[grpc]";
+            if (in_grpc && line.starts_with("  address = ")) line = "  address = \"" + d.path() + "/containerd.sock\"";
+            config += line + "\n";
+        }
+        auto p = plugins_with(d, config + "\n" + added);
+        EXPECT_TRUE(cri_ok(p)) << p;
+    }
+    {
+        SCOPED_TRACE("at the end of Debian's stock /etc/containerd/config.toml");
+        TempDir d("strata-ctrd-cfg");
+        const std::string stock =
+            "[plugins]\n  [plugins.\"io.containerd.grpc.v1.cri\"]\n    [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
+            "      bin_dir = \"/usr/lib/cni\"\n      conf_dir = \"/etc/cni/net.d\"\n";
+        // Its `version = 2` line is the snippet's (one of the two stays).
+        auto p = plugins_with(d, "version = 2\n" + private_keys(d.path()) + "\n" + stock + "\n" + tables_except(stock) + private_grpc(d.path()));
+        EXPECT_TRUE(cri_ok(p)) << p;
+    }
 }
 
 }  // namespace

@@ -23,6 +23,20 @@ protected:
     std::string config() const { return bundle->path() + "/config.json"; }
 };
 
+// An unknown or lower-case capability used to pass create and fail at start, which left a
+// stopped container behind.
+TEST_F(BadInput, UnknownCapabilityFailsCreateWithItsPath) {
+    bundle->config["process"]["capabilities"]["bounding"].push_back("CAP_BANANA");
+    bundle->save();
+    EXPECT_EQ(create_fails(), "strata: " + config() + ": .process.capabilities.bounding[3]: unknown capability \"CAP_BANANA\"\n");
+    bundle->config["process"]["capabilities"]["bounding"].erase(3);
+    bundle->config["process"]["capabilities"]["effective"].push_back("cap_kill");
+    bundle->save();
+    EXPECT_EQ(create_fails(), "strata: " + config() + ": .process.capabilities.effective[3]: unknown capability "
+                              "\"cap_kill\" (capability names are upper case: \"CAP_KILL\")\n");
+    EXPECT_EQ(strata({"list", "-q"}).out, "");
+}
+
 TEST_F(BadInput, InvalidJson) {
     write_text(config(), "{\"ociVersion\": \"1.2.0\", ");
     auto err = create_fails();

@@ -55,20 +55,67 @@ TEST_F(Hooks, EachKindRunsInOrderWithTheRightStatusAndNamespace) {
     host_mnt.resize(readlink("/proc/self/ns/mnt", host_mnt.data(), host_mnt.size()));
     auto e = entries();
     ASSERT_EQ(e.size(), 5u) << read_text(log());
+    // runtime-spec (runtime.md, Lifecycle): prestart, createRuntime and createContainer are steps
+    // 3-5, after the create operation (step 2, "creating") finished: the state is "created".
     EXPECT_EQ(e[0][0], "prestart");
-    EXPECT_EQ(e[0][1], "creating");
+    EXPECT_EQ(e[0][1], "created");
     EXPECT_EQ(e[0][2], host);  // the runtime's namespaces
     EXPECT_EQ(e[0][3], host_mnt);
     EXPECT_EQ(e[1][0], "createRuntime");
+    EXPECT_EQ(e[1][1], "created");
     EXPECT_EQ(e[1][2], host);
     EXPECT_EQ(e[2][0], "createContainer");
-    EXPECT_EQ(e[2][1], "creating");
+    EXPECT_EQ(e[2][1], "created");
     EXPECT_EQ(e[2][2], "in-container");  // the container's namespaces
     EXPECT_NE(e[2][3], host_mnt);
     EXPECT_EQ(e[3][0], "poststart");
     EXPECT_EQ(e[3][1], "running");
     EXPECT_EQ(e[4][0], "poststop");
     EXPECT_EQ(e[4][1], "stopped");
+}
+
+// Every kind's stdin, as runtime-tools' hooks_stdin checks it: the same id, bundle, pid and
+// annotations for all, and the status of the lifecycle step the hook runs at.
+TEST_F(Hooks, EveryKindGetsTheStateOfItsStepOnStdin) {
+    const std::vector<std::pair<std::string, std::string>> kinds = {
+        {"prestart", "created"}, {"createRuntime", "created"}, {"createContainer", "created"},
+        {"startContainer", "created"}, {"poststart", "running"}, {"poststop", "stopped"}};
+    // startContainer runs in the container after pivot_root: its script and output live in the
+    // rootfs, the others' on the host.
+    std::string dump = root.path() + "/dump";
+    write_text(dump, "#!/bin/sh\ncat > \"$1\"\n");
+    chmod(dump.c_str(), 0755);
+    write_text(bundle->rootfs() + "/dump", "#!/bin/sh\ncat > \"$1\"\n");
+    chmod((bundle->rootfs() + "/dump").c_str(), 0755);
+    bundle->config["root"]["readonly"] = false;
+    for (const auto& [kind, status] : kinds) {
+        if (kind == "startContainer")
+            bundle->config["hooks"][kind] = {{{"path", "/dump"}, {"args", {"dump", "/state-" + kind}}}};
+        else
+            bundle->config["hooks"][kind] = {{{"path", dump}, {"args", {"dump", root.path() + "/state-" + kind}}}};
+    }
+    bundle->config["annotations"] = {{"org.opencontainers.runtime-tools", "hook stdin test"}};
+    bundle->set_args({"true"});
+    std::string id = "stdin-" + std::to_string(::getpid());
+    ASSERT_EQ(strata.detached({"create", "-b", bundle->path(), id}, log_path()).status, 0) << read_text(log_path());
+    int pid = nlohmann::json::parse(strata({"state", id}).out)["pid"];
+    ASSERT_EQ(strata({"start", id}).status, 0);
+    EXPECT_TRUE(eventually([&] { return status_of(id) == "stopped"; }));
+    ASSERT_EQ(strata({"delete", id}).status, 0);
+    for (const auto& [kind, status] : kinds) {
+        SCOPED_TRACE(kind);
+        std::string file = kind == "startContainer" ? bundle->rootfs() + "/state-" + kind : root.path() + "/state-" + kind;
+        auto j = nlohmann::json::parse(read_text(file), nullptr, false);
+        ASSERT_TRUE(j.is_object()) << read_text(file);
+        EXPECT_EQ(j["status"], status);
+        EXPECT_EQ(j["id"], id);
+        EXPECT_EQ(j["bundle"], bundle->path());
+        EXPECT_EQ(j["ociVersion"], "1.2.0");
+        EXPECT_EQ(j["annotations"], nlohmann::json({{"org.opencontainers.runtime-tools", "hook stdin test"}}));
+        if (kind != "poststop" && kind != "startContainer" && kind != "createContainer") {
+            EXPECT_EQ(j["pid"], pid);
+        }
+    }
 }
 
 TEST_F(Hooks, StateOnStdinIsTheOciState) {
@@ -82,7 +129,7 @@ TEST_F(Hooks, StateOnStdinIsTheOciState) {
     ASSERT_EQ(strata({"run", "-b", bundle->path(), "st"}).status, 0);
     auto j = nlohmann::json::parse(read_text(out));
     EXPECT_EQ(j["id"], "st");
-    EXPECT_EQ(j["status"], "creating");
+    EXPECT_EQ(j["status"], "created");
     EXPECT_EQ(j["bundle"], bundle->path());
     EXPECT_GT(j["pid"].get<int>(), 0);
     EXPECT_EQ(j["annotations"]["k"], "v");

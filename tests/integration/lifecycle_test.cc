@@ -152,11 +152,11 @@ TEST_F(Lifecycle, VersionAndFeatures) {
     auto v = strata({"--version"});
     EXPECT_EQ(v.status, 0);
     EXPECT_EQ(v.out.rfind("strata version ", 0), 0u) << v.out;
-    EXPECT_NE(v.out.find("\nspec: 1.2.0"), std::string::npos);
+    EXPECT_NE(v.out.find("\nspec: 1.3.0"), std::string::npos);
     auto f = strata({"features"});
     ASSERT_EQ(f.status, 0);
     auto j = nlohmann::json::parse(f.out);
-    EXPECT_EQ(j["ociVersionMax"], "1.2.0");
+    EXPECT_EQ(j["ociVersionMax"], "1.3.0");
     EXPECT_NE(j["linux"]["namespaces"].dump().find("time"), std::string::npos);
 }
 

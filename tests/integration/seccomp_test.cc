@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "sys/socket.h"
@@ -106,6 +107,22 @@ TEST_F(Seccomp, RootCannotWriteProcSys) {
     EXPECT_EQ(read_text("/proc/sys/kernel/domainname"), before);
 }
 
+// io_uring's operations run without passing the filter: the default profile denies its three
+// calls (Docker 25, containerd 2.0), while a profile that allows them lets them through.
+TEST_F(Seccomp, DefaultProfileDeniesIoUring) {
+    std::filesystem::copy_file(ATTACKER_IO_URING, bundle->rootfs() + "/io_uring");
+    bundle->set_args({"/io_uring"});
+    auto r = strata({"run", "-b", bundle->path(), "sc-uring-" + std::to_string(::getpid())});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "io_uring_setup EPERM\nio_uring_enter EPERM\nio_uring_register EPERM\n");
+    // The probe itself works: without the filter the calls reach the kernel.
+    bundle->config["linux"].erase("seccomp");
+    bundle->save();
+    auto open = strata({"run", "-b", bundle->path(), "sc-uring2-" + std::to_string(::getpid())});
+    ASSERT_EQ(open.status, 0) << open.err;
+    EXPECT_EQ(open.out, "io_uring_setup ok\nio_uring_enter EBADF\nio_uring_register EBADF\n");
+}
+
 // --- Profiles from config.json ---
 
 TEST_F(Seccomp, ErrnoRetFromTheConfigReachesTheProcess) {
@@ -137,6 +154,55 @@ TEST_F(Seccomp, BadProfileFailsCreateNamingTheJsonPath) {
     EXPECT_NE(r.err.find("config.json: .linux.seccomp.syscalls[3].action: unknown action \"SCMP_ACT_FOO\""), std::string::npos)
         << r.err;
     EXPECT_EQ(strata({"list", "-q"}).out, "");
+}
+
+// A profile written before Linux 5.9 (older Docker, containerd and Kubernetes RuntimeDefault
+// profiles): everything denied but what busybox sh and strata's last steps before the exec need,
+// and no close_range. Without noNewPrivileges it goes in before strata marks its fds
+// close-on-exec: the container must run all the same (issue 16, item 1).
+TEST_F(Seccomp, ProfileWithoutCloseRangeStillRunsWithoutNoNewPrivs) {
+    const std::vector<std::string> allowed = {
+        "access", "arch_prctl", "brk", "capget", "capset", "chdir", "close", "dup", "dup2", "dup3",
+        "execve", "execveat", "exit", "exit_group", "fchdir", "fcntl", "fstat", "newfstatat",
+        "futex", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getpgrp",
+        "getpid", "getppid", "getrlimit", "prlimit64", "gettid", "getuid", "ioctl", "lseek",
+        "lstat", "mmap", "mprotect", "munmap", "open", "openat", "pipe", "pipe2", "poll", "prctl",
+        "read", "readlink", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "set_tid_address",
+        "setgroups", "setresgid", "setresuid", "setgid", "setuid", "stat", "statx", "uname",
+        "wait4", "write", "writev", "clone", "fork", "vfork", "sigaltstack", "sendmsg", "sendto",
+        "recvmsg", "recvfrom"};
+    bundle->config["process"]["noNewPrivileges"] = false;
+    bundle->config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ERRNO"},
+        {"architectures", {"SCMP_ARCH_X86_64"}},
+        {"syscalls", {{{"names", allowed}, {"action", "SCMP_ACT_ALLOW"}}}}};
+    auto r = run_sh("echo ok; grep -E '^Seccomp:' /proc/self/status", "sc-noclose");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "ok\nSeccomp:\t2\n");
+    // The same with create + start, where the error was seen first.
+    bundle->set_args({"sh", "-c", "echo started"});
+    ASSERT_EQ(strata.detached({"create", "-b", bundle->path(), "sc-noclose2"}, log_path()).status, 0);
+    auto s = strata({"start", "sc-noclose2"});
+    ASSERT_EQ(s.status, 0) << s.err;
+    EXPECT_TRUE(eventually([&] { return status_of("sc-noclose2") == "stopped"; }));
+    EXPECT_NE(read_text(log_path()).find("started"), std::string::npos) << read_text(log_path());
+    // No fd of strata's leaks in: only 0-2 (and ls's own directory fd) are open at the exec.
+    bundle->set_args({"sh", "-c", "ls /proc/self/fd"});
+    auto fds = strata({"run", "-b", bundle->path(), "sc-noclose3"});
+    ASSERT_EQ(fds.status, 0) << fds.err;
+    EXPECT_EQ(fds.out, "0\n1\n2\n3\n");
+}
+
+// A profile that denies the exec and the init's sendmsg: the init cannot report on its socket,
+// so the reason goes to the container's stderr instead of a bare exit status 1.
+TEST_F(Seccomp, InitErrorIsShownWhenTheProfileDeniesSendmsg) {
+    bundle->config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ALLOW"},
+        {"syscalls", {{{"names", {"execve", "execveat", "sendmsg"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+    auto r = run_sh("echo should-not-run", "sc-nosend");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("exec \"/bin/sh\" through the exec shim: EPERM"), std::string::npos) << r.err;
 }
 
 // --- SCMP_ACT_NOTIFY: a seccomp agent in a thread of this test ---
