@@ -82,10 +82,11 @@ std::optional<int64_t> parse_size(std::string_view s) {
     return *v * mult;
 }
 
-std::string quote(std::string_view s) {
-    std::string out = "\"";
+namespace {
+
+void append_escaped(std::string& out, std::string_view s, bool escape_quotes) {
     for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
+        if (c == '\\' || (escape_quotes && c == '"')) {
             out += '\\';
             out += static_cast<char>(c);
         } else if (c < 0x20 || c == 0x7f) {
@@ -96,7 +97,21 @@ std::string quote(std::string_view s) {
             out += static_cast<char>(c);
         }
     }
+}
+
+}  // namespace
+
+std::string quote(std::string_view s) {
+    std::string out = "\"";
+    append_escaped(out, s, true);
     out += '"';
+    return out;
+}
+
+std::string escape_controls(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    append_escaped(out, s, false);
     return out;
 }
 

@@ -25,6 +25,11 @@ std::optional<int64_t> parse_size(std::string_view s);
 // Double-quoted, with control characters escaped: for naming user-supplied objects in errors.
 std::string quote(std::string_view s);
 
+// Control characters (newlines, terminal escapes, DEL) as \xNN, backslashes doubled: for text
+// from an untrusted source (a guest's log lines) that goes into a log or message, where a raw
+// newline would forge a line and an escape sequence would drive the reader's terminal.
+std::string escape_controls(std::string_view s);
+
 // Current time as RFC 3339 with nanoseconds in UTC ("2026-11-23T20:52:01.123456789Z").
 std::string rfc3339_now();
 

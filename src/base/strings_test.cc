@@ -34,6 +34,15 @@ TEST(Strings, QuoteEscapesControlCharacters) {
     EXPECT_EQ(quote("a\"b\n"), "\"a\\\"b\\x0a\"");
 }
 
+TEST(Strings, EscapeControlsLeavesNoNewlineOrTerminalEscape) {
+    // A guest log line that tries to forge a second line and to clear the reader's screen.
+    std::string forged = "ok\nlevel=error msg=\"forged\"\x1b[2J\r\x7f\\";
+    std::string out = escape_controls(forged);
+    EXPECT_EQ(out, "ok\\x0alevel=error msg=\"forged\"\\x1b[2J\\x0d\\x7f\\\\");
+    for (unsigned char c : out) EXPECT_TRUE(c >= 0x20 && c != 0x7f) << int(c);
+    EXPECT_EQ(escape_controls("plain text, UTF-8 \u00e9"), "plain text, UTF-8 \u00e9");
+}
+
 TEST(Result, MessageNamesErrno) {
     Error e{EPERM, "mount proc on /proc"};
     EXPECT_EQ(e.message(), "mount proc on /proc: EPERM (Operation not permitted)");

@@ -17,7 +17,8 @@ std::string tail_of(const std::string& path, size_t max_lines = 12) {
     if (!text || text->empty()) return "";
     auto lines = split_nonempty(*text, '\n');
     size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
-    std::vector<std::string> last(lines.begin() + static_cast<long>(from), lines.end());
+    std::vector<std::string> last;
+    for (size_t i = from; i < lines.size(); ++i) last.push_back(escape_controls(lines[i]));
     return "\n  " + join(last, "\n  ");
 }
 
@@ -25,9 +26,13 @@ std::string tail_of(const std::string& path, size_t max_lines = 12) {
 
 using agent::Msg;
 
+Result<> send_to_agent(int agent_fd, agent::Msg type, std::string_view payload, int timeout_ms) {
+    return agent::write_frame(agent_fd, type, payload, timeout_ms);
+}
+
 bool log_agent_frame(const agent::Frame& f) {
-    if (f.type == Msg::log) log::warn("vm: " + f.payload);
-    else if (f.type == Msg::trace) log::debug("vm: " + f.payload);
+    if (f.type == Msg::log) log::warn("vm: " + escape_controls(f.payload));
+    else if (f.type == Msg::trace) log::debug("vm: " + escape_controls(f.payload));
     else return false;
     return true;
 }

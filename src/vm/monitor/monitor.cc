@@ -136,7 +136,7 @@ Result<> send_config(Booted& b, agent::StartConfig& sc) {
     timespec now{};
     ::clock_gettime(CLOCK_REALTIME, &now);
     sc.realtime_ns = uint64_t(now.tv_sec) * 1000000000 + uint64_t(now.tv_nsec);
-    return agent::write_frame(b.agent.get(), agent::Msg::config, agent::encode(sc));
+    return send_to_agent(b.agent.get(), agent::Msg::config, agent::encode(sc));
 }
 
 // b.vm restored from the booted template of `shape` (built first if this shape has none), with
@@ -154,7 +154,7 @@ Result<> launch_from_template(Booted& b, const std::string& qemu, const VmConfig
     VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image, b, sc));
     auto alive = [&]() -> Result<> {
         b.vm = STRATA_TRY(restore_template(*b.backend, t, std::move(c)));
-        STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::sync));
+        STRATA_TRY(send_to_agent(b.agent.get(), agent::Msg::sync));
         STRATA_TRY(send_config(b, sc));
         STRATA_TRY(expect_frame(b, agent::Msg::synced, kAliveTimeoutMs));
         return {};
@@ -310,7 +310,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
 
     auto started = [&]() -> Result<> {
         // With start_at_once the agent sends `started` without waiting for `start`.
-        if (!opts.start_at_once) STRATA_TRY(agent::write_frame(b.agent.get(), agent::Msg::start));
+        if (!opts.start_at_once) STRATA_TRY(send_to_agent(b.agent.get(), agent::Msg::start));
         STRATA_TRY(expect_frame(b, agent::Msg::started, 60000));
         return {};
     }();

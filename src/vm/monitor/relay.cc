@@ -22,19 +22,21 @@ using agent::Msg;
 
 class HostRelay {
 public:
-    HostRelay(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd)
-        : m_agent(agent_fd), m_parser(parser), m_vm(vm), m_sigfd(sigfd) {}
+    HostRelay(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd, int write_timeout_ms)
+        : m_agent(agent_fd), m_parser(parser), m_vm(vm), m_sigfd(sigfd), m_write_timeout_ms(write_timeout_ms) {}
     Result<agent::ExitStatus> run();
 
 private:
     Result<> on_frame(const agent::Frame& f);
     Result<> read_stdin();
     Result<> write_out(int fd, int stream, std::string_view data);
+    Result<> send(Msg type, std::string_view payload = {}) { return send_to_agent(m_agent, type, payload, m_write_timeout_ms); }
 
     int m_agent;
     agent::FrameParser& m_parser;
     Vm& m_vm;
     int m_sigfd;
+    int m_write_timeout_ms;
     bool m_stdin_open = true;
     size_t m_in_flight = 0;
     bool m_out_open[3] = {false, true, true};
@@ -45,7 +47,7 @@ Result<> HostRelay::write_out(int fd, int stream, std::string_view data) {
     if (!m_out_open[stream] || sys::write_all(fd, data, stream == 1 ? "stdout" : "stderr")) return {};
     // The reader of the container's stdout/stderr is gone: the workload gets EPIPE.
     m_out_open[stream] = false;
-    return agent::write_frame(m_agent, Msg::output_closed, agent::Writer().u8(static_cast<uint8_t>(stream)).take());
+    return send(Msg::output_closed, agent::Writer().u8(static_cast<uint8_t>(stream)).take());
 }
 
 Result<> HostRelay::on_frame(const agent::Frame& f) {
@@ -56,7 +58,7 @@ Result<> HostRelay::on_frame(const agent::Frame& f) {
             int stream = f.type == Msg::stdout_data ? 1 : 2;
             STRATA_TRY(write_out(stream, stream, f.payload));
             // Written (or dropped for a reader that is gone): the agent may send as much again.
-            return agent::write_frame(m_agent, Msg::output_ack,
+            return send(Msg::output_ack,
                                       agent::Writer().u32(static_cast<uint32_t>(agent::output_cost(f.payload.size()))).take());
         }
         case Msg::stdin_ack: {
@@ -78,10 +80,10 @@ Result<> HostRelay::read_stdin() {
     if (n <= 0) {
         // EOF, or a stdin that cannot be read (closed, a directory...): the workload sees EOF.
         m_stdin_open = false;
-        return agent::write_frame(m_agent, Msg::stdin_eof);
+        return send(Msg::stdin_eof);
     }
     m_in_flight += static_cast<size_t>(n);
-    return agent::write_frame(m_agent, Msg::stdin_data, std::string_view(buf, static_cast<size_t>(n)));
+    return send(Msg::stdin_data, std::string_view(buf, static_cast<size_t>(n)));
 }
 
 Result<agent::ExitStatus> HostRelay::run() {
@@ -103,7 +105,7 @@ Result<agent::ExitStatus> HostRelay::run() {
         if (fds[1].revents) {
             signalfd_siginfo si{};
             if (::read(m_sigfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-                STRATA_TRY(agent::write_frame(m_agent, Msg::signal, agent::Writer().i32(static_cast<int32_t>(si.ssi_signo)).take()));
+                STRATA_TRY(send(Msg::signal, agent::Writer().i32(static_cast<int32_t>(si.ssi_signo)).take()));
         }
         if (fds[2].revents) {
             std::string how = m_vm.reap().value_or("QEMU stopped");
@@ -115,8 +117,8 @@ Result<agent::ExitStatus> HostRelay::run() {
 
 }  // namespace
 
-Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd) {
-    return HostRelay(agent_fd, parser, vm, sigfd).run();
+Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd, int write_timeout_ms) {
+    return HostRelay(agent_fd, parser, vm, sigfd, write_timeout_ms).run();
 }
 
 }  // namespace strata::vm

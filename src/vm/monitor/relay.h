@@ -4,11 +4,15 @@
 // until the agent reports the exit status (or the VM dies).
 
 #include "base/result.h"
+#include "vm/backend/agent_channel.h"
 #include "vm/backend/backend.h"
 #include "vm/protocol/agent_protocol.h"
 
 namespace strata::vm {
 
-Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd);
+// Every frame to the agent waits at most `write_timeout_ms` for room: a guest that stops reading
+// ends the relay with ETIMEDOUT (and the monitor then ends the VM) instead of hanging it.
+Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd,
+                                         int write_timeout_ms = kAgentWriteTimeoutMs);
 
 }  // namespace strata::vm

@@ -1,6 +1,7 @@
 #include "vm/protocol/frame_io.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -8,17 +9,35 @@
 
 namespace strata::vm::agent {
 
-Result<> write_frame(int fd, Msg type, std::string_view payload) {
+Result<> write_frame(int fd, Msg type, std::string_view payload, int timeout_ms) {
     std::string head = header(type, payload.size());
     iovec iov[2] = {{head.data(), head.size()}, {const_cast<char*>(payload.data()), payload.size()}};
+    int64_t deadline = timeout_ms < 0 ? -1 : sys::monotonic_ms() + timeout_ms;
     int idx = 0;
     while (idx < 2) {
-        ssize_t n = ::writev(fd, iov + idx, 2 - idx);
+        ssize_t n;
+        if (deadline < 0) {
+            n = ::writev(fd, iov + idx, 2 - idx);
+        } else {
+            // MSG_DONTWAIT: a blocking sendmsg would wait for the whole frame to fit, unbounded.
+            msghdr mh{};
+            mh.msg_iov = iov + idx;
+            mh.msg_iovlen = static_cast<size_t>(2 - idx);
+            n = ::sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) {
+                int wait = -1;
+                if (deadline >= 0) {
+                    wait = static_cast<int>(deadline - sys::monotonic_ms());
+                    if (wait <= 0)
+                        return os_error(ETIMEDOUT, "send " + std::string(msg_name(type)) +
+                                                       " to the agent: the guest has not read its channel for " +
+                                                       std::to_string(timeout_ms) + " ms");
+                }
                 pollfd p{fd, POLLOUT, 0};
-                ::poll(&p, 1, -1);
+                ::poll(&p, 1, wait);
                 continue;
             }
             return os_error(errno, "send " + std::string(msg_name(type)) + " to the agent channel");

@@ -171,7 +171,7 @@ Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::strin
     int fd = agent_ch.a.get();
     auto hello = STRATA_TRY(expect_agent_frame(fd, parser, agent::Msg::hello, kBootTimeoutMs));
     STRATA_TRY(agent::check_version(STRATA_TRY(agent::decode_hello(hello.payload))));
-    STRATA_TRY(agent::write_frame(fd, agent::Msg::sync));
+    STRATA_TRY(send_to_agent(fd, agent::Msg::sync));
     STRATA_TRY(expect_agent_frame(fd, parser, agent::Msg::synced, kStepTimeoutMs));
 
     auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
