@@ -8,12 +8,17 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <optional>
+#include <vector>
 
+#include "agent/exec.h"
 #include "agent/fresh_state.h"
 #include "agent/network.h"
 #include "agent/timeline.h"
 #include "agent/workload.h"
+#include "sys/clock.h"
 #include "vm/protocol/frame_io.h"
 #include "vm/protocol/spec_codec.h"
 
@@ -29,7 +34,10 @@ using vm::agent::write_frame;
 class Relay {
 public:
     Relay(int channel, vm::agent::FrameParser& parser, Workload& w, int sigchld, size_t output_window)
-        : m_ch(channel), m_parser(parser), m_w(w), m_sigchld(sigchld), m_out_window(output_window) {}
+        : m_ch(channel), m_parser(parser), m_w(w), m_sigchld(sigchld),
+          m_out_window(vm::agent::main_output_window(output_window)),
+          m_exec_window(vm::agent::exec_output_window(output_window)),
+          m_exec_chunk(vm::agent::exec_max_data(output_window)) {}
 
     Result<ExitStatus> run();
     // Handles one host frame (also used before start, for signals).
@@ -38,6 +46,30 @@ public:
     bool exited() const { return m_exit.has_value(); }
 
 private:
+    // One exec'd process (agent_protocol.h: exec sessions).
+    struct Session {
+        ExecProcess p;
+        std::string stdin_buf;
+        bool stdin_eof = false;
+        size_t out_in_flight = 0;
+        std::optional<ExitStatus> exit;
+        int64_t exit_ms = 0;
+    };
+    static constexpr int kDrainMs = 2000;  // output still arriving after a process's exit
+
+    Result<> on_exec_frame(const Frame& f);
+    Result<> start_exec(const Frame& f);
+    Result<> pump_exec_output(uint32_t id, Session& s, UniqueFd& fd, Msg type);
+    Result<> pump_exec_stdin(uint32_t id, Session& s);
+    // Sends exec_exit once its output is out (or the drain time is up); the session ends.
+    Result<> finish_exec_sessions();
+    bool exec_blocked(const Session& s) const {
+        return s.out_in_flight + vm::agent::output_cost(m_exec_chunk) > m_exec_window;
+    }
+    Result<> send_session(Msg type, uint32_t id, std::string_view data = {}) {
+        return write_frame(m_ch, type, vm::agent::Writer().u32(id).take() + std::string(data));
+    }
+
     Result<> pump_output(UniqueFd& fd, Msg type);
     Result<> pump_stdin();
     Result<> ack(size_t n) {
@@ -60,6 +92,8 @@ private:
     std::string m_stdin;
     bool m_stdin_eof = false;
     std::optional<ExitStatus> m_exit;
+    size_t m_exec_window, m_exec_chunk;
+    std::map<uint32_t, Session> m_exec;
 };
 
 Result<> Relay::on_frame(const Frame& f) {
@@ -88,9 +122,117 @@ Result<> Relay::on_frame(const Frame& f) {
             if (stream == 2) m_w.stderr_r.reset();
             return {};
         }
+        case Msg::exec_start:
+        case Msg::exec_stdin:
+        case Msg::exec_stdin_eof:
+        case Msg::exec_signal:
+        case Msg::exec_output_ack: return on_exec_frame(f);
         default:
             return error("agent: unexpected " + std::string(vm::agent::msg_name(f.type)) + " message");
     }
+}
+
+Result<> Relay::start_exec(const Frame& f) {
+    auto req = vm::agent::decode_exec(f.payload);
+    if (!req) return error("agent: " + req.error().message());
+    uint32_t id = req->session;
+    auto refuse = [&](const Error& e) { return send_session(Msg::exec_error, id, vm::agent::encode_error(e)); };
+    if (m_exec.count(id)) return refuse(Error{EEXIST, "exec: session " + std::to_string(id) + " exists"});
+    if (m_exec.size() >= vm::agent::kMaxExecSessions)
+        return refuse(Error{EBUSY, "exec: " + std::to_string(vm::agent::kMaxExecSessions) + " exec'd processes run already"});
+    if (m_exit || m_w.pid <= 0) return refuse(Error{ESRCH, "exec: the workload has exited"});
+    auto p = spawn_exec(m_w, *req);
+    if (!p) return refuse(p.error());
+    pid_t pid = p->pid;
+    m_exec[id].p = std::move(*p);
+    return send_session(Msg::exec_started, id, vm::agent::Writer().u32(static_cast<uint32_t>(pid)).take());
+}
+
+Result<> Relay::on_exec_frame(const Frame& f) {
+    if (f.type == Msg::exec_start) return start_exec(f);
+    vm::agent::Reader r(f.payload);
+    uint32_t id = STRATA_TRY(r.u32());
+    auto it = m_exec.find(id);
+    if (it == m_exec.end()) {
+        // The session ended while the frame was on its way: stdin still needs its ack.
+        if (f.type == Msg::exec_stdin) return send_session(Msg::exec_stdin_ack, id, vm::agent::Writer().u32(static_cast<uint32_t>(r.rest().size())).take());
+        return {};
+    }
+    Session& s = it->second;
+    switch (f.type) {
+        case Msg::exec_stdin:
+            if (!s.p.stdin_w) return send_session(Msg::exec_stdin_ack, id, vm::agent::Writer().u32(static_cast<uint32_t>(r.rest().size())).take());
+            s.stdin_buf += r.rest();
+            return pump_exec_stdin(id, s);
+        case Msg::exec_stdin_eof:
+            s.stdin_eof = true;
+            return pump_exec_stdin(id, s);
+        case Msg::exec_signal: {
+            int32_t sig = STRATA_TRY(r.i32());
+            if (!s.exit) ::kill(s.p.pid, sig);
+            return {};
+        }
+        case Msg::exec_output_ack: {
+            uint32_t n = STRATA_TRY(r.u32());
+            s.out_in_flight -= std::min<size_t>(n, s.out_in_flight);
+            return {};
+        }
+        default: return {};
+    }
+}
+
+Result<> Relay::pump_exec_stdin(uint32_t id, Session& s) {
+    auto ack = [&](size_t n) -> Result<> {
+        if (n == 0) return {};
+        return send_session(Msg::exec_stdin_ack, id, vm::agent::Writer().u32(static_cast<uint32_t>(n)).take());
+    };
+    while (s.p.stdin_w && !s.stdin_buf.empty()) {
+        ssize_t n = ::write(s.p.stdin_w.get(), s.stdin_buf.data(), s.stdin_buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return {};
+            size_t dropped = s.stdin_buf.size();
+            s.stdin_buf.clear();
+            s.p.stdin_w.reset();
+            return ack(dropped);
+        }
+        s.stdin_buf.erase(0, static_cast<size_t>(n));
+        STRATA_TRY(ack(static_cast<size_t>(n)));
+    }
+    if (s.stdin_eof && s.stdin_buf.empty()) s.p.stdin_w.reset();
+    return {};
+}
+
+Result<> Relay::pump_exec_output(uint32_t id, Session& s, UniqueFd& fd, Msg type) {
+    std::string buf(m_exec_chunk, '\0');
+    while (fd && !exec_blocked(s)) {
+        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return {};
+        if (n <= 0) {
+            fd.reset();
+            return {};
+        }
+        STRATA_TRY(send_session(type, id, std::string_view(buf.data(), static_cast<size_t>(n))));
+        s.out_in_flight += vm::agent::output_cost(static_cast<size_t>(n));
+        if (static_cast<size_t>(n) < buf.size()) return {};
+    }
+    return {};
+}
+
+Result<> Relay::finish_exec_sessions() {
+    int64_t now = sys::monotonic_ms();
+    for (auto it = m_exec.begin(); it != m_exec.end();) {
+        Session& s = it->second;
+        bool drained = !s.p.stdout_r && !s.p.stderr_r;
+        if (!s.exit || (!drained && now - s.exit_ms < kDrainMs)) {
+            ++it;
+            continue;
+        }
+        STRATA_TRY(send_session(Msg::exec_exit, it->first, vm::agent::encode(*s.exit)));
+        it = m_exec.erase(it);
+    }
+    return {};
 }
 
 Result<> Relay::pump_stdin() {
@@ -140,10 +282,18 @@ void Relay::reap() {
     int st = 0;
     pid_t pid;
     while ((pid = ::waitpid(-1, &st, WNOHANG)) > 0) {
-        if (pid != m_w.pid) continue;
         ExitStatus e;
         if (WIFSIGNALED(st)) e = {true, WTERMSIG(st)};
         else e = {false, WEXITSTATUS(st)};
+        if (pid != m_w.pid) {
+            for (auto& [id, s] : m_exec)
+                if (s.p.pid == pid && !s.exit) {
+                    s.exit = e;
+                    s.exit_ms = sys::monotonic_ms();
+                    s.p.stdin_w.reset();
+                }
+            continue;
+        }
         m_exit = e;
         mark("reaped");
         // Without its own pid namespace nothing else ends the workload's children; the VM is
@@ -154,40 +304,54 @@ void Relay::reap() {
 }
 
 Result<ExitStatus> Relay::run() {
-    constexpr int kDrainMs = 2000;  // output still arriving after the workload's exit
     int drain_left = kDrainMs;
     // Frames that arrived together with `start` are already in the parser.
     while (auto f = STRATA_TRY(m_parser.next())) STRATA_TRY(on_frame(*f));
+    std::vector<pollfd> fds;
+    std::vector<std::function<Result<>()>> on_ready;
     for (;;) {
+        STRATA_TRY(finish_exec_sessions());
         if (m_exit && !m_w.stdout_r && !m_w.stderr_r) return *m_exit;
-        pollfd fds[5];
-        int n = 0;
-        fds[n++] = {m_ch, POLLIN, 0};
-        fds[n++] = {m_sigchld, POLLIN, 0};
-        int out_i = -1, err_i = -1, in_i = -1;
-        // With the output window full the workload's pipes wait (and so, once they are full, does
-        // the workload), until the host acknowledges.
-        if (m_w.stdout_r && !output_blocked()) out_i = n, fds[n++] = {m_w.stdout_r.get(), POLLIN, 0};
-        if (m_w.stderr_r && !output_blocked()) err_i = n, fds[n++] = {m_w.stderr_r.get(), POLLIN, 0};
-        if (m_w.stdin_w && !m_stdin.empty()) in_i = n, fds[n++] = {m_w.stdin_w.get(), POLLOUT, 0};
-        int timeout = m_exit ? 50 : -1;
-        int r = ::poll(fds, static_cast<nfds_t>(n), timeout);
+        fds.clear();
+        on_ready.clear();
+        auto watch = [&](int fd, short events, std::function<Result<>()> action) {
+            fds.push_back({fd, events, 0});
+            on_ready.push_back(std::move(action));
+        };
+        // With an output window full the process's pipes wait (and so, once they are full, does
+        // the process), until the host acknowledges. Output first: what a process wrote before
+        // it exited goes out before its exit status.
+        if (m_w.stdout_r && !output_blocked()) watch(m_w.stdout_r.get(), POLLIN, [&] { return pump_output(m_w.stdout_r, Msg::stdout_data); });
+        if (m_w.stderr_r && !output_blocked()) watch(m_w.stderr_r.get(), POLLIN, [&] { return pump_output(m_w.stderr_r, Msg::stderr_data); });
+        if (m_w.stdin_w && !m_stdin.empty()) watch(m_w.stdin_w.get(), POLLOUT, [&] { return pump_stdin(); });
+        bool exec_exited = false;
+        for (auto& [id, sess] : m_exec) {
+            uint32_t sid = id;
+            Session* s = &sess;
+            exec_exited |= s->exit.has_value();
+            if (exec_blocked(*s)) continue;
+            if (s->p.stdout_r) watch(s->p.stdout_r.get(), POLLIN, [this, sid, s] { return pump_exec_output(sid, *s, s->p.stdout_r, Msg::exec_stdout); });
+            if (s->p.stderr_r) watch(s->p.stderr_r.get(), POLLIN, [this, sid, s] { return pump_exec_output(sid, *s, s->p.stderr_r, Msg::exec_stderr); });
+            if (s->p.stdin_w && !s->stdin_buf.empty()) watch(s->p.stdin_w.get(), POLLOUT, [this, sid, s] { return pump_exec_stdin(sid, *s); });
+        }
+        watch(m_sigchld, POLLIN, [&]() -> Result<> {
+            reap();
+            return {};
+        });
+        watch(m_ch, POLLIN, [&]() -> Result<> {
+            if (!STRATA_TRY(vm::agent::read_into(m_ch, m_parser))) return error("agent: the host closed the channel");
+            while (auto f = STRATA_TRY(m_parser.next())) STRATA_TRY(on_frame(*f));
+            return {};
+        });
+        int timeout = m_exit || exec_exited ? 50 : -1;
+        int r = ::poll(fds.data(), static_cast<nfds_t>(fds.size()), timeout);
         if (r < 0 && errno != EINTR) return os_error(errno, "agent: poll");
         if (m_exit && r == 0 && (drain_left -= 50) <= 0) return *m_exit;
         if (r <= 0) continue;
-        // Output first: what the workload wrote before it exited goes out before its exit status.
-        if (out_i >= 0 && fds[out_i].revents) STRATA_TRY(pump_output(m_w.stdout_r, Msg::stdout_data));
-        if (err_i >= 0 && fds[err_i].revents) STRATA_TRY(pump_output(m_w.stderr_r, Msg::stderr_data));
-        if (in_i >= 0 && fds[in_i].revents) STRATA_TRY(pump_stdin());
-        if (fds[1].revents) reap();
-        if (fds[0].revents) {
-            if (!STRATA_TRY(vm::agent::read_into(m_ch, m_parser))) return error("agent: the host closed the channel");
-            for (;;) {
-                auto f = STRATA_TRY(m_parser.next());
-                if (!f) break;
-                STRATA_TRY(on_frame(*f));
-            }
-        }
+        // Actions may add or end sessions: each works on what it captured, and the sessions
+        // map only changes in start_exec (new entries) and finish_exec_sessions (above).
+        for (size_t i = 0; i < fds.size(); ++i)
+            if (fds[i].revents) STRATA_TRY(on_ready[i]());
     }
 }
 

@@ -25,6 +25,7 @@ struct Workload {
     // down (every mount, the mqueue instance) before its parent learns the exit status: the VM
     // powers off right after, and that teardown is ~all first-run kernel code under emulation.
     std::vector<UniqueFd> kept_namespaces;
+    UniqueFd cgroup;                     // its cgroup (exec'd processes are born there); may be unset
 };
 
 // Mounts the rootfs and clones the workload, which sets itself up. Unless sc.start_at_once it

@@ -20,11 +20,13 @@
 #include "runtime/container_dir.h"
 #include "runtime/create.h"
 #include "runtime/exec_wait.h"
+#include "runtime/exec_vm.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "security/rlimits.h"
+#include "security/user.h"
 #include "security/seccomp/cache.h"
 #include "spec/parse.h"
 #include "spec/tables.h"
@@ -35,32 +37,6 @@
 
 namespace strata::runtime {
 namespace {
-
-// "1000", "1000:1000", "name", "name:group" - names looked up in the container's files (the
-// caller runs this after joining the container's mount namespace).
-Result<std::pair<uint32_t, std::optional<uint32_t>>> parse_user(const std::string& spec_user) {
-    auto parts = split(spec_user, ':');
-    auto lookup = [](const std::string& file, const std::string& name) -> std::optional<uint32_t> {
-        auto text = sys::read_file(file);
-        if (!text) return std::nullopt;
-        for (const auto& line : split(*text, '\n')) {
-            auto f = split(line, ':');
-            if (f.size() >= 3 && f[0] == name)
-                if (auto v = parse_uint(f[2])) return static_cast<uint32_t>(*v);
-        }
-        return std::nullopt;
-    };
-    std::pair<uint32_t, std::optional<uint32_t>> out{0, std::nullopt};
-    if (auto v = parse_uint(parts[0])) out.first = static_cast<uint32_t>(*v);
-    else if (auto n = lookup("/etc/passwd", parts[0])) out.first = *n;
-    else return error("--user " + quote(spec_user) + ": no such user in the container");
-    if (parts.size() > 1) {
-        if (auto v = parse_uint(parts[1])) out.second = static_cast<uint32_t>(*v);
-        else if (auto n = lookup("/etc/group", parts[1])) out.second = *n;
-        else return error("--user " + quote(spec_user) + ": no such group in the container");
-    }
-    return out;
-}
 
 void set_env(std::vector<std::string>& env, const std::string& kv) {
     auto key = kv.substr(0, kv.find('='));
@@ -149,7 +125,7 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
         if (!o.user.empty()) {
             // Names resolve in the container's /etc/passwd and /etc/group (we are in its mount
             // namespace now). Without a group the config's gid stays, as with runc.
-            auto [uid, gid] = STRATA_TRY(parse_user(o.user));
+            auto [uid, gid] = STRATA_TRY(security::resolve_user(o.user));
             proc.user.uid = uid;
             if (gid) proc.user.gid = *gid;
         }
@@ -178,12 +154,18 @@ Result<int> exec(const ExecOptions& o) {
     Status now = current_status(st);
     if (now == Status::stopped) return error("exec " + o.id + ": cannot exec in a stopped container");
     if (now == Status::paused && !o.ignore_paused) return error("exec " + o.id + ": the container is paused (resume it first)");
-    if (st.substrate != "container") return error("exec " + o.id + ": exec is supported for the container substrate only");
+    if (st.substrate != "container" && st.substrate != "vm")
+        return error("exec " + o.id + ": exec is supported for the container and vm substrates only");
     std::string raw = STRATA_TRY(sys::read_file_at(dir.fd(), "config.json"));
     spec::Spec spec = STRATA_TRY(spec::parse_config(raw, dir.path() + "/config.json"));
     spec::Process proc = STRATA_TRY(build_process(o, spec));
     if (proc.terminal && o.console_socket.empty() && o.detach)
         return error("exec " + o.id + ": a detached exec with a terminal needs --console-socket");
+    if (st.substrate == "vm") {
+        std::string state_dir = dir.path();
+        dir = ContainerDir{};  // unlock: the process may run for long
+        return exec_in_vm(o, state_dir, proc);
+    }
     // The container's seccomp profile confines exec'd processes too, as with runc.
     std::optional<security::seccomp::Program> seccomp;
     if (spec.linux && spec.linux->seccomp)

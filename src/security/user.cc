@@ -7,6 +7,9 @@
 
 #include <vector>
 
+#include "base/strings.h"
+#include "sys/file.h"
+
 namespace strata::security {
 
 Result<> switch_user(const spec::User& user) {
@@ -24,6 +27,30 @@ Result<> switch_user(const spec::User& user) {
         return os_error(errno, "setuid " + std::to_string(user.uid));
     if (user.umask) ::umask(static_cast<mode_t>(*user.umask));
     return {};
+}
+
+Result<std::pair<uint32_t, std::optional<uint32_t>>> resolve_user(const std::string& spec_user) {
+    auto parts = split(spec_user, ':');
+    auto lookup = [](const std::string& file, const std::string& name) -> std::optional<uint32_t> {
+        auto text = sys::read_file(file);
+        if (!text) return std::nullopt;
+        for (const auto& line : split(*text, '\n')) {
+            auto f = split(line, ':');
+            if (f.size() >= 3 && f[0] == name)
+                if (auto v = parse_uint(f[2])) return static_cast<uint32_t>(*v);
+        }
+        return std::nullopt;
+    };
+    std::pair<uint32_t, std::optional<uint32_t>> out{0, std::nullopt};
+    if (auto v = parse_uint(parts[0])) out.first = static_cast<uint32_t>(*v);
+    else if (auto n = lookup("/etc/passwd", parts[0])) out.first = *n;
+    else return error("--user " + quote(spec_user) + ": no such user in the container's /etc/passwd");
+    if (parts.size() > 1) {
+        if (auto v = parse_uint(parts[1])) out.second = static_cast<uint32_t>(*v);
+        else if (auto n = lookup("/etc/group", parts[1])) out.second = *n;
+        else return error("--user " + quote(spec_user) + ": no such group in the container's /etc/group");
+    }
+    return out;
 }
 
 }  // namespace strata::security

@@ -1,6 +1,7 @@
 // Podman driving strata's micro-VMs (--annotation org.strata.substrate=vm): what Podman gives a
 // container reaches the guest. Network: Podman's netavark network namespace is the guest's NIC,
-// so a published port and a second VM on the same network reach the workload.
+// so a published port and a second VM on the same network reach the workload. Exec: `podman
+// exec` and healthchecks run in the guest, in the workload's namespaces.
 
 #include "tests/support/http.h"
 #include "tests/support/podman.h"
@@ -56,6 +57,39 @@ TEST_F(PodmanVm, TwoVmsOnOneNetworkReachEachOther) {
     EXPECT_NE(c.out.find("reached"), std::string::npos) << c.out;
     env->run({"rm", "-af", "-t", "0"});
     env->run({"network", "rm", net});
+}
+
+TEST_F(PodmanVm, ExecRunsInTheGuestWithItsOutputExitCodeUserEnvAndWorkdir) {
+    auto d = env->run(vm_args({"-d", "--name", "vmexec", kImage, "sleep", "1000"}), std::chrono::seconds(180));
+    ASSERT_EQ(d.status, 0) << d.err;
+    // The guest's own kernel: not the host's release.
+    auto host = run_cmd({"uname", "-r"});
+    auto e = env->run({"exec", "vmexec", "sh", "-c", "uname -r; cat /proc/1/cmdline | tr '\\0' ' '; echo; echo to-stderr >&2; exit 5"});
+    EXPECT_EQ(e.status, 5) << e.err;
+    EXPECT_EQ(e.out.find(host.out), std::string::npos) << "the exec ran on the host's kernel: " << e.out;
+    EXPECT_NE(e.out.find("sleep 1000"), std::string::npos) << "not in the workload's pid namespace: " << e.out;
+    EXPECT_NE(e.err.find("to-stderr"), std::string::npos) << e.err;
+    auto u = env->run({"exec", "-u", "nobody", "-e", "GREETING=hi", "-w", "/tmp", "vmexec", "sh", "-c", "id -u; echo $GREETING; pwd"});
+    EXPECT_EQ(u.status, 0) << u.err;
+    EXPECT_EQ(u.out, "65534\nhi\n/tmp\n");
+    auto in = run_cmd({"sh", "-c", "echo through-stdin | " + env->join() + " exec -i vmexec cat"});
+    EXPECT_EQ(in.out, "through-stdin\n") << in.err;
+    auto missing = env->run({"exec", "vmexec", "no-such-command"});
+    EXPECT_NE(missing.status, 0);
+    EXPECT_NE(missing.err.find("no-such-command"), std::string::npos) << missing.err;
+    // The VM is unharmed by the failed exec.
+    EXPECT_EQ(env->run({"exec", "vmexec", "true"}).status, 0);
+}
+
+TEST_F(PodmanVm, HealthcheckRunsInTheGuestAndReportsHealthy) {
+    auto d = env->run(vm_args({"-d", "--name", "vmhealth", "--health-cmd", "test -e /proc/1/cmdline", "--health-interval", "disable",
+                               kImage, "sleep", "1000"}),
+                      std::chrono::seconds(180));
+    ASSERT_EQ(d.status, 0) << d.err;
+    auto h = env->run({"healthcheck", "run", "vmhealth"});
+    EXPECT_EQ(h.status, 0) << h.out << h.err;
+    auto st = env->run({"inspect", "-f", "{{.State.Health.Status}}", "vmhealth"});
+    EXPECT_EQ(st.out, "healthy\n") << st.err;
 }
 
 }  // namespace

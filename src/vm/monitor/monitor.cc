@@ -23,6 +23,7 @@
 #include "vm/assets/rootfs_image.h"
 #include "vm/backend/agent_channel.h"
 #include "vm/backend/backend_select.h"
+#include "vm/monitor/exec_socket.h"
 #include "vm/monitor/plan.h"
 #include "vm/monitor/relay.h"
 #include "vm/net/network.h"
@@ -75,7 +76,8 @@ Result<uint32_t> size_agent_channel(int vmm_end) {
     socklen_t len = sizeof got;
     if (::getsockopt(vmm_end, SOL_SOCKET, SO_SNDBUF, &got, &len) < 0) return os_error(errno, "getsockopt SO_SNDBUF of the agent channel");
     constexpr int kControlRoom = 64 << 10;
-    constexpr int kMinWindow = static_cast<int>(agent::output_cost(agent::kMaxData));
+    // The workload's half must hold one whole frame (agent_protocol.h shares the window out).
+    constexpr int kMinWindow = 2 * static_cast<int>(agent::output_cost(agent::kMaxData));
     if (got - kControlRoom < kMinWindow)
         return os_error(ENOBUFS, "the agent channel's socket buffer is " + std::to_string(got) + " bytes; at least " +
                                      std::to_string(kControlRoom + kMinWindow) + " are needed (net.core.wmem_max)");
@@ -279,6 +281,16 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     return {};
 }
 
+// The exec socket (exec_socket.h), 0600 in the 0700 work dir.
+Result<UniqueFd> open_exec_socket(const std::string& work_dir) {
+    UniqueFd dir = STRATA_TRY(sys::open(work_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    ::unlinkat(dir.get(), kExecSocket, 0);
+    UniqueFd l = STRATA_TRY(with_context(sys::listen_at(dir.get(), kExecSocket, SOCK_SEQPACKET), "the exec socket in " + work_dir));
+    if (::fchmodat(dir.get(), kExecSocket, 0600, 0) < 0) return os_error(errno, "chmod the exec socket in " + work_dir);
+    ::fcntl(l.get(), F_SETFL, ::fcntl(l.get(), F_GETFL) | O_NONBLOCK);
+    return l;
+}
+
 }  // namespace
 
 void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
@@ -319,9 +331,15 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
         b.net.reset();
         hooks.fail(started.error());
     }
+    // Listening before start returns: an engine may exec the moment it does (podman run -d,
+    // then a healthcheck).
+    auto exec_listener = open_exec_socket(opts.work_dir);
+    if (!exec_listener) log::warn("vm: exec will not work in this container: " + exec_listener.error().message());
     hooks.started();
     int64_t t_start = sys::monotonic_ms();
-    auto status = relay_workload(b.agent.get(), b.parser, *b.vm, sigfd.get());
+    RelayOptions ro;
+    ro.exec_listener = exec_listener ? exec_listener->get() : -1;
+    auto status = relay_workload(b.agent.get(), b.parser, *b.vm, sigfd.get(), ro);
     if (status) log::debug("vm: workload exited " + std::to_string(sys::monotonic_ms() - t_start) + " ms after start");
     // The guest has nothing left to do once the status is in. The monitor exits at once and the
     // VM ends with it (the backend's contract: QEMU dies by PR_SET_PDEATHSIG, an in-process VMM

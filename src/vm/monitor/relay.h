@@ -1,7 +1,8 @@
 #pragma once
 // The monitor's relay while the workload runs: the container's stdin (fd 0) to the agent under
 // the stdin window, stdout/stderr frames to fds 1 and 2, signals from a signalfd to the workload,
-// until the agent reports the exit status (or the VM dies).
+// and the exec sessions that `strata exec` opens on the exec socket (exec_socket.h), until the
+// agent reports the workload's exit status (or the VM dies).
 
 #include "base/result.h"
 #include "vm/backend/agent_channel.h"
@@ -10,9 +11,14 @@
 
 namespace strata::vm {
 
-// Every frame to the agent waits at most `write_timeout_ms` for room: a guest that stops reading
-// ends the relay with ETIMEDOUT (and the monitor then ends the VM) instead of hanging it.
+struct RelayOptions {
+    int exec_listener = -1;  // the exec socket, listening (-1: no exec)
+    // Every frame to the agent waits at most this long for room: a guest that stops reading
+    // ends the relay with ETIMEDOUT (and the monitor then ends the VM) instead of hanging it.
+    int write_timeout_ms = kAgentWriteTimeoutMs;
+};
+
 Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd,
-                                         int write_timeout_ms = kAgentWriteTimeoutMs);
+                                         const RelayOptions& opts = {});
 
 }  // namespace strata::vm

@@ -67,7 +67,9 @@ TEST(HostRelay, AnAgentThatStopsReadingEndsTheRelayWithinItsBound) {
     int64_t start = sys::monotonic_ms();
     {
         QuietStdout quiet;
-        r = relay_workload(pair->a.get(), parser, vm, sigfd.get(), 300);
+        RelayOptions opts;
+        opts.write_timeout_ms = 300;
+        r = relay_workload(pair->a.get(), parser, vm, sigfd.get(), opts);
     }
     int64_t took = sys::monotonic_ms() - start;
     pair->a.reset();

@@ -27,6 +27,17 @@ std::string_view msg_name(Msg m) {
         case Msg::log: return "log";
         case Msg::trace: return "trace";
         case Msg::synced: return "synced";
+        case Msg::exec_start: return "exec_start";
+        case Msg::exec_stdin: return "exec_stdin";
+        case Msg::exec_stdin_eof: return "exec_stdin_eof";
+        case Msg::exec_signal: return "exec_signal";
+        case Msg::exec_output_ack: return "exec_output_ack";
+        case Msg::exec_started: return "exec_started";
+        case Msg::exec_stdout: return "exec_stdout";
+        case Msg::exec_stderr: return "exec_stderr";
+        case Msg::exec_stdin_ack: return "exec_stdin_ack";
+        case Msg::exec_exit: return "exec_exit";
+        case Msg::exec_error: return "exec_error";
     }
     return "unknown";
 }
@@ -144,7 +155,7 @@ Result<StartConfig> decode_start_config(std::string_view payload) {
         c.nics.push_back(std::move(n));
     }
     // Less than one full frame would stop the output for good.
-    if (c.output_window < output_cost(kMaxData))
+    if (main_output_window(c.output_window) < output_cost(kMaxData))
         return error("agent protocol: output window " + std::to_string(c.output_window) + " is smaller than one frame (" +
                      std::to_string(output_cost(kMaxData)) + ")");
     return c;

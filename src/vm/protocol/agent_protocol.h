@@ -21,6 +21,18 @@
 //                                          has booted and waits for its config)
 //   agent -> host: synced {}
 //
+// Exec sessions (after started): each exec'd process is a session, numbered by the host; every
+// frame of one starts with its u32 session id.
+//   host -> agent: exec_start {u32 id, ExecRequest (spec_codec.h)}   exec_stdin {u32 id, bytes}
+//                  exec_stdin_eof {u32 id}     exec_signal {u32 id, i32 signal}
+//                  exec_output_ack {u32 id, u32 window units}
+//   agent -> host: exec_started {u32 id, u32 pid in the guest}  | exec_error {u32 id, error}
+//                  exec_stdout / exec_stderr {u32 id, bytes}     exec_stdin_ack {u32 id, u32 n}
+//                  exec_exit {u32 id, exit}    (after its output; the session is then gone)
+// Each session has its own output window (exec_output_window) and stdin window (kStdinWindow),
+// apart from the workload's: an exec's output never waits behind the workload's, nor the
+// reverse. The agent runs at most kMaxExecSessions at once and refuses more with EBUSY.
+//
 // Order: hello, config, prepared|error, start, started|error, then data both ways, then exit.
 // A booted template (vm/template/template.h) is saved between synced and config; a VM restored from it
 // gets its config without a hello of its own.
@@ -40,6 +52,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -56,6 +69,11 @@ enum class Msg : uint8_t {
     output_closed = 6,
     output_ack = 7,
     sync = 8,
+    exec_start = 9,
+    exec_stdin = 10,
+    exec_stdin_eof = 11,
+    exec_signal = 12,
+    exec_output_ack = 13,
     // agent -> host
     hello = 64,
     prepared = 65,
@@ -68,6 +86,12 @@ enum class Msg : uint8_t {
     log = 72,
     trace = 73,
     synced = 74,
+    exec_started = 75,
+    exec_stdout = 76,
+    exec_stderr = 77,
+    exec_stdin_ack = 78,
+    exec_exit = 79,
+    exec_error = 80,
 };
 std::string_view msg_name(Msg m);
 
@@ -75,12 +99,24 @@ inline constexpr size_t kHeaderSize = 8;
 inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
-inline constexpr const char* kVersion = "5";  // 4: NICs; 5: bind mounts from the 9p share
+inline constexpr const char* kVersion = "6";  // 4: NICs; 5: bind mounts from the 9p share; 6: exec
 
 // What an output frame of `payload` bytes counts against the output window: its bytes, plus
 // what the host socket may charge beyond them (a kernel buffer per piece the guest's tty driver
 // writes, a header and a payload piece per frame, up to ~2x the bytes for page-sized pieces).
 inline constexpr size_t output_cost(size_t payload) { return 2 * payload + 4096; }
+
+// The output window is shared out once, at the config: half to the workload, the other half in
+// equal parts to kMaxExecSessions exec sessions. An exec frame carries at most exec_max_data
+// bytes so that one always fits its session's part.
+inline constexpr size_t kMaxExecSessions = 8;
+inline constexpr size_t main_output_window(size_t window) { return window / 2; }
+inline constexpr size_t exec_output_window(size_t window) { return window / 2 / kMaxExecSessions; }
+inline constexpr size_t exec_max_data(size_t window) {
+    size_t w = exec_output_window(window);
+    size_t fit = w > output_cost(0) ? (w - output_cost(0)) / 2 : 0;
+    return fit < kMaxData ? fit : kMaxData;
+}
 
 enum class RootfsKind : uint8_t { erofs = 1, initramfs = 2 };
 
@@ -155,6 +191,8 @@ public:
     Result<uint64_t> u64();
     Result<int32_t> i32();
     Result<std::string> str();
+    // What is left (an exec frame's data after its session id).
+    std::string_view rest() { return std::exchange(m_in, {}); }
 
 private:
     Result<std::string_view> take(size_t n);

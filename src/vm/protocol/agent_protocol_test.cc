@@ -11,7 +11,7 @@ TEST(AgentProtocol, StartConfigRoundTrip) {
     c.spec = std::string("\0\1binary", 8);
     c.writable_mib = 64;
     c.start_at_once = true;
-    c.output_window = 123456;
+    c.output_window = 1234567;
     c.entropy = std::string(kEntropyBytes, '\x5a');
     c.realtime_ns = 1795000000123456789ull;
     auto d = decode_start_config(encode(c));
@@ -24,12 +24,12 @@ TEST(AgentProtocol, StartConfigRoundTrip) {
     EXPECT_EQ(d->writable_mib, 64u);
     EXPECT_TRUE(d->start_at_once);
     EXPECT_FALSE(d->trace);
-    EXPECT_EQ(d->output_window, 123456u);
+    EXPECT_EQ(d->output_window, 1234567u);
 }
 
 TEST(AgentProtocol, NicConfigRoundTrip) {
     StartConfig c;
-    c.output_window = static_cast<uint32_t>(output_cost(kMaxData));
+    c.output_window = static_cast<uint32_t>(2 * output_cost(kMaxData));
     NicConfig n;
     n.device_mac = std::string("\x02\0\0\0\0\x01", 6);
     n.mac = std::string("\x0a\x58\x0a\x58\0\x05", 6);

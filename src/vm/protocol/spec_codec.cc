@@ -45,6 +45,52 @@ uint64_t ms_flags(unsigned attr) {
     return f;
 }
 
+// process: args, env, cwd, user, capabilities as bit sets, rlimits, noNewPrivileges, oomScoreAdj.
+Result<> encode_process(Writer& w, const spec::Process& p) {
+    strs(w, p.args);
+    strs(w, p.env);
+    w.str(p.cwd).u32(p.user.uid).u32(p.user.gid);
+    opt(w, p.user.umask);
+    w.u32(static_cast<uint32_t>(p.user.additional_gids.size()));
+    for (auto g : p.user.additional_gids) w.u32(g);
+    // Every name strata knows, whatever the host kernel's last capability: the guest's kernel is
+    // another one, and the agent drops the bits it does not know.
+    security::CapSets caps;
+    if (p.capabilities) caps = STRATA_TRY(security::resolve(*p.capabilities, spec::last_known_capability(), nullptr));
+    for (uint64_t set : {caps.bounding, caps.effective, caps.inheritable, caps.permitted, caps.ambient}) w.u64(set);
+    w.u32(static_cast<uint32_t>(p.rlimits.size()));
+    for (const auto& rl : p.rlimits) w.str(rl.type).u64(rl.soft).u64(rl.hard);
+    w.u8(p.no_new_privileges ? 1 : 0);
+    opt(w, p.oom_score_adj);
+
+    return {};
+}
+
+Result<> decode_process(Reader& r, spec::Process& p, security::CapSets& caps) {
+    p.args = STRATA_TRY(strs(r));
+    p.env = STRATA_TRY(strs(r));
+    p.cwd = STRATA_TRY(r.str());
+    p.user.uid = STRATA_TRY(r.u32());
+    p.user.gid = STRATA_TRY(r.u32());
+    p.user.umask = STRATA_TRY(opt<uint32_t>(r));
+    uint32_t n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) p.user.additional_gids.push_back(STRATA_TRY(r.u32()));
+    for (uint64_t* set : {&caps.bounding, &caps.effective, &caps.inheritable, &caps.permitted, &caps.ambient})
+        *set = STRATA_TRY(r.u64());
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Rlimit rl;
+        rl.type = STRATA_TRY(r.str());
+        rl.soft = STRATA_TRY(r.u64());
+        rl.hard = STRATA_TRY(r.u64());
+        p.rlimits.push_back(std::move(rl));
+    }
+    p.no_new_privileges = STRATA_TRY(r.u8()) != 0;
+    p.oom_score_adj = STRATA_TRY(opt<int32_t>(r));
+    if (p.args.empty()) return error("agent protocol: process.args is empty");
+    return {};
+}
+
 }  // namespace
 
 std::string guest_share_entry(size_t index) { return std::string(kGuestShareDir) + "/" + std::to_string(index); }
@@ -87,23 +133,7 @@ Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes) {
     w.u8(s.root.readonly ? 1 : 0).str(s.hostname).str(s.domainname);
     w.u32(static_cast<uint32_t>(mounts.size()));
     for (const auto& m : mounts) w.str(m.destination).str(m.fstype).str(m.source).str(m.data).u64(m.flags);
-    const spec::Process& p = *s.process;
-    strs(w, p.args);
-    strs(w, p.env);
-    w.str(p.cwd).u32(p.user.uid).u32(p.user.gid);
-    opt(w, p.user.umask);
-    w.u32(static_cast<uint32_t>(p.user.additional_gids.size()));
-    for (auto g : p.user.additional_gids) w.u32(g);
-    // Every name strata knows, whatever the host kernel's last capability: the guest's kernel is
-    // another one, and the agent drops the bits it does not know.
-    security::CapSets caps;
-    if (p.capabilities) caps = STRATA_TRY(security::resolve(*p.capabilities, spec::last_known_capability(), nullptr));
-    for (uint64_t set : {caps.bounding, caps.effective, caps.inheritable, caps.permitted, caps.ambient}) w.u64(set);
-    w.u32(static_cast<uint32_t>(p.rlimits.size()));
-    for (const auto& rl : p.rlimits) w.str(rl.type).u64(rl.soft).u64(rl.hard);
-    w.u8(p.no_new_privileges ? 1 : 0);
-    opt(w, p.oom_score_adj);
-
+    STRATA_TRY(encode_process(w, *s.process));
     w.u8(s.linux ? 1 : 0);
     if (!s.linux) return w.take();
     const spec::Linux& l = *s.linux;
@@ -160,29 +190,7 @@ Result<GuestSpec> decode_spec(std::string_view payload) {
         m.flags = STRATA_TRY(r.u64());
         g.mounts.push_back(std::move(m));
     }
-    spec::Process& p = s.process.emplace();
-    p.args = STRATA_TRY(strs(r));
-    p.env = STRATA_TRY(strs(r));
-    p.cwd = STRATA_TRY(r.str());
-    p.user.uid = STRATA_TRY(r.u32());
-    p.user.gid = STRATA_TRY(r.u32());
-    p.user.umask = STRATA_TRY(opt<uint32_t>(r));
-    n = STRATA_TRY(r.u32());
-    for (uint32_t i = 0; i < n; ++i) p.user.additional_gids.push_back(STRATA_TRY(r.u32()));
-    for (uint64_t* set : {&g.caps.bounding, &g.caps.effective, &g.caps.inheritable, &g.caps.permitted, &g.caps.ambient})
-        *set = STRATA_TRY(r.u64());
-    n = STRATA_TRY(r.u32());
-    for (uint32_t i = 0; i < n; ++i) {
-        spec::Rlimit rl;
-        rl.type = STRATA_TRY(r.str());
-        rl.soft = STRATA_TRY(r.u64());
-        rl.hard = STRATA_TRY(r.u64());
-        p.rlimits.push_back(std::move(rl));
-    }
-    p.no_new_privileges = STRATA_TRY(r.u8()) != 0;
-    p.oom_score_adj = STRATA_TRY(opt<int32_t>(r));
-    if (p.args.empty()) return error("agent protocol: process.args is empty");
-
+    STRATA_TRY(decode_process(r, s.process.emplace(), g.caps));
     if (!STRATA_TRY(r.u8())) return g;
     spec::Linux& l = s.linux.emplace();
     n = STRATA_TRY(r.u32());
@@ -231,6 +239,22 @@ Result<GuestSpec> decode_spec(std::string_view payload) {
         if (STRATA_TRY(r.u8())) res.block_io.emplace().weight = STRATA_TRY(opt<uint16_t>(r));
     }
     return g;
+}
+
+Result<std::string> encode_exec(const ExecRequest& req) {
+    Writer w;
+    w.u32(req.session).str(req.user);
+    STRATA_TRY(encode_process(w, req.process));
+    return w.take();
+}
+
+Result<GuestExec> decode_exec(std::string_view payload) {
+    Reader r(payload);
+    GuestExec e;
+    e.session = STRATA_TRY(r.u32());
+    e.user = STRATA_TRY(r.str());
+    STRATA_TRY(decode_process(r, e.process, e.caps));
+    return e;
 }
 
 }  // namespace strata::vm::agent

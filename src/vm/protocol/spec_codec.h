@@ -60,4 +60,22 @@ Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes = kDefau
 bool uses_share(const std::vector<GuestMount>& mounts);
 Result<GuestSpec> decode_spec(std::string_view payload);
 
+// An exec into the running workload (the exec_start frame): the process as `strata exec` built
+// it, and --user as given when it names a user or group, which only the guest can resolve (in
+// the container's /etc/passwd and /etc/group).
+struct ExecRequest {
+    uint32_t session = 0;
+    spec::Process process;
+    std::string user;  // "" (process.user holds the ids), or "name[:group]" / "uid[:gid]"
+};
+Result<std::string> encode_exec(const ExecRequest& req);
+// What the agent decodes: process.capabilities left empty, `caps` resolved on the host.
+struct GuestExec {
+    uint32_t session = 0;
+    spec::Process process;
+    std::string user;
+    security::CapSets caps;
+};
+Result<GuestExec> decode_exec(std::string_view payload);
+
 }  // namespace strata::vm::agent

@@ -136,4 +136,33 @@ TEST(SpecCodec, TruncationIsAnError) {
     for (size_t n = 0; n < e.size(); ++n) EXPECT_FALSE(decode_spec(e.substr(0, n))) << n;
 }
 
+TEST(SpecCodec, ExecRequestRoundTrip) {
+    ExecRequest req;
+    req.session = 7;
+    req.user = "nobody:nogroup";
+    req.process.args = {"sh", "-c", "exit 5"};
+    req.process.env = {"A=1"};
+    req.process.cwd = "/tmp";
+    req.process.user.uid = 1000;
+    req.process.user.additional_gids = {10, 20};
+    req.process.no_new_privileges = true;
+    req.process.capabilities.emplace().effective = {"CAP_CHOWN"};
+    req.process.rlimits.push_back({"RLIMIT_NOFILE", 512, 1024});
+    auto e = encode_exec(req);
+    ASSERT_TRUE(e) << e.error().message();
+    auto d = decode_exec(*e);
+    ASSERT_TRUE(d) << d.error().message();
+    EXPECT_EQ(d->session, 7u);
+    EXPECT_EQ(d->user, "nobody:nogroup");
+    EXPECT_EQ(d->process.args, req.process.args);
+    EXPECT_EQ(d->process.cwd, "/tmp");
+    EXPECT_EQ(d->process.user.uid, 1000u);
+    EXPECT_EQ(d->process.user.additional_gids, req.process.user.additional_gids);
+    EXPECT_TRUE(d->process.no_new_privileges);
+    EXPECT_EQ(d->caps.effective, uint64_t(1) << 0);  // CAP_CHOWN is 0
+    ASSERT_EQ(d->process.rlimits.size(), 1u);
+    EXPECT_EQ(d->process.rlimits[0].hard, 1024u);
+    for (size_t n = 0; n < e->size(); ++n) EXPECT_FALSE(decode_exec(e->substr(0, n))) << n;
+}
+
 }  // namespace strata::vm::agent

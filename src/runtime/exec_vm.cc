@@ -1,0 +1,125 @@
+#include "runtime/exec_vm.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "runtime/create.h"
+#include "sys/file.h"
+#include "sys/process.h"
+#include "sys/socket.h"
+#include "vm/monitor/exec_socket.h"
+#include "vm/protocol/agent_protocol.h"
+#include "vm/protocol/spec_codec.h"
+
+namespace strata::runtime {
+namespace {
+
+// The caller's fds 0, 1, 2 for the monitor; a closed one is /dev/null there, as it reads here.
+Result<std::vector<UniqueFd>> caller_stdio() {
+    std::vector<UniqueFd> out;
+    for (int fd = 0; fd < 3; ++fd) {
+        int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (dup < 0) dup = ::open("/dev/null", fd == 0 ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CLOEXEC);
+        if (dup < 0) return os_error(errno, "open /dev/null for a closed stdio fd");
+        out.emplace_back(dup);
+    }
+    return out;
+}
+
+// The session until the guest process exits: signals this process gets go to it.
+Result<int> proxy(int conn, const std::string& id) {
+    sigset_t sigs;
+    sigfillset(&sigs);
+    for (int s : {SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&sigs, s);
+    ::sigprocmask(SIG_BLOCK, &sigs, nullptr);
+    UniqueFd sigfd(::signalfd(-1, &sigs, SFD_CLOEXEC));
+    if (!sigfd) return os_error(errno, "signalfd");
+    for (;;) {
+        pollfd fds[2] = {{conn, POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return os_error(errno, "exec " + id + ": poll");
+        }
+        if (fds[1].revents & POLLIN) {
+            signalfd_siginfo si{};
+            if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
+                (void)sys::send_msg(conn, std::string(1, vm::kExecSignal) + vm::agent::Writer().i32(static_cast<int32_t>(si.ssi_signo)).take());
+        }
+        if (!fds[0].revents) continue;
+        auto m = STRATA_TRY(sys::recv_msg(conn, 4096));
+        if (m.eof || m.data.empty())
+            return error("exec " + id + ": the VM stopped before the process exited");
+        if (m.data[0] != vm::kExecExited) continue;
+        auto st = STRATA_TRY(vm::agent::decode_exit(std::string_view(m.data).substr(1)));
+        return st.shell_status();
+    }
+}
+
+}  // namespace
+
+Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const spec::Process& proc) {
+    if (proc.terminal)
+        return error("exec " + o.id + ": process.terminal: a terminal for an exec into a micro-VM is not supported yet (use pipes: no -t)");
+    if (o.preserve_fds > 0) log::warn("exec " + o.id + ": --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
+    vm::agent::ExecRequest req;
+    req.process = proc;
+    req.user = o.user;
+    std::string payload = std::string(1, vm::kExecRequest) + STRATA_TRY(vm::agent::encode_exec(req));
+
+    UniqueFd vm_dir = STRATA_TRY(sys::open(state_dir + "/vm", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    auto conn = sys::connect_at(vm_dir.get(), vm::kExecSocket, SOCK_SEQPACKET);
+    if (!conn) {
+        if (conn.error().code == ENOENT || conn.error().code == ECONNREFUSED)
+            return os_error(conn.error().code, "exec " + o.id + ": the VM is not running (nothing listens on " + state_dir + "/vm/" +
+                                                   vm::kExecSocket + ")");
+        return wrap(conn.error(), "exec " + o.id);
+    }
+    auto stdio = STRATA_TRY(caller_stdio());
+    int fds[3] = {stdio[0].get(), stdio[1].get(), stdio[2].get()};
+    STRATA_TRY(with_context(sys::send_msg(conn->get(), payload, fds), "exec " + o.id + ": send the request to the VM's monitor"));
+    stdio.clear();
+
+    auto reply = STRATA_TRY(sys::recv_msg(conn->get(), 65536));
+    if (reply.eof || reply.data.empty()) return error("exec " + o.id + ": the VM's monitor hung up (the VM stopped?)");
+    if (reply.data[0] == vm::kExecFailed) {
+        Error e = vm::agent::decode_error(std::string_view(reply.data).substr(1));
+        return std::unexpected(Error{e.code, "exec " + o.id + " (in the VM): " + e.context});
+    }
+    if (reply.data[0] != vm::kExecStarted) return error("exec " + o.id + ": unexpected reply from the VM's monitor");
+    uint32_t guest_pid = STRATA_TRY(vm::agent::Reader(std::string_view(reply.data).substr(1)).u32());
+    log::debug("exec " + o.id + ": guest pid " + std::to_string(guest_pid));
+
+    if (!o.detach) {
+        if (!o.pid_file.empty()) STRATA_TRY(write_pid_file(o.pid_file, ::getpid()));
+        return proxy(conn->get(), o.id);
+    }
+    // Detached: the engine waits for the pid in --pid-file as for a host process (it is the
+    // subreaper the proxy is reparented to), so that pid is a proxy whose exit is the guest's.
+    pid_t child = ::fork();
+    if (child < 0) return os_error(errno, "exec " + o.id + ": fork the exec proxy");
+    if (child == 0) {
+        (void)sys::set_name("strata:exec");
+        // The monitor writes the process's output to the engine's fds itself: this copy must not
+        // hold them open (the engine reads until EOF).
+        int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+        auto status = proxy(conn->get(), o.id);
+        ::_exit(status ? *status : 255);
+    }
+    conn->reset();
+    if (!o.pid_file.empty()) {
+        auto written = write_pid_file(o.pid_file, child);
+        if (!written) {
+            ::kill(child, SIGKILL);  // hanging up kills the guest process too
+            return std::unexpected(written.error());
+        }
+    }
+    return 0;
+}
+
+}  // namespace strata::runtime

@@ -1,0 +1,25 @@
+#pragma once
+// The monitor's exec socket: how `strata exec` reaches a running VM container. The monitor
+// listens on <state dir>/vm/exec.sock (SOCK_SEQPACKET, mode 0600, in the 0700 state dir: only
+// root or the state dir's owner can connect). One connection is one exec session; the caller's
+// process (the exec proxy) stays connected until the guest process exits, and hanging up kills
+// the guest process.
+//
+//   proxy -> monitor: 'X' + encode_exec (its session id is the monitor's to set) with the
+//                     caller's stdin, stdout and stderr as SCM_RIGHTS: the monitor relays the
+//                     guest process's stdio to and from these fds itself
+//                     'S' + i32 signal             (to the guest process)
+//   monitor -> proxy: 'P' + u32 pid in the guest   (it exec'd)
+//                     'E' + encode_error           (it could not; the session is over)
+//                     'Z' + encode(ExitStatus)     (its exit, after all its output was written)
+
+namespace strata::vm {
+
+inline constexpr const char* kExecSocket = "exec.sock";
+inline constexpr char kExecRequest = 'X';
+inline constexpr char kExecSignal = 'S';
+inline constexpr char kExecStarted = 'P';
+inline constexpr char kExecFailed = 'E';
+inline constexpr char kExecExited = 'Z';
+
+}  // namespace strata::vm
