@@ -31,23 +31,30 @@ Result<> switch_user(const spec::User& user) {
 
 Result<std::pair<uint32_t, std::optional<uint32_t>>> resolve_user(const std::string& spec_user) {
     auto parts = split(spec_user, ':');
-    auto lookup = [](const std::string& file, const std::string& name) -> std::optional<uint32_t> {
+    // The entry of `name` in an /etc/passwd- or /etc/group-style file, split into its fields.
+    auto lookup = [](const std::string& file, const std::string& name) -> std::optional<std::vector<std::string>> {
         auto text = sys::read_file(file);
         if (!text) return std::nullopt;
         for (const auto& line : split(*text, '\n')) {
             auto f = split(line, ':');
-            if (f.size() >= 3 && f[0] == name)
-                if (auto v = parse_uint(f[2])) return static_cast<uint32_t>(*v);
+            if (f.size() >= 3 && f[0] == name && parse_uint(f[2])) return f;
         }
         return std::nullopt;
     };
     std::pair<uint32_t, std::optional<uint32_t>> out{0, std::nullopt};
-    if (auto v = parse_uint(parts[0])) out.first = static_cast<uint32_t>(*v);
-    else if (auto n = lookup("/etc/passwd", parts[0])) out.first = *n;
-    else return error("--user " + quote(spec_user) + ": no such user in the container's /etc/passwd");
+    if (auto v = parse_uint(parts[0])) {
+        out.first = static_cast<uint32_t>(*v);
+    } else if (auto pw = lookup("/etc/passwd", parts[0])) {
+        out.first = static_cast<uint32_t>(*parse_uint((*pw)[2]));
+        // A user named without a group gets its own primary group, as login and Docker do.
+        if (pw->size() >= 4)
+            if (auto g = parse_uint((*pw)[3])) out.second = static_cast<uint32_t>(*g);
+    } else {
+        return error("--user " + quote(spec_user) + ": no such user in the container's /etc/passwd");
+    }
     if (parts.size() > 1) {
         if (auto v = parse_uint(parts[1])) out.second = static_cast<uint32_t>(*v);
-        else if (auto n = lookup("/etc/group", parts[1])) out.second = *n;
+        else if (auto gr = lookup("/etc/group", parts[1])) out.second = static_cast<uint32_t>(*parse_uint((*gr)[2]));
         else return error("--user " + quote(spec_user) + ": no such group in the container's /etc/group");
     }
     return out;

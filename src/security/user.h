@@ -17,7 +17,8 @@ Result<> switch_user(const spec::User& user);
 
 // `exec --user`: "1000", "1000:1000", "name", "name:group". Names are looked up in /etc/passwd
 // and /etc/group of the current root: the caller has entered the container's (its mount
-// namespace, or the guest's workload root). No group: nullopt (the configured gid stays).
+// namespace, or the guest's workload root). A name without a group takes the user's primary
+// group from /etc/passwd; a uid without a group: nullopt (the configured gid stays, as runc).
 Result<std::pair<uint32_t, std::optional<uint32_t>>> resolve_user(const std::string& spec_user);
 
 }  // namespace strata::security

@@ -172,6 +172,26 @@ TEST_F(Containerd, TaskExecPauseResumeKill) {
 }
 
 
+// containerd's shim runs `strata exec --detach --pid-file` and waits for that pid as the exec'd
+// process: on the VM substrate it is the exec proxy, whose exit is the guest process's.
+TEST_F(Containerd, TaskExecIntoAVm) {
+    auto info = run_cmd({strata_bin(), "info", "--json"});
+    auto vm = nlohmann::json::parse(info.out)["vm"];
+    STRATA_REQUIRE(!vm["backend"].is_null() && vm["kernel"].contains("path"), "no VM backend or guest kernel: " + vm.dump());
+    std::string id = "ctrvmexec" + std::to_string(getpid());
+    auto d = ctr({"run", "-d", "--runc-binary", strata_bin(), "--annotation", "org.strata.substrate=vm", kImage, id, "sleep", "1000"});
+    ASSERT_EQ(d.status, 0) << d.err;
+    auto host = run_cmd({"uname", "-r"});
+    auto e = ctr({"task", "exec", "--exec-id", "e1", id, "sh", "-c", "uname -r; echo exec-in-vm; exit 6"});
+    EXPECT_EQ(e.status, 6) << e.err;
+    EXPECT_NE(e.out.find("exec-in-vm\n"), std::string::npos) << e.out;
+    EXPECT_EQ(e.out.find(host.out), std::string::npos) << "ran on the host's kernel: " << e.out;
+    ctr({"task", "kill", "-s", "SIGKILL", id});
+    for (int i = 0; i < 100 && ctr({"task", "ls"}).out.find("STOPPED") == std::string::npos; ++i) usleep(100000);
+    ctr({"task", "rm", "-f", id});
+    EXPECT_EQ(ctr({"container", "rm", id}).status, 0);
+}
+
 // A network namespace set up the way containerd's CRI sets one up for a pod: CNI's bridge plugin
 // with host-local IPAM, run here by hand. A micro-VM joined to it by ctr gets the address and
 // serves on it.

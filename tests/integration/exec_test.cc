@@ -96,8 +96,9 @@ TEST_F(Exec, ExitStatusEnvCwdUserAndProcessJson) {
     // The issue's exact case (crun CVE-2026-30892): exactly uid and gid 1000.
     auto user = strata({"exec", "-u", "1000:1000", "ex2", "sh", "-c", "id -u; id -g; grep -E '^(Uid|Gid)' /proc/self/status"});
     EXPECT_EQ(user.out, "1000\n1000\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n");
-    auto named = strata({"exec", "-u", "nobody", "ex2", "id", "-u"});
-    EXPECT_EQ(named.out, "65534\n");
+    // A name without a group: the user's primary group from the container's /etc/passwd.
+    auto named = strata({"exec", "-u", "nobody", "ex2", "sh", "-c", "id -u; id -g"});
+    EXPECT_EQ(named.out, "65534\n65534\n");
     std::string process = root.path() + "/process.json";
     write_text(process, R"({"args":["sh","-c","echo from-json $X"],"env":["PATH=/bin","X=1"],"cwd":"/","user":{"uid":0,"gid":0}})");
     auto pj = strata({"exec", "--process", process, "ex2"});
