@@ -141,11 +141,13 @@ Result<> Relay::start_exec(const Frame& f) {
     if (m_exec.size() >= vm::agent::kMaxExecSessions)
         return refuse(Error{EBUSY, "exec: " + std::to_string(vm::agent::kMaxExecSessions) + " exec'd processes run already"});
     if (m_exit || m_w.pid <= 0) return refuse(Error{ESRCH, "exec: the workload has exited"});
+    int64_t t0 = sys::monotonic_us();
     auto p = spawn_exec(m_w, *req);
     if (!p) return refuse(p.error());
+    auto spawn_us = static_cast<uint32_t>(sys::monotonic_us() - t0);
     pid_t pid = p->pid;
     m_exec[id].p = std::move(*p);
-    return send_session(Msg::exec_started, id, vm::agent::Writer().u32(static_cast<uint32_t>(pid)).take());
+    return send_session(Msg::exec_started, id, vm::agent::Writer().u32(static_cast<uint32_t>(pid)).u32(spawn_us).take());
 }
 
 Result<> Relay::on_exec_frame(const Frame& f) {

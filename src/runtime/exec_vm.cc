@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "runtime/create.h"
+#include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
 #include "sys/socket.h"
@@ -32,7 +33,7 @@ Result<std::vector<UniqueFd>> caller_stdio() {
 }
 
 // The session until the guest process exits: signals this process gets go to it.
-Result<int> proxy(int conn, const std::string& id) {
+Result<int> proxy(int conn, const std::string& id, int64_t t_started) {
     sigset_t sigs;
     sigfillset(&sigs);
     for (int s : {SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&sigs, s);
@@ -56,6 +57,7 @@ Result<int> proxy(int conn, const std::string& id) {
             return error("exec " + id + ": the VM stopped before the process exited");
         if (m.data[0] != vm::kExecExited) continue;
         auto st = STRATA_TRY(vm::agent::decode_exit(std::string_view(m.data).substr(1)));
+        log::debug("exec " + id + ": exited " + std::to_string(sys::monotonic_us() - t_started) + " us after its start");
         return st.shell_status();
     }
 }
@@ -70,6 +72,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
     req.process = proc;
     req.user = o.user;
     std::string payload = std::string(1, vm::kExecRequest) + STRATA_TRY(vm::agent::encode_exec(req));
+    int64_t t_request = sys::monotonic_us();
 
     UniqueFd vm_dir = STRATA_TRY(sys::open(state_dir + "/vm", O_PATH | O_DIRECTORY | O_CLOEXEC));
     auto conn = sys::connect_at(vm_dir.get(), vm::kExecSocket, SOCK_SEQPACKET);
@@ -91,12 +94,18 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
         return std::unexpected(Error{e.code, "exec " + o.id + " (in the VM): " + e.context});
     }
     if (reply.data[0] != vm::kExecStarted) return error("exec " + o.id + ": unexpected reply from the VM's monitor");
-    uint32_t guest_pid = STRATA_TRY(vm::agent::Reader(std::string_view(reply.data).substr(1)).u32());
-    log::debug("exec " + o.id + ": guest pid " + std::to_string(guest_pid));
+    vm::agent::Reader started(std::string_view(reply.data).substr(1));
+    uint32_t guest_pid = STRATA_TRY(started.u32());
+    uint32_t guest_us = STRATA_TRY(started.u32());
+    // The split of an exec's start, for bench/exec.sh: the host's round trip and the guest's share.
+    log::debug("exec " + o.id + ": guest pid " + std::to_string(guest_pid) + " started " +
+               std::to_string(sys::monotonic_us() - t_request) + " us after the request, " + std::to_string(guest_us) +
+               " us of it in the guest");
+    int64_t t_started = sys::monotonic_us();
 
     if (!o.detach) {
         if (!o.pid_file.empty()) STRATA_TRY(write_pid_file(o.pid_file, ::getpid()));
-        return proxy(conn->get(), o.id);
+        return proxy(conn->get(), o.id, t_started);
     }
     // Detached: the engine waits for the pid in --pid-file as for a host process (it is the
     // subreaper the proxy is reparented to), so that pid is a proxy whose exit is the guest's.
@@ -108,7 +117,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
         // hold them open (the engine reads until EOF).
         int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
-        auto status = proxy(conn->get(), o.id);
+        auto status = proxy(conn->get(), o.id, t_started);
         ::_exit(status ? *status : 255);
     }
     conn->reset();

@@ -9,7 +9,7 @@
 //                     caller's stdin, stdout and stderr as SCM_RIGHTS: the monitor relays the
 //                     guest process's stdio to and from these fds itself
 //                     'S' + i32 signal             (to the guest process)
-//   monitor -> proxy: 'P' + u32 pid in the guest   (it exec'd)
+//   monitor -> proxy: 'P' + u32 pid in the guest + u32 µs the guest took from request to exec
 //                     'E' + encode_error           (it could not; the session is over)
 //                     'Z' + encode(ExitStatus)     (its exit, after all its output was written)
 

@@ -26,7 +26,8 @@
 //   host -> agent: exec_start {u32 id, ExecRequest (spec_codec.h)}   exec_stdin {u32 id, bytes}
 //                  exec_stdin_eof {u32 id}     exec_signal {u32 id, i32 signal}
 //                  exec_output_ack {u32 id, u32 window units}
-//   agent -> host: exec_started {u32 id, u32 pid in the guest}  | exec_error {u32 id, error}
+//   agent -> host: exec_started {u32 id, u32 pid in the guest, u32 µs from request to exec'd}
+//                  | exec_error {u32 id, error}
 //                  exec_stdout / exec_stderr {u32 id, bytes}     exec_stdin_ack {u32 id, u32 n}
 //                  exec_exit {u32 id, exit}    (after its output; the session is then gone)
 // Each session has its own output window (exec_output_window) and stdin window (kStdinWindow),
