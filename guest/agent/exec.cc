@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <termios.h>
 
 #include <cstring>
 #include <vector>
@@ -21,6 +24,7 @@
 #include "sys/ns.h"
 #include "sys/process.h"
 #include "sys/signals.h"
+#include "sys/socket.h"
 
 namespace strata::agent {
 namespace {
@@ -56,9 +60,29 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
     ::_exit(127);
 }
 
-Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int root, const int stdio[3]) {
+// The container's devpts: a pty whose slave becomes the process's stdio and controlling
+// terminal; the master goes to the agent over `to_agent`.
+Result<> open_terminal(const spec::Process& proc, int to_agent) {
+    UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master) return os_error(errno, "process.terminal: open /dev/ptmx in the container");
+    int unlock = 0;
+    if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return os_error(errno, "process.terminal: unlock the pty");
+    UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave) return os_error(errno, "process.terminal: open the pty's slave");
+    if (proc.console_size) STRATA_TRY(resize_pty(master.get(), proc.console_size->height, proc.console_size->width));
+    int fd = master.get();
+    STRATA_TRY(sys::send_msg(to_agent, "pty", std::span<const int>(&fd, 1)));
+    if (::setsid() < 0) return os_error(errno, "process.terminal: setsid");
+    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) return os_error(errno, "process.terminal: make the pty the controlling terminal");
     for (int i = 0; i < 3; ++i)
-        if (::dup2(stdio[i], i) < 0) return os_error(errno, "set up the exec'd process's stdio");
+        if (::dup2(slave.get(), i) < 0) return os_error(errno, "process.terminal: the pty as stdio");
+    return {};
+}
+
+Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int root, const int stdio[3], int term) {
+    if (!req.process.terminal)
+        for (int i = 0; i < 3; ++i)
+            if (::dup2(stdio[i], i) < 0) return os_error(errno, "set up the exec'd process's stdio");
     for (auto& j : joins)
         if (j.type != CLONE_NEWPID)
             STRATA_TRY(sys::setns(j.fd.get(), j.type, std::string("the workload's ") + j.name + " namespace"));
@@ -77,6 +101,7 @@ Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int r
         STRATA_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj)));
     std::vector<std::string> env = proc.env;
     if (!sys::env_lookup(env, "HOME")) env.push_back("HOME=" + sys::home_of(proc.user.uid));
+    if (proc.terminal) STRATA_TRY(open_terminal(proc, term));
     std::string cwd = proc.cwd.empty() ? "/" : proc.cwd;
     if (::chdir(cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(cwd));
     std::string exe = STRATA_TRY(sys::find_executable(proc.args[0], env));
@@ -87,6 +112,14 @@ Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int r
 
 }  // namespace
 
+Result<> resize_pty(int master, uint32_t rows, uint32_t cols) {
+    winsize ws{};
+    ws.ws_row = static_cast<unsigned short>(rows);
+    ws.ws_col = static_cast<unsigned short>(cols);
+    if (::ioctl(master, TIOCSWINSZ, &ws) < 0) return os_error(errno, "set the pty's window size");
+    return {};
+}
+
 Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& req) {
     if (w.pid <= 0) return error("exec: the workload is not running");
     auto joins = STRATA_TRY(namespaces_of(w.pid));
@@ -95,6 +128,8 @@ Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& re
     if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0 || ::pipe2(rep, O_CLOEXEC) < 0)
         return os_error(errno, "pipes for the exec'd process");
     UniqueFd in_r(in[0]), in_w(in[1]), out_r(out[0]), out_w(out[1]), err_r(err[0]), err_w(err[1]), rep_r(rep[0]), rep_w(rep[1]);
+    sys::SocketPair term;
+    if (req.process.terminal) term = STRATA_TRY(sys::socketpair_seqpacket());
 
     // Joining a pid namespace applies to children: the agent enters it for the clone only.
     UniqueFd own_pid;
@@ -111,12 +146,19 @@ Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& re
     auto child = sys::clone3(ca);
     if (child && child->pid == 0) {
         int stdio[3] = {in_r.get(), out_w.get(), err_w.get()};
-        auto r = become(req, joins, root.get(), stdio);
+        auto r = become(req, joins, root.get(), stdio, term.b.get());
         report_and_exit(rep_w.get(), r.error());
     }
     if (own_pid) STRATA_TRY(sys::setns(own_pid.get(), CLONE_NEWPID, "the agent's pid namespace again"));
     if (!child) return wrap(child.error(), "exec: start the process");
     rep_w.reset();
+    term.b.reset();
+    UniqueFd master;
+    if (term.a) {
+        // The master comes before exec; EOF instead if the child failed before it opened one.
+        auto m = sys::recv_msg(term.a.get(), 16);
+        if (m && !m->fds.empty()) master = std::move(m->fds[0]);
+    }
     // The child's end is CLOEXEC: EOF once it exec'd, or the error it reports first.
     char buf[4096];
     ssize_t n;
@@ -131,6 +173,14 @@ Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& re
     }
     ExecProcess p;
     p.pid = child->pid;
+    if (master) {
+        p.stdin_w.reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 0));
+        p.stdout_r.reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 0));
+        if (!p.stdin_w || !p.stdout_r) return os_error(errno, "dup the pty's master");
+        p.pty = std::move(master);
+        ::fcntl(p.pty.get(), F_SETFL, ::fcntl(p.pty.get(), F_GETFL) | O_NONBLOCK);  // one file: all copies
+        return p;
+    }
     p.stdin_w = std::move(in_w);
     p.stdout_r = std::move(out_r);
     p.stderr_r = std::move(err_r);

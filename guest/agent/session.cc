@@ -126,7 +126,8 @@ Result<> Relay::on_frame(const Frame& f) {
         case Msg::exec_stdin:
         case Msg::exec_stdin_eof:
         case Msg::exec_signal:
-        case Msg::exec_output_ack: return on_exec_frame(f);
+        case Msg::exec_output_ack:
+        case Msg::exec_resize: return on_exec_frame(f);
         default:
             return error("agent: unexpected " + std::string(vm::agent::msg_name(f.type)) + " message");
     }
@@ -177,6 +178,11 @@ Result<> Relay::on_exec_frame(const Frame& f) {
         case Msg::exec_output_ack: {
             uint32_t n = STRATA_TRY(r.u32());
             s.out_in_flight -= std::min<size_t>(n, s.out_in_flight);
+            return {};
+        }
+        case Msg::exec_resize: {
+            uint32_t rows = STRATA_TRY(r.u32()), cols = STRATA_TRY(r.u32());
+            if (s.p.pty) (void)resize_pty(s.p.pty.get(), rows, cols);
             return {};
         }
         default: return {};

@@ -4,11 +4,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/scope_exit.h"
 #include "runtime/create.h"
+#include "runtime/terminal.h"
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -32,8 +37,15 @@ Result<std::vector<UniqueFd>> caller_stdio() {
     return out;
 }
 
-// The session until the guest process exits: signals this process gets go to it.
-Result<int> proxy(int conn, const std::string& id, int64_t t_started) {
+std::string winsize_message(int tty) {
+    winsize ws{};
+    if (::ioctl(tty, TIOCGWINSZ, &ws) < 0) return "";
+    return std::string(1, vm::kExecResize) + vm::agent::Writer().u32(ws.ws_row).u32(ws.ws_col).take();
+}
+
+// The session until the guest process exits: signals this process gets go to it, except
+// SIGWINCH with a terminal (`tty` >= 0), which sends the terminal's new size instead.
+Result<int> proxy(int conn, const std::string& id, int64_t t_started, int tty = -1) {
     sigset_t sigs;
     sigfillset(&sigs);
     for (int s : {SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&sigs, s);
@@ -48,8 +60,12 @@ Result<int> proxy(int conn, const std::string& id, int64_t t_started) {
         }
         if (fds[1].revents & POLLIN) {
             signalfd_siginfo si{};
-            if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
+            if (::read(sigfd.get(), &si, sizeof si) != sizeof si) continue;
+            if (si.ssi_signo == SIGWINCH && tty >= 0) {
+                if (std::string m = winsize_message(tty); !m.empty()) (void)sys::send_msg(conn, m);
+            } else {
                 (void)sys::send_msg(conn, std::string(1, vm::kExecSignal) + vm::agent::Writer().i32(static_cast<int32_t>(si.ssi_signo)).take());
+            }
         }
         if (!fds[0].revents) continue;
         auto m = STRATA_TRY(sys::recv_msg(conn, 4096));
@@ -62,12 +78,64 @@ Result<int> proxy(int conn, const std::string& id, int64_t t_started) {
     }
 }
 
+// The waiting parent of a forked proxy in the foreground: its status, with signals passed on.
+Result<int> wait_for_proxy(pid_t child) {
+    sigset_t sigs;
+    sigfillset(&sigs);
+    for (int s : {SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&sigs, s);
+    ::sigprocmask(SIG_BLOCK, &sigs, nullptr);
+    UniqueFd sigfd(::signalfd(-1, &sigs, SFD_CLOEXEC));
+    auto pidfd = STRATA_TRY(sys::pidfd_open(child));
+    for (;;) {
+        pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR) return os_error(errno, "wait for the exec proxy");
+        if (fds[1].revents & POLLIN) {
+            signalfd_siginfo si{};
+            if (::read(sigfd.get(), &si, sizeof si) == sizeof si) ::kill(child, static_cast<int>(si.ssi_signo));
+        }
+        if (fds[0].revents & POLLIN) return sys::wait_exit_status(child);
+    }
+}
+
 }  // namespace
 
-Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const spec::Process& proc) {
-    if (proc.terminal)
-        return error("exec " + o.id + ": process.terminal: a terminal for an exec into a micro-VM is not supported yet (use pipes: no -t)");
+Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const spec::Process& given) {
     if (o.preserve_fds > 0) log::warn("exec " + o.id + ": --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
+    spec::Process proc = given;
+    // A terminal: the guest makes the process's pty and relays it as stdout. On the host the
+    // caller's side is a pty of ours whose master goes to --console-socket (conmon, the shim),
+    // or the caller's own terminal for a foreground `strata exec -t`. Either way it is raw
+    // here: the guest's pty does the line discipline and the echo.
+    std::optional<Pty> host_pty;
+    UniqueFd console;
+    int tty = -1;
+    termios saved{};
+    bool restore_tty = false;
+    if (proc.terminal && !o.console_socket.empty()) {
+        console = STRATA_TRY(connect_console_socket(o.console_socket));
+        // open_pty resolves in the directory it is given (RESOLVE_IN_ROOT): here, the host's root.
+        UniqueFd host_root = STRATA_TRY(sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        host_pty = STRATA_TRY(with_context(open_pty(host_root.get(), "dev/ptmx", proc.console_size), "exec " + o.id + ": terminal"));
+        termios raw{};
+        if (::tcgetattr(host_pty->slave.get(), &raw) == 0) {
+            ::cfmakeraw(&raw);
+            ::tcsetattr(host_pty->slave.get(), TCSANOW, &raw);
+        }
+        tty = host_pty->slave.get();
+    } else if (proc.terminal && ::isatty(STDIN_FILENO)) {
+        tty = STDIN_FILENO;
+        if (::tcgetattr(tty, &saved) == 0) {
+            termios raw = saved;
+            ::cfmakeraw(&raw);
+            ::tcsetattr(tty, TCSANOW, &raw);
+            restore_tty = true;
+        }
+        winsize ws{};
+        if (::ioctl(tty, TIOCGWINSZ, &ws) == 0 && ws.ws_row) proc.console_size = spec::ConsoleSize{ws.ws_row, ws.ws_col};
+    }
+    ScopeExit restore([&] {
+        if (restore_tty) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    });
     vm::agent::ExecRequest req;
     req.process = proc;
     req.user = o.user;
@@ -82,7 +150,11 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
                                                    vm::kExecSocket + ")");
         return wrap(conn.error(), "exec " + o.id);
     }
-    auto stdio = STRATA_TRY(caller_stdio());
+    std::vector<UniqueFd> stdio;
+    if (host_pty)
+        for (int i = 0; i < 3; ++i) stdio.emplace_back(::fcntl(host_pty->slave.get(), F_DUPFD_CLOEXEC, 3));
+    else
+        stdio = STRATA_TRY(caller_stdio());
     int fds[3] = {stdio[0].get(), stdio[1].get(), stdio[2].get()};
     STRATA_TRY(with_context(sys::send_msg(conn->get(), payload, fds), "exec " + o.id + ": send the request to the VM's monitor"));
     stdio.clear();
@@ -103,12 +175,20 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
                " us of it in the guest");
     int64_t t_started = sys::monotonic_us();
 
-    if (!o.detach) {
+    if (host_pty) {
+        // The caller gets the master only once the process runs, as from a container's exec.
+        STRATA_TRY(send_master(console.get(), *host_pty));
+        console.reset();
+        host_pty->master.reset();
+    }
+    if (!o.detach && !host_pty) {
         if (!o.pid_file.empty()) STRATA_TRY(write_pid_file(o.pid_file, ::getpid()));
-        return proxy(conn->get(), o.id, t_started);
+        return proxy(conn->get(), o.id, t_started, tty);
     }
     // Detached: the engine waits for the pid in --pid-file as for a host process (it is the
     // subreaper the proxy is reparented to), so that pid is a proxy whose exit is the guest's.
+    // With a pty of ours the proxy is its session leader, so a resize of the master (by whoever
+    // holds it) reaches the proxy as SIGWINCH.
     pid_t child = ::fork();
     if (child < 0) return os_error(errno, "exec " + o.id + ": fork the exec proxy");
     if (child == 0) {
@@ -117,10 +197,14 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
         // hold them open (the engine reads until EOF).
         int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
-        auto status = proxy(conn->get(), o.id, t_started);
+        if (host_pty && (::setsid() < 0 || ::ioctl(host_pty->slave.get(), TIOCSCTTY, 0) < 0))
+            log::warn("exec " + o.id + ": the terminal's resizes will not reach the VM: " + Error{errno, "setsid/TIOCSCTTY"}.message());
+        auto status = proxy(conn->get(), o.id, t_started, tty);
         ::_exit(status ? *status : 255);
     }
     conn->reset();
+    host_pty.reset();
+    if (!o.detach) return wait_for_proxy(child);
     if (!o.pid_file.empty()) {
         auto written = write_pid_file(o.pid_file, child);
         if (!written) {

@@ -3,6 +3,10 @@
 // so a published port and a second VM on the same network reach the workload. Exec: `podman
 // exec` and healthchecks run in the guest, in the workload's namespaces.
 
+#include <pty.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
 #include "tests/support/http.h"
 #include "tests/support/podman.h"
 
@@ -79,6 +83,55 @@ TEST_F(PodmanVm, ExecRunsInTheGuestWithItsOutputExitCodeUserEnvAndWorkdir) {
     EXPECT_NE(missing.err.find("no-such-command"), std::string::npos) << missing.err;
     // The VM is unharmed by the failed exec.
     EXPECT_EQ(env->run({"exec", "vmexec", "true"}).status, 0);
+}
+
+// podman exec -it: Podman's conmon gets a pty master from strata over the console socket; the
+// process's own pty is in the guest. Type, read the screen, resize, exit with a code.
+TEST_F(PodmanVm, InteractiveExecThroughAPtyWithResize) {
+    auto d = env->run(vm_args({"-d", "--name", "vmtty", kImage, "sleep", "1000"}), std::chrono::seconds(180));
+    ASSERT_EQ(d.status, 0) << d.err;
+    int master = -1;
+    winsize ws{};
+    ws.ws_row = 30;
+    ws.ws_col = 100;
+    pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        auto a = env->argv({"exec", "-it", "vmtty", "sh"});
+        std::vector<char*> argv;
+        for (auto& s : a) argv.push_back(s.data());
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());
+        _exit(127);
+    }
+    std::string out;
+    auto type = [&](const std::string& text) { ASSERT_EQ(write(master, text.data(), text.size()), static_cast<ssize_t>(text.size())); };
+    test::read_until(master, out, "# ", std::chrono::seconds(60));
+    type("tty; uname -r; echo $((6*7))\n");
+    test::read_until(master, out, "42", std::chrono::seconds(30));
+    EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
+    auto host = run_cmd({"uname", "-r"});
+    EXPECT_EQ(out.find(host.out.substr(0, host.out.size() - 1)), std::string::npos) << "ran on the host's kernel: " << out;
+    // A resize of the caller's terminal reaches the guest's pty.
+    ws.ws_row = 41;
+    ws.ws_col = 133;
+    ASSERT_EQ(ioctl(master, TIOCSWINSZ, &ws), 0);
+    kill(pid, SIGWINCH);
+    bool resized = false;
+    for (int i = 0; i < 20 && !resized; ++i) {
+        usleep(250000);
+        out.clear();
+        type("stty size\n");
+        test::read_until(master, out, "41 133", std::chrono::seconds(2));
+        resized = out.find("41 133") != std::string::npos;
+    }
+    EXPECT_TRUE(resized) << out;
+    type("exit 5\n");
+    int st = 0;
+    waitpid(pid, &st, 0);
+    close(master);
+    EXPECT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 5) << out;
 }
 
 TEST_F(PodmanVm, HealthcheckRunsInTheGuestAndReportsHealthy) {

@@ -3,6 +3,8 @@
 // signals, -d with --pid-file); bad input is one clear error and the VM keeps running.
 
 #include <fcntl.h>
+#include <pty.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -88,10 +90,9 @@ TEST_F(VmExec, BadInputIsOneClearErrorAndTheVmKeepsRunning) {
     auto bad_json = strata({"exec", "--process", process, "bad"}, "", kBoot);
     EXPECT_EQ(bad_json.status, 1);
     EXPECT_NE(bad_json.err.find("args"), std::string::npos) << bad_json.err;
-    write_text(process, R"({"args": ["true"], "cwd": "/", "terminal": true})");
-    auto tty = strata({"exec", "--process", process, "bad"}, "", kBoot);
-    EXPECT_EQ(tty.status, 1);
-    EXPECT_NE(tty.err.find("process.terminal"), std::string::npos) << tty.err;
+    auto not_a_socket = strata({"exec", "-t", "--console-socket", process, "bad", "true"}, "", kBoot);
+    EXPECT_EQ(not_a_socket.status, 1);
+    EXPECT_NE(not_a_socket.err.find(process), std::string::npos) << not_a_socket.err;
     EXPECT_EQ(status_of("bad"), "running");
     EXPECT_EQ(exec("bad", {"echo", "still-fine"}).out, "still-fine\n");
 }
@@ -174,6 +175,33 @@ TEST_F(VmExec, SignalsReachTheProcessAndHangingUpKillsIt) {
     EXPECT_TRUE(eventually([&] {
         return exec("sig", {"sh", "-c", "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done | grep -c '^sleep 777 $'"}).out == "0\n";
     }, 3000)) << "the guest process outlived its proxy";
+}
+
+// A foreground `strata exec -t` in the caller's terminal: the guest's pty, raw on the host side,
+// with the terminal's size at the start.
+TEST_F(VmExec, ForegroundTerminalInTheCallersTty) {
+    start_sleeper("tty");
+    int master = -1;
+    winsize ws{};
+    ws.ws_row = 33;
+    ws.ws_col = 111;
+    pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        ::execl(strata_bin().c_str(), "strata", "--root", root.path().c_str(), "exec", "-t", "tty", "sh", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    std::string out;
+    read_until(master, out, "# ", std::chrono::seconds(60));
+    std::string cmd = "tty; stty size; exit 3\n";
+    ASSERT_EQ(::write(master, cmd.data(), cmd.size()), static_cast<ssize_t>(cmd.size()));
+    int st = 0;
+    read_until(master, out, "33 111", std::chrono::seconds(30));
+    ::waitpid(pid, &st, 0);
+    ::close(master);
+    EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
+    EXPECT_NE(out.find("33 111"), std::string::npos) << out;
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3) << out;
 }
 
 // The workload floods a stdout nobody reads: an exec still answers at once, its own output

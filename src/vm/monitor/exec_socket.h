@@ -9,6 +9,7 @@
 //                     caller's stdin, stdout and stderr as SCM_RIGHTS: the monitor relays the
 //                     guest process's stdio to and from these fds itself
 //                     'S' + i32 signal             (to the guest process)
+//                     'W' + u32 rows + u32 columns (a terminal session's new window size)
 //   monitor -> proxy: 'P' + u32 pid in the guest + u32 µs the guest took from request to exec
 //                     'E' + encode_error           (it could not; the session is over)
 //                     'Z' + encode(ExitStatus)     (its exit, after all its output was written)
@@ -18,6 +19,7 @@ namespace strata::vm {
 inline constexpr const char* kExecSocket = "exec.sock";
 inline constexpr char kExecRequest = 'X';
 inline constexpr char kExecSignal = 'S';
+inline constexpr char kExecResize = 'W';
 inline constexpr char kExecStarted = 'P';
 inline constexpr char kExecFailed = 'E';
 inline constexpr char kExecExited = 'Z';

@@ -182,6 +182,8 @@ Result<> HostRelay::on_exec_conn(uint32_t id, HostExec& e) {
         int32_t sig = STRATA_TRY(agent::Reader(std::string_view(m->data).substr(1)).i32());
         return send_session(Msg::exec_signal, id, agent::Writer().i32(sig).take());
     }
+    if (m->data[0] == kExecResize && e.started && !e.exited)
+        return send_session(Msg::exec_resize, id, std::string_view(m->data).substr(1, 8));
     if (m->data[0] != kExecRequest || e.requested) return {};
     e.requested = true;
     if (m->fds.size() != 3 || m->data.size() < 5) {

@@ -26,10 +26,12 @@
 //   host -> agent: exec_start {u32 id, ExecRequest (spec_codec.h)}   exec_stdin {u32 id, bytes}
 //                  exec_stdin_eof {u32 id}     exec_signal {u32 id, i32 signal}
 //                  exec_output_ack {u32 id, u32 window units}
+//                  exec_resize {u32 id, u32 rows, u32 columns}   (a terminal session's pty)
 //   agent -> host: exec_started {u32 id, u32 pid in the guest, u32 µs from request to exec'd}
 //                  | exec_error {u32 id, error}
 //                  exec_stdout / exec_stderr {u32 id, bytes}     exec_stdin_ack {u32 id, u32 n}
 //                  exec_exit {u32 id, exit}    (after its output; the session is then gone)
+// A session with process.terminal gets a pty in the guest: its output is all exec_stdout.
 // Each session has its own output window (exec_output_window) and stdin window (kStdinWindow),
 // apart from the workload's: an exec's output never waits behind the workload's, nor the
 // reverse. The agent runs at most kMaxExecSessions at once and refuses more with EBUSY.
@@ -75,6 +77,7 @@ enum class Msg : uint8_t {
     exec_stdin_eof = 11,
     exec_signal = 12,
     exec_output_ack = 13,
+    exec_resize = 14,
     // agent -> host
     hello = 64,
     prepared = 65,

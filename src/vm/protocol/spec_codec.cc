@@ -245,6 +245,8 @@ Result<std::string> encode_exec(const ExecRequest& req) {
     Writer w;
     w.u32(req.session).str(req.user);
     STRATA_TRY(encode_process(w, req.process));
+    const auto& size = req.process.console_size;
+    w.u8(req.process.terminal ? 1 : 0).u32(size ? size->height : 0).u32(size ? size->width : 0);
     return w.take();
 }
 
@@ -254,6 +256,9 @@ Result<GuestExec> decode_exec(std::string_view payload) {
     e.session = STRATA_TRY(r.u32());
     e.user = STRATA_TRY(r.str());
     STRATA_TRY(decode_process(r, e.process, e.caps));
+    e.process.terminal = STRATA_TRY(r.u8()) != 0;
+    uint32_t rows = STRATA_TRY(r.u32()), cols = STRATA_TRY(r.u32());
+    if (rows || cols) e.process.console_size = spec::ConsoleSize{rows, cols};
     return e;
 }
 

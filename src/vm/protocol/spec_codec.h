@@ -61,7 +61,7 @@ bool uses_share(const std::vector<GuestMount>& mounts);
 Result<GuestSpec> decode_spec(std::string_view payload);
 
 // An exec into the running workload (the exec_start frame): the process as `strata exec` built
-// it, and --user as given when it names a user or group, which only the guest can resolve (in
+// it (with process.terminal and consoleSize: the guest makes the pty), and --user as given when it names a user or group, which only the guest can resolve (in
 // the container's /etc/passwd and /etc/group).
 struct ExecRequest {
     uint32_t session = 0;

@@ -148,6 +148,8 @@ TEST(SpecCodec, ExecRequestRoundTrip) {
     req.process.no_new_privileges = true;
     req.process.capabilities.emplace().effective = {"CAP_CHOWN"};
     req.process.rlimits.push_back({"RLIMIT_NOFILE", 512, 1024});
+    req.process.terminal = true;
+    req.process.console_size = spec::ConsoleSize{40, 120};
     auto e = encode_exec(req);
     ASSERT_TRUE(e) << e.error().message();
     auto d = decode_exec(*e);
@@ -162,6 +164,10 @@ TEST(SpecCodec, ExecRequestRoundTrip) {
     EXPECT_EQ(d->caps.effective, uint64_t(1) << 0);  // CAP_CHOWN is 0
     ASSERT_EQ(d->process.rlimits.size(), 1u);
     EXPECT_EQ(d->process.rlimits[0].hard, 1024u);
+    EXPECT_TRUE(d->process.terminal);
+    ASSERT_TRUE(d->process.console_size);
+    EXPECT_EQ(d->process.console_size->height, 40u);
+    EXPECT_EQ(d->process.console_size->width, 120u);
     for (size_t n = 0; n < e->size(); ++n) EXPECT_FALSE(decode_exec(e->substr(0, n))) << n;
 }
 
