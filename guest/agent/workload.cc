@@ -36,14 +36,12 @@ Result<> do_mount(const std::string& source, const std::string& target, const ch
 }
 
 // erofs (read-only, on the virtio disk) under a tmpfs upper layer: the image stays shareable
-// between VMs while the workload writes as it would in a container.
-Result<> mount_rootfs(const vm::agent::StartConfig& sc, bool readonly) {
+// between VMs while the workload writes as it would in a container. A read-only root
+// (root.readonly) is writable here too: the mount points config.json needs are made in it, and
+// the workload's child remounts it read-only once its mounts are in place, as a container's is.
+Result<> mount_rootfs(const vm::agent::StartConfig& sc) {
     using vm::agent::RootfsKind;
-    if (sc.rootfs == RootfsKind::initramfs) {
-        STRATA_TRY(do_mount(sc.rootfs_source, kWorkloadRoot, nullptr, MS_BIND | MS_REC));
-        if (readonly) STRATA_TRY(do_mount("", kWorkloadRoot, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY));
-        return {};
-    }
+    if (sc.rootfs == RootfsKind::initramfs) return do_mount(sc.rootfs_source, kWorkloadRoot, nullptr, MS_BIND | MS_REC);
     // A VM restored from a template probed its disk in the template, where it held zeros: drop
     // what the block device's cache kept of that before erofs reads its superblock.
     {
@@ -51,7 +49,6 @@ Result<> mount_rootfs(const vm::agent::StartConfig& sc, bool readonly) {
         if (::ioctl(dev.get(), BLKFLSBUF, 0) < 0) return os_error(errno, "flush the block cache of " + sc.rootfs_source);
     }
     STRATA_TRY(do_mount(sc.rootfs_source, kLower, "erofs", MS_RDONLY));
-    if (readonly) return do_mount(kLower, kWorkloadRoot, nullptr, MS_BIND);
     std::string size = sc.writable_mib ? ",size=" + std::to_string(sc.writable_mib) + "m" : "";
     STRATA_TRY(do_mount("tmpfs", kRw, "tmpfs", 0, "mode=0755" + size));
     STRATA_TRY(sys::mkdir_all(std::string(kRw) + "/upper", 0755));
@@ -115,7 +112,7 @@ Result<> wait_ready(const Workload& w) {
 Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& guest,
                                   std::vector<std::string>& warnings) {
     const spec::Spec& spec = guest.spec;
-    STRATA_TRY(mount_rootfs(sc, spec.root.readonly));
+    STRATA_TRY(mount_rootfs(sc));
     STRATA_TRY(mount_share(guest.mounts));
     NsChoice ns = choose_namespaces(spec, warnings);
     UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings));

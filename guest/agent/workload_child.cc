@@ -1,6 +1,6 @@
 // The workload's side between clone and exec, inside its namespaces in the guest. The agent is
 // single-threaded when it clones, so this may allocate. Order: stdio, hostname, loopback, mounts
-// under the new root, devices, masks, switch root, process attributes, 'ready', wait for 'go',
+// under the new root, devices, masks, a read-only root, switch root, process attributes, 'ready', wait for 'go',
 // credentials, exec.
 
 #include <fcntl.h>
@@ -162,6 +162,9 @@ Result<Prepared> setup(const ChildContext& ctx) {
     STRATA_TRY(create_devices(spec));
     STRATA_TRY(write_sysctls(spec));
     STRATA_TRY(mask_and_protect(spec));
+    // Last, as runc does: the mount points above were made in the still-writable root.
+    if (spec.root.readonly && ::mount(nullptr, kWorkloadRoot, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) < 0)
+        return os_error(errno, "make the root read-only (root.readonly)");
     mark("c.masks");
     STRATA_TRY(switch_root());
     mark("c.root");

@@ -10,7 +10,7 @@
 
 #include <thread>
 
-#include "tests/integration/fixture.h"
+#include "tests/vm/vm_fixture.h"
 
 namespace strata::test {
 namespace {
@@ -50,18 +50,12 @@ public:
     std::string name, host_if, subnet;
 };
 
-class VmNetwork : public ContainerTest {
+class VmNetwork : public Vm {
 protected:
     void SetUp() override {
-        ContainerTest::SetUp();
+        Vm::SetUp();
         if (IsSkipped() || HasFailure()) return;
-        auto info = strata({"info", "--json"});
-        ASSERT_EQ(info.status, 0) << info.err;
-        auto host = nlohmann::json::parse(info.out)["vm"];
-        STRATA_REQUIRE(!host["backend"].is_null(), "no vm backend: " + host["reason"].dump());
-        STRATA_REQUIRE(host["kernel"].contains("path"), "no guest kernel: " + host["kernel"].dump());
         STRATA_REQUIRE(run_cmd({"ip", "netns", "list"}).status == 0, "no `ip netns` (install iproute2)");
-        bundle->config["annotations"]["org.strata.substrate"] = "vm";
     }
     void use_netns(const std::string& path) {
         auto& nss = bundle->config["linux"]["namespaces"];
@@ -71,7 +65,6 @@ protected:
         kept.push_back({{"type", "network"}, {"path", path}});
         nss = kept;
     }
-    static constexpr auto kBoot = std::chrono::seconds(120);
 };
 
 // Connects to ip:port until it answers (the guest is still booting) and returns what it sends.

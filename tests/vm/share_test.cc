@@ -9,23 +9,16 @@
 #include <fstream>
 #include <thread>
 
-#include "tests/integration/fixture.h"
+#include "tests/vm/vm_fixture.h"
 
 namespace strata::test {
 namespace {
 
-class VmShare : public ContainerTest {
+class VmShare : public Vm {
 protected:
     void SetUp() override {
-        ContainerTest::SetUp();
+        Vm::SetUp();
         if (IsSkipped() || HasFailure()) return;
-        auto info = strata({"info", "--json"});
-        ASSERT_EQ(info.status, 0) << info.err;
-        auto vm = nlohmann::json::parse(info.out)["vm"];
-        STRATA_REQUIRE(!vm["backend"].is_null(), "no vm backend: " + vm["reason"].dump());
-        STRATA_REQUIRE(vm["kernel"].contains("path"), "no guest kernel: " + vm["kernel"].dump());
-        bundle->config["annotations"]["org.strata.substrate"] = "vm";
-        bundle->save();
         id = "share-" + std::to_string(getpid());
     }
     void bind(const std::string& source, const std::string& dest, std::vector<std::string> options) {

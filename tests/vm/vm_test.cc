@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "tests/vm/vm_fixture.h"
@@ -180,10 +181,46 @@ TEST_F(Vm, ErofsRootWithWritableOverlayAndGuestCgroupV2) {
     EXPECT_EQ(l[2], std::to_string(200 << 20));
     EXPECT_EQ(l[3], "64");
     EXPECT_EQ(l[4], "cgroup2");
-    // memory.limit sized the VM: 200 MiB of RAM, minus what the guest kernel keeps.
+    // memory.limit chose the VM's size class: 256 MiB of RAM (200 MiB + the guest's reserve),
+    // minus what the guest kernel keeps; the cgroup above holds the exact limit.
     long total_kib = std::stol(l[5]);
-    EXPECT_GT(total_kib, 150 * 1024);
-    EXPECT_LE(total_kib, 200 * 1024);
+    EXPECT_GT(total_kib, 200 * 1024);
+    EXPECT_LE(total_kib, 256 * 1024);
+}
+
+// --read-only with an image that lacks the mount points: they are made, as for a container, and
+// the root is read-only all the same (issue 15). Both rootfs kinds.
+TEST_F(Vm, ReadOnlyRootGetsItsMissingMountPoints) {
+    for (std::string kind : {"erofs", "initramfs"}) {
+        bundle->config["root"]["readonly"] = true;
+        bundle->config["annotations"]["org.strata.vm.rootfs"] = kind;
+        bundle->config["mounts"].push_back({{"destination", "/run/app"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid"}}});
+        bundle->set_args({"sh", "-c", "echo ok > /run/app/x && cat /run/app/x; touch /new 2>&1 || echo refused"});
+        ASSERT_FALSE(std::filesystem::exists(bundle->path() + "/rootfs/run"));
+        auto r = strata({"run", "-b", bundle->path(), "ro-" + kind}, "", kBoot);
+        EXPECT_EQ(r.status, 0) << kind << ": " << r.err;
+        EXPECT_NE(r.out.find("ok\n"), std::string::npos) << kind << ": " << r.out << r.err;
+        EXPECT_NE(r.out.find("Read-only file system"), std::string::npos) << kind << ": " << r.out;
+        bundle->config["mounts"].erase(bundle->config["mounts"].size() - 1);
+    }
+}
+
+// A new memory limit in a known size class starts from that class's booted template: no boot.
+TEST_F(Vm, ASecondMemoryLimitStartsFromTheTemplate) {
+    bundle->set_args({"cat", "/sys/fs/cgroup/memory.max"});
+    for (int mib : {150, 170}) {
+        bundle->config["linux"]["resources"]["memory"]["limit"] = int64_t(mib) << 20;
+        bundle->save();
+        std::string log = root.path() + "/mem" + std::to_string(mib) + ".log";
+        auto r = strata({"--debug", "--log", log, "run", "-b", bundle->path(), "mem" + std::to_string(mib)}, "", kBoot);
+        ASSERT_EQ(r.status, 0) << r.err;
+        EXPECT_EQ(r.out, std::to_string(int64_t(mib) << 20) + "\n");
+        if (mib == 170) {
+            std::string text = read_text(log);
+            EXPECT_NE(text.find("restored from template"), std::string::npos) << text;
+            EXPECT_EQ(text.find("booted and saved a template"), std::string::npos) << text;
+        }
+    }
 }
 
 TEST_F(Vm, ExecFailureFailsCreate) {

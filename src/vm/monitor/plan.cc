@@ -30,6 +30,12 @@ unsigned cpuset_size(const std::string& list) {
     return n;
 }
 
+uint64_t memory_class_mib(uint64_t limit_mib) {
+    uint64_t need = limit_mib + kGuestReserveMib, mib = 128;
+    while (mib < need && mib < (uint64_t(1) << 40)) mib *= 2;
+    return mib;
+}
+
 Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, const std::string& backend_flag) {
     VmPlan p;
     const spec::Resources* r = spec.linux && spec.linux->resources ? &*spec.linux->resources : nullptr;
@@ -45,7 +51,7 @@ Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, c
     p.vcpus = std::clamp(p.vcpus, 1u, kMaxVcpus);
     if (r && r->memory && r->memory->limit && *r->memory->limit > 0) {
         uint64_t mib = (uint64_t(*r->memory->limit) + (1 << 20) - 1) >> 20;
-        p.mem_mib = std::max(mib, kMinMemMib);
+        p.mem_mib = memory_class_mib(mib);
     }
     if (!spec.annotation(kCpusAnnotation).empty())
         p.vcpus = static_cast<unsigned>(STRATA_TRY(annotation_number(spec, kCpusAnnotation, 1, kMaxVcpus)));

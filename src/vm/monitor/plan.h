@@ -30,11 +30,21 @@ struct VmPlan {
 };
 
 inline constexpr unsigned kMaxVcpus = 8;        // strata's kernel: CONFIG_NR_CPUS=8
-inline constexpr uint64_t kMinMemMib = 64;      // below this the guest kernel does not boot
+// Below this the guest kernel and agent do not come up with room for a workload (64 MiB ended
+// in an agent channel EPIPE): org.strata.vm.memory_mib must be at least this.
+inline constexpr uint64_t kMinMemMib = 96;
 inline constexpr uint64_t kDefaultMemMib = 256;
+// What the guest's kernel and agent keep beyond the workload's memory.limit.
+inline constexpr uint64_t kGuestReserveMib = 32;
+
+// The VM's memory for a workload limited to `limit_mib`: the smallest size class (a power of two,
+// 128 MiB at least) that holds the limit plus kGuestReserveMib. The guest's cgroup enforces the
+// exact limit; the class keeps the number of VM shapes, hence of booted templates, small, so a
+// new limit starts from a template instead of a cold boot.
+uint64_t memory_class_mib(uint64_t limit_mib);
 
 // vCPUs from linux.resources.cpu (quota/period rounded up, else the cpuset's size), memory from
-// memory.limit (rounded up to MiB); the annotations win. Flags (--vm-kernel, --vm-backend) win
+// memory.limit (its size class); the annotations win (an exact size). Flags (--vm-kernel, --vm-backend) win
 // over the annotations.
 Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, const std::string& backend_flag);
 

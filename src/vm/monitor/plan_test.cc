@@ -34,11 +34,33 @@ TEST(VmPlan, FromResources) {
     auto p = plan_vm(with_resources(300ll << 20, 150000, 100000), "", "");
     ASSERT_TRUE(p);
     EXPECT_EQ(p->vcpus, 2u);  // 1.5 CPUs round up
-    EXPECT_EQ(p->mem_mib, 300u);
+    EXPECT_EQ(p->mem_mib, 512u);  // 300 MiB + the guest's reserve: the 512 MiB class
     EXPECT_EQ(plan_vm(with_resources(std::nullopt, std::nullopt, std::nullopt, "0-2,5"), "", "")->vcpus, 4u);
-    // A memory limit too small to boot a kernel is raised to the minimum.
-    EXPECT_EQ(plan_vm(with_resources(1 << 20, std::nullopt, std::nullopt), "", "")->mem_mib, kMinMemMib);
+    // A memory limit too small to boot a kernel gets the smallest class.
+    EXPECT_EQ(plan_vm(with_resources(1 << 20, std::nullopt, std::nullopt), "", "")->mem_mib, 128u);
     EXPECT_EQ(plan_vm(with_resources(std::nullopt, 6400000, 100000), "", "")->vcpus, kMaxVcpus);
+}
+
+// Limits from 97 to 224 MiB share the default 256 MiB shape, hence its booted template.
+TEST(VmPlan, MemoryLimitsShareSizeClasses) {
+    EXPECT_EQ(memory_class_mib(1), 128u);
+    EXPECT_EQ(memory_class_mib(96), 128u);
+    EXPECT_EQ(memory_class_mib(97), 256u);
+    EXPECT_EQ(memory_class_mib(224), 256u);
+    EXPECT_EQ(memory_class_mib(225), 512u);
+    EXPECT_EQ(memory_class_mib(4000), 4096u);
+    EXPECT_EQ(memory_class_mib(4065), 8192u);
+    EXPECT_EQ(plan_vm(with_resources(150ll << 20, std::nullopt, std::nullopt), "", "")->mem_mib, kDefaultMemMib);
+    EXPECT_EQ(plan_vm(with_resources(200ll << 20, std::nullopt, std::nullopt), "", "")->mem_mib, kDefaultMemMib);
+}
+
+TEST(VmPlan, AMemoryAnnotationBelowTheMinimumIsRefusedWithTheMinimum) {
+    spec::Spec s;
+    s.annotations[kMemoryAnnotation] = "64";
+    auto bad = plan_vm(s, "", "");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().context.find("org.strata.vm.memory_mib"), std::string::npos) << bad.error().context;
+    EXPECT_NE(bad.error().context.find("from 96"), std::string::npos) << bad.error().context;
 }
 
 TEST(VmPlan, AnnotationsWinAndAreChecked) {
