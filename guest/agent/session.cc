@@ -30,6 +30,48 @@ using vm::agent::Frame;
 using vm::agent::Msg;
 using vm::agent::write_frame;
 
+// Writes what `buf` holds to the non-blocking `w` as far as it takes it; `ack(n)` for every n
+// bytes delivered, or dropped once the reader is gone (EPIPE: it will never read again, and the
+// host's stdin window must drain). With `eof` and nothing left, `w` is closed.
+Result<> drain_into(UniqueFd& w, std::string& buf, bool eof, const std::function<Result<>(size_t)>& ack) {
+    while (w && !buf.empty()) {
+        ssize_t n = ::write(w.get(), buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return {};
+            size_t dropped = buf.size();
+            buf.clear();
+            w.reset();
+            return ack(dropped);
+        }
+        buf.erase(0, static_cast<size_t>(n));
+        STRATA_TRY(ack(static_cast<size_t>(n)));
+    }
+    if (eof && buf.empty()) w.reset();
+    return {};
+}
+
+// Reads the non-blocking pipe `fd` into frames of at most `chunk` bytes (`send`) while one more
+// full frame fits the output window (`in_flight` of `window` units, agent_protocol.h); EOF or an
+// error closes `fd`.
+Result<> pump_window(UniqueFd& fd, size_t chunk, size_t& in_flight, size_t window,
+                     const std::function<Result<>(std::string_view)>& send) {
+    std::string buf(chunk, '\0');
+    while (fd && in_flight + vm::agent::output_cost(chunk) <= window) {
+        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return {};
+        if (n <= 0) {
+            fd.reset();
+            return {};
+        }
+        STRATA_TRY(send(std::string_view(buf.data(), static_cast<size_t>(n))));
+        in_flight += vm::agent::output_cost(static_cast<size_t>(n));
+        if (static_cast<size_t>(n) < buf.size()) return {};
+    }
+    return {};
+}
+
 // The relay after start: workload stdio <-> frames, host signals -> workload, SIGCHLD -> reaping.
 class Relay {
 public:
@@ -190,42 +232,14 @@ Result<> Relay::on_exec_frame(const Frame& f) {
 }
 
 Result<> Relay::pump_exec_stdin(uint32_t id, Session& s) {
-    auto ack = [&](size_t n) -> Result<> {
-        if (n == 0) return {};
+    return drain_into(s.p.stdin_w, s.stdin_buf, s.stdin_eof, [&](size_t n) {
         return send_session(Msg::exec_stdin_ack, id, vm::agent::Writer().u32(static_cast<uint32_t>(n)).take());
-    };
-    while (s.p.stdin_w && !s.stdin_buf.empty()) {
-        ssize_t n = ::write(s.p.stdin_w.get(), s.stdin_buf.data(), s.stdin_buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) return {};
-            size_t dropped = s.stdin_buf.size();
-            s.stdin_buf.clear();
-            s.p.stdin_w.reset();
-            return ack(dropped);
-        }
-        s.stdin_buf.erase(0, static_cast<size_t>(n));
-        STRATA_TRY(ack(static_cast<size_t>(n)));
-    }
-    if (s.stdin_eof && s.stdin_buf.empty()) s.p.stdin_w.reset();
-    return {};
+    });
 }
 
 Result<> Relay::pump_exec_output(uint32_t id, Session& s, UniqueFd& fd, Msg type) {
-    std::string buf(m_exec_chunk, '\0');
-    while (fd && !exec_blocked(s)) {
-        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) return {};
-        if (n <= 0) {
-            fd.reset();
-            return {};
-        }
-        STRATA_TRY(send_session(type, id, std::string_view(buf.data(), static_cast<size_t>(n))));
-        s.out_in_flight += vm::agent::output_cost(static_cast<size_t>(n));
-        if (static_cast<size_t>(n) < buf.size()) return {};
-    }
-    return {};
+    return pump_window(fd, m_exec_chunk, s.out_in_flight, m_exec_window,
+                       [&](std::string_view data) { return send_session(type, id, data); });
 }
 
 Result<> Relay::finish_exec_sessions() {
@@ -244,43 +258,12 @@ Result<> Relay::finish_exec_sessions() {
 }
 
 Result<> Relay::pump_stdin() {
-    while (m_w.stdin_w && !m_stdin.empty()) {
-        ssize_t n = ::write(m_w.stdin_w.get(), m_stdin.data(), m_stdin.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) return {};
-            // EPIPE: the workload will never read again; let the host's window drain.
-            size_t dropped = m_stdin.size();
-            m_stdin.clear();
-            m_w.stdin_w.reset();
-            return ack(dropped);
-        }
-        m_stdin.erase(0, static_cast<size_t>(n));
-        STRATA_TRY(ack(static_cast<size_t>(n)));
-    }
-    if (m_stdin_eof && m_stdin.empty()) m_w.stdin_w.reset();
-    return {};
+    return drain_into(m_w.stdin_w, m_stdin, m_stdin_eof, [&](size_t n) { return ack(n); });
 }
 
 Result<> Relay::pump_output(UniqueFd& fd, Msg type) {
-    char buf[vm::agent::kMaxData];
-    while (!output_blocked()) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) return {};
-            fd.reset();
-            return {};
-        }
-        if (n == 0) {
-            fd.reset();
-            return {};
-        }
-        STRATA_TRY(write_frame(m_ch, type, std::string_view(buf, static_cast<size_t>(n))));
-        m_out_in_flight += vm::agent::output_cost(static_cast<size_t>(n));
-        if (static_cast<size_t>(n) < sizeof buf) return {};
-    }
-    return {};
+    return pump_window(fd, vm::agent::kMaxData, m_out_in_flight, m_out_window,
+                       [&](std::string_view data) { return write_frame(m_ch, type, data); });
 }
 
 void Relay::reap() {

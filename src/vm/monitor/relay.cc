@@ -24,6 +24,23 @@ namespace {
 
 using agent::Msg;
 
+// One read of an input fd (the container's stdin, an exec caller's) under the stdin window:
+// `data` with what came, `eof` once it ends or cannot be read (closed, a directory...): the
+// guest process then sees EOF.
+Result<> forward_input(int fd, size_t& in_flight, bool& open, const std::function<Result<>(std::string_view)>& data,
+                       const std::function<Result<>()>& eof) {
+    char buf[agent::kMaxData];
+    size_t room = std::min(sizeof buf, agent::kStdinWindow - in_flight);
+    ssize_t n = ::read(fd, buf, room);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return {};
+    if (n <= 0) {
+        open = false;
+        return eof();
+    }
+    in_flight += static_cast<size_t>(n);
+    return data(std::string_view(buf, static_cast<size_t>(n)));
+}
+
 // One `strata exec`: its connection, the caller's stdio, and the guest process's windows.
 struct HostExec {
     UniqueFd conn;
@@ -50,7 +67,7 @@ private:
     Result<> accept_exec();
     Result<> on_exec_conn(uint32_t id, HostExec& e);
     Result<> read_exec_stdin(uint32_t id, HostExec& e);
-    Result<> flush_exec(uint32_t id, HostExec& e, OutputSink& sink);
+    Result<> flush_exec(uint32_t id, OutputSink& sink);
     // Ends sessions whose process exited and whose output is written, or whose caller is gone.
     void finish_exec_sessions();
     Result<> send(Msg type, std::string_view payload = {}) { return send_to_agent(m_agent, type, payload, m_opts.write_timeout_ms); }
@@ -203,22 +220,14 @@ Result<> HostRelay::on_exec_conn(uint32_t id, HostExec& e) {
 }
 
 Result<> HostRelay::read_exec_stdin(uint32_t id, HostExec& e) {
-    char buf[agent::kMaxData];
-    size_t room = std::min(sizeof buf, agent::kStdinWindow - e.in_flight);
-    ssize_t n = ::read(e.in.get(), buf, room);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return {};
-    if (n <= 0) {
-        e.stdin_open = false;
-        return send_session(Msg::exec_stdin_eof, id);
-    }
-    e.in_flight += static_cast<size_t>(n);
-    return send_session(Msg::exec_stdin, id, std::string_view(buf, static_cast<size_t>(n)));
+    return forward_input(
+        e.in.get(), e.in_flight, e.stdin_open, [&](std::string_view d) { return send_session(Msg::exec_stdin, id, d); },
+        [&] { return send_session(Msg::exec_stdin_eof, id); });
 }
 
-Result<> HostRelay::flush_exec(uint32_t id, HostExec& e, OutputSink& sink) {
+Result<> HostRelay::flush_exec(uint32_t id, OutputSink& sink) {
     sink.on_writable();
     if (size_t units = sink.take_acks()) return send_session(Msg::exec_output_ack, id, agent::Writer().u32(static_cast<uint32_t>(units)).take());
-    (void)e;
     return {};
 }
 
@@ -242,17 +251,9 @@ void HostRelay::finish_exec_sessions() {
 }
 
 Result<> HostRelay::read_stdin() {
-    char buf[agent::kMaxData];
-    size_t room = std::min(sizeof buf, agent::kStdinWindow - m_in_flight);
-    ssize_t n = ::read(0, buf, room);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return {};
-    if (n <= 0) {
-        // EOF, or a stdin that cannot be read (closed, a directory...): the workload sees EOF.
-        m_stdin_open = false;
-        return send(Msg::stdin_eof);
-    }
-    m_in_flight += static_cast<size_t>(n);
-    return send(Msg::stdin_data, std::string_view(buf, static_cast<size_t>(n)));
+    return forward_input(
+        0, m_in_flight, m_stdin_open, [&](std::string_view d) { return send(Msg::stdin_data, d); },
+        [&] { return send(Msg::stdin_eof); });
 }
 
 Result<agent::ExitStatus> HostRelay::run() {
@@ -298,8 +299,8 @@ Result<agent::ExitStatus> HostRelay::run() {
             if (e->failed) continue;
             if (e->started && e->stdin_open && e->in_flight < agent::kStdinWindow)
                 watch(e->in.get(), POLLIN, [this, id, e] { return read_exec_stdin(id, *e); });
-            if (e->out && e->out->pending()) watch(e->out->fd(), POLLOUT, [this, id, e] { return flush_exec(id, *e, *e->out); });
-            if (e->err && e->err->pending()) watch(e->err->fd(), POLLOUT, [this, id, e] { return flush_exec(id, *e, *e->err); });
+            if (e->out && e->out->pending()) watch(e->out->fd(), POLLOUT, [this, id, e] { return flush_exec(id, *e->out); });
+            if (e->err && e->err->pending()) watch(e->err->fd(), POLLOUT, [this, id, e] { return flush_exec(id, *e->err); });
         }
         if (::poll(fds.data(), static_cast<nfds_t>(fds.size()), -1) < 0) {
             if (errno == EINTR) continue;
