@@ -3,16 +3,15 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <termios.h>
 
 #include <cstring>
 #include <vector>
 
+#include "agent/terminal.h"
 #include "agent/workload.h"
 #include "base/strings.h"
 #include "security/exec_guard.h"
@@ -60,25 +59,6 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
     ::_exit(127);
 }
 
-// The container's devpts: a pty whose slave becomes the process's stdio and controlling
-// terminal; the master goes to the agent over `to_agent`.
-Result<> open_terminal(const spec::Process& proc, int to_agent) {
-    UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!master) return os_error(errno, "process.terminal: open /dev/ptmx in the container");
-    int unlock = 0;
-    if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return os_error(errno, "process.terminal: unlock the pty");
-    UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!slave) return os_error(errno, "process.terminal: open the pty's slave");
-    if (proc.console_size) STRATA_TRY(resize_pty(master.get(), proc.console_size->height, proc.console_size->width));
-    int fd = master.get();
-    STRATA_TRY(sys::send_msg(to_agent, "pty", std::span<const int>(&fd, 1)));
-    if (::setsid() < 0) return os_error(errno, "process.terminal: setsid");
-    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) return os_error(errno, "process.terminal: make the pty the controlling terminal");
-    for (int i = 0; i < 3; ++i)
-        if (::dup2(slave.get(), i) < 0) return os_error(errno, "process.terminal: the pty as stdio");
-    return {};
-}
-
 Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int root, const int stdio[3], int term) {
     if (!req.process.terminal)
         for (int i = 0; i < 3; ++i)
@@ -111,14 +91,6 @@ Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int r
 }
 
 }  // namespace
-
-Result<> resize_pty(int master, uint32_t rows, uint32_t cols) {
-    winsize ws{};
-    ws.ws_row = static_cast<unsigned short>(rows);
-    ws.ws_col = static_cast<unsigned short>(cols);
-    if (::ioctl(master, TIOCSWINSZ, &ws) < 0) return os_error(errno, "set the pty's window size");
-    return {};
-}
 
 Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& req) {
     if (w.pid <= 0) return error("exec: the workload is not running");
@@ -156,8 +128,7 @@ Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& re
     UniqueFd master;
     if (term.a) {
         // The master comes before exec; EOF instead if the child failed before it opened one.
-        auto m = sys::recv_msg(term.a.get(), 16);
-        if (m && !m->fds.empty()) master = std::move(m->fds[0]);
+        master = receive_terminal(term.a.get());
     }
     // The child's end is CLOEXEC: EOF once it exec'd, or the error it reports first.
     char buf[4096];
@@ -177,8 +148,7 @@ Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& re
         p.stdin_w.reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 0));
         p.stdout_r.reset(::fcntl(master.get(), F_DUPFD_CLOEXEC, 0));
         if (!p.stdin_w || !p.stdout_r) return os_error(errno, "dup the pty's master");
-        p.pty = std::move(master);
-        ::fcntl(p.pty.get(), F_SETFL, ::fcntl(p.pty.get(), F_GETFL) | O_NONBLOCK);  // one file: all copies
+        p.pty = std::move(master);  // non-blocking, and so are its copies (one file)
         return p;
     }
     p.stdin_w = std::move(in_w);

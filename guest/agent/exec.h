@@ -20,9 +20,6 @@ struct ExecProcess {
     UniqueFd pty;  // process.terminal: the master (stdin_w and stdout_r are copies; no stderr_r)
 };
 
-// A window size for a terminal session's pty.
-Result<> resize_pty(int master, uint32_t rows, uint32_t cols);
-
 // Returns once the process exec'd (or with the reason it could not: its error names the field
 // or path and the errno, as the container's exec would).
 Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& req);

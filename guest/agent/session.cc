@@ -16,6 +16,7 @@
 #include "agent/exec.h"
 #include "agent/fresh_state.h"
 #include "agent/network.h"
+#include "agent/terminal.h"
 #include "agent/timeline.h"
 #include "agent/workload.h"
 #include "sys/clock.h"
@@ -150,6 +151,12 @@ Result<> Relay::on_frame(const Frame& f) {
         case Msg::signal: {
             int32_t sig = STRATA_TRY(vm::agent::Reader(f.payload).i32());
             if (m_w.pid > 0 && !m_exit) ::kill(m_w.pid, sig);
+            return {};
+        }
+        case Msg::resize: {
+            vm::agent::Reader r(f.payload);
+            uint32_t rows = STRATA_TRY(r.u32()), cols = STRATA_TRY(r.u32());
+            if (m_w.pty) (void)resize_pty(m_w.pty.get(), rows, cols);
             return {};
         }
         case Msg::output_ack: {

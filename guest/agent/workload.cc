@@ -15,6 +15,7 @@
 
 #include "agent/cgroup.h"
 #include "agent/share.h"
+#include "agent/terminal.h"
 #include "agent/timeline.h"
 #include "base/strings.h"
 #include "sys/file.h"
@@ -107,6 +108,17 @@ Result<> wait_ready(const Workload& w) {
     return std::unexpected(decode_child_error(msg));
 }
 
+// The pty's master from the child (terminal.h); its stdin and stdout are copies of it.
+Result<> take_terminal(Workload& w) {
+    w.pty = receive_terminal(w.terminal.get());
+    w.terminal.reset();
+    if (!w.pty) return error("process.terminal: the workload sent no pty");
+    w.stdin_w.reset(::fcntl(w.pty.get(), F_DUPFD_CLOEXEC, 0));
+    w.stdout_r.reset(::fcntl(w.pty.get(), F_DUPFD_CLOEXEC, 0));
+    if (!w.stdin_w || !w.stdout_r) return os_error(errno, "dup the workload's pty master");
+    return {};
+}
+
 }  // namespace
 
 Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& guest,
@@ -123,6 +135,8 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
         return os_error(errno, "pipes for the workload's stdio");
     UniqueFd in_r(in[0]), in_w(in[1]), out_r(out[0]), out_w(out[1]), err_r(err[0]), err_w(err[1]);
     auto pair = STRATA_TRY(sys::socketpair_seqpacket());
+    sys::SocketPair term;
+    if (spec.process->terminal) term = STRATA_TRY(sys::socketpair_seqpacket());
 
     sys::CloneArgs ca;
     ca.flags = ns.flags;
@@ -140,9 +154,11 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
         ctx.stdio[1] = out_w.get();
         ctx.stdio[2] = err_w.get();
         ctx.new_uts = ns.uts;
+        ctx.terminal = term.b ? term.b.get() : -1;
         run_child(ctx);
     }
     pair.b.reset();
+    term.b.reset();
     Workload w;
     w.pid = child.pid;
     w.sync = std::move(pair.a);
@@ -154,7 +170,13 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
         int fd = ::open(("/proc/" + std::to_string(w.pid) + "/ns/" + type).c_str(), O_RDONLY | O_CLOEXEC);
         if (fd >= 0) w.kept_namespaces.emplace_back(fd);  // only an optimisation: no error
     }
+    w.terminal = std::move(term.a);
     if (w.waits_for_go) STRATA_TRY(wait_ready(w));
+    if (w.terminal) {
+        // Opened before the child reports ready; with start_at_once, by start_workload.
+        if (w.waits_for_go) STRATA_TRY(take_terminal(w));
+        return w;
+    }
     w.stdin_w = std::move(in_w);
     w.stdout_r = std::move(out_r);
     w.stderr_r = std::move(err_r);
@@ -165,6 +187,8 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
 
 Result<> start_workload(Workload& w) {
     if (w.waits_for_go) STRATA_TRY(sys::send_msg(w.sync.get(), std::string(1, kChildGo)));
+    // No master (the child failed before it opened one): its error comes next.
+    else if (w.terminal) (void)take_terminal(w);
     std::string msg = STRATA_TRY(child_message(w.sync.get()));
     w.sync.reset();
     if (msg.empty()) return {};

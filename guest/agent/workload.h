@@ -19,6 +19,9 @@ struct Workload {
     pid_t pid = 0;
     UniqueFd sync;                       // SOCK_SEQPACKET to the waiting child
     UniqueFd stdin_w, stdout_r, stderr_r;  // the other ends are the workload's fds 0, 1, 2
+    // process.terminal: the pty's master (stdin_w and stdout_r are copies of it, no stderr_r),
+    // received from `terminal` once the child opened it.
+    UniqueFd pty, terminal;
     bool own_pid_namespace = false;      // its death then ends every process it started
     bool waits_for_go = true;            // false: it goes on to exec by itself (start_at_once)
     // Its mount and IPC namespaces, held open so that the workload's exit does not tear them
@@ -43,6 +46,7 @@ struct ChildContext {
     const vm::agent::GuestSpec* guest = nullptr;
     int sync = -1;
     int stdio[3] = {-1, -1, -1};
+    int terminal = -1;  // process.terminal: where the pty's master goes (terminal.h)
     bool new_uts = false;
     bool wait_for_go = true;  // report ready and wait for 'go' before the irreversible steps
 };

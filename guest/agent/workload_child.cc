@@ -16,6 +16,7 @@
 
 #include "agent/share.h"
 #include "agent/timeline.h"
+#include "agent/terminal.h"
 #include "agent/workload.h"
 #include "base/strings.h"
 #include "security/exec_guard.h"
@@ -149,7 +150,7 @@ struct Prepared {
 Result<Prepared> setup(const ChildContext& ctx) {
     const spec::Spec& spec = ctx.guest->spec;
     const spec::Process& proc = *spec.process;
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; ctx.terminal < 0 && i < 3; ++i)
         if (::dup2(ctx.stdio[i], i) < 0) return os_error(errno, "set up the workload's stdio");
     if (ctx.new_uts && !spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
         return os_error(errno, "set hostname " + quote(spec.hostname));
@@ -168,6 +169,8 @@ Result<Prepared> setup(const ChildContext& ctx) {
     mark("c.masks");
     STRATA_TRY(switch_root());
     mark("c.root");
+    // In the container's own devpts, as a container's init makes its pty.
+    if (ctx.terminal >= 0) STRATA_TRY(open_terminal(proc, ctx.terminal));
     if (proc.oom_score_adj)
         STRATA_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj)));
     STRATA_TRY(security::apply_rlimits(proc.rlimits));

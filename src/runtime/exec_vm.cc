@@ -113,14 +113,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
     bool restore_tty = false;
     if (proc.terminal && !o.console_socket.empty()) {
         console = STRATA_TRY(connect_console_socket(o.console_socket));
-        // open_pty resolves in the directory it is given (RESOLVE_IN_ROOT): here, the host's root.
-        UniqueFd host_root = STRATA_TRY(sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-        host_pty = STRATA_TRY(with_context(open_pty(host_root.get(), "dev/ptmx", proc.console_size), "exec " + o.id + ": terminal"));
-        termios raw{};
-        if (::tcgetattr(host_pty->slave.get(), &raw) == 0) {
-            ::cfmakeraw(&raw);
-            ::tcsetattr(host_pty->slave.get(), TCSANOW, &raw);
-        }
+        host_pty = STRATA_TRY(with_context(open_raw_host_pty(proc.console_size), "exec " + o.id + ": terminal"));
         tty = host_pty->slave.get();
     } else if (proc.terminal && ::isatty(STDIN_FILENO)) {
         tty = STDIN_FILENO;

@@ -38,6 +38,17 @@ Result<Pty> open_pty(int dirfd, const std::string& ptmx_path, const std::optiona
     return p;
 }
 
+Result<Pty> open_raw_host_pty(const std::optional<spec::ConsoleSize>& size) {
+    // open_pty resolves in the directory it is given (RESOLVE_IN_ROOT): here, the host's root.
+    UniqueFd host_root = STRATA_TRY(sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    Pty p = STRATA_TRY(open_pty(host_root.get(), "dev/ptmx", size));
+    termios raw{};
+    if (::tcgetattr(p.slave.get(), &raw) < 0) return os_error(errno, "tcgetattr of the host's pty");
+    ::cfmakeraw(&raw);
+    if (::tcsetattr(p.slave.get(), TCSANOW, &raw) < 0) return os_error(errno, "make the host's pty raw");
+    return p;
+}
+
 Result<> make_controlling(int slave) {
     if (::setsid() < 0 && errno != EPERM) return os_error(errno, "setsid");
     if (::ioctl(slave, TIOCSCTTY, 0) < 0) return os_error(errno, "make the pty the controlling terminal");

@@ -19,6 +19,10 @@ struct Pty {
 // Opens ptmx at `ptmx_path` relative to `dirfd` (the container's /dev/pts/ptmx), and the slave
 // through TIOCGPTPEER on the master: never by path, so nothing can be swapped in between.
 Result<Pty> open_pty(int dirfd, const std::string& ptmx_path, const std::optional<spec::ConsoleSize>& size);
+// A pty of the host's devpts in raw mode, for a guest's terminal relayed by the VM substrate:
+// the guest's own pty does the line discipline and the echo, so the host's must pass bytes as
+// they are (Ctrl-C included, which the guest's pty turns into SIGINT).
+Result<Pty> open_raw_host_pty(const std::optional<spec::ConsoleSize>& size);
 // Makes the slave this process's stdio and controlling terminal (new session).
 Result<> make_controlling(int slave);
 // Sends the master to the console socket with SCM_RIGHTS (the data is the slave's name).

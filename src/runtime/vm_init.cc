@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "runtime/terminal.h"
 #include "vm/monitor/monitor.h"
 
 namespace strata::runtime {
@@ -17,6 +18,20 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     o.kernel = ctx.opts->vm_kernel;
     o.backend = ctx.opts->vm_backend;
     o.start_at_once = ctx.opts->for_run;
+    if (ctx.spec->process->terminal && ctx.console_fd >= 0) {
+        // The guest makes the workload's pty; the engine gets the master of a raw host pty whose
+        // slave is the monitor's stdio and controlling terminal, so a resize of the master
+        // reaches the monitor as SIGWINCH and goes to the guest as `resize` (vm/monitor/relay).
+        auto tty = [&]() -> Result<> {
+            Pty pty = STRATA_TRY(with_context(open_raw_host_pty(ctx.spec->process->console_size), "terminal"));
+            STRATA_TRY(send_master(ctx.console_fd, pty));
+            ::close(ctx.console_fd);
+            ctx.console_fd = -1;
+            return make_controlling(pty.slave.get());
+        }();
+        if (!tty) channel.fail(tty.error());
+        o.terminal = true;
+    }
     if (ctx.opts->preserve_fds > 0)
         log::warn("vm: --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
     vm::MonitorHooks h;

@@ -87,9 +87,10 @@ TEST_F(PodmanVm, ExecRunsInTheGuestWithItsOutputExitCodeUserEnvAndWorkdir) {
 
 // podman exec -it: Podman's conmon gets a pty master from strata over the console socket; the
 // process's own pty is in the guest. Type, read the screen, resize, exit with a code.
-TEST_F(PodmanVm, InteractiveExecThroughAPtyWithResize) {
-    auto d = env->run(vm_args({"-d", "--name", "vmtty", kImage, "sleep", "1000"}), std::chrono::seconds(180));
-    ASSERT_EQ(d.status, 0) << d.err;
+// Drives `podman ARGS` (a shell in the guest on a terminal) from a pty of the test's: types a
+// command, reads the screen, resizes the terminal and checks the guest's pty took the size,
+// then exits the shell with a code that podman must return.
+void interact_with_guest_shell(PodmanEnv& env, const std::vector<std::string>& podman_args) {
     int master = -1;
     winsize ws{};
     ws.ws_row = 30;
@@ -97,7 +98,7 @@ TEST_F(PodmanVm, InteractiveExecThroughAPtyWithResize) {
     pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-        auto a = env->argv({"exec", "-it", "vmtty", "sh"});
+        auto a = env.argv(podman_args);
         std::vector<char*> argv;
         for (auto& s : a) argv.push_back(s.data());
         argv.push_back(nullptr);
@@ -106,7 +107,7 @@ TEST_F(PodmanVm, InteractiveExecThroughAPtyWithResize) {
     }
     std::string out;
     auto type = [&](const std::string& text) { ASSERT_EQ(write(master, text.data(), text.size()), static_cast<ssize_t>(text.size())); };
-    test::read_until(master, out, "# ", std::chrono::seconds(60));
+    test::read_until(master, out, "# ", std::chrono::seconds(180));
     type("tty; uname -r; echo $((6*7))\n");
     test::read_until(master, out, "42", std::chrono::seconds(30));
     EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
@@ -132,6 +133,20 @@ TEST_F(PodmanVm, InteractiveExecThroughAPtyWithResize) {
     close(master);
     EXPECT_TRUE(WIFEXITED(st));
     EXPECT_EQ(WEXITSTATUS(st), 5) << out;
+}
+
+TEST_F(PodmanVm, InteractiveExecThroughAPtyWithResize) {
+    auto d = env->run(vm_args({"-d", "--name", "vmtty", kImage, "sleep", "1000"}), std::chrono::seconds(180));
+    ASSERT_EQ(d.status, 0) << d.err;
+    interact_with_guest_shell(*env, {"exec", "-it", "vmtty", "sh"});
+}
+
+// `podman run -it`: the workload itself on a terminal (the guest's pty, relayed through a raw
+// host pty whose master conmon holds).
+TEST_F(PodmanVm, InteractiveRunThroughAPtyWithResize) {
+    interact_with_guest_shell(*env, vm_args({"-it", "--name", "vmrunit", kImage, "sh"}));
+    auto rm = env->run({"rm", "-f", "vmrunit"});
+    EXPECT_EQ(rm.status, 0) << rm.err;
 }
 
 TEST_F(PodmanVm, HealthcheckRunsInTheGuestAndReportsHealthy) {

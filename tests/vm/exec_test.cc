@@ -204,6 +204,37 @@ TEST_F(VmExec, ForegroundTerminalInTheCallersTty) {
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3) << out;
 }
 
+// A foreground `strata run` of a config with process.terminal: the workload itself on the
+// guest's pty, relayed to the caller's terminal, with its size; the exit code comes back.
+TEST_F(VmExec, ForegroundRunOnATerminal) {
+    bundle->set_args({"sh"});
+    bundle->config["process"]["terminal"] = true;
+    bundle->save();
+    int master = -1;
+    winsize ws{};
+    ws.ws_row = 27;
+    ws.ws_col = 99;
+    pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        ::execl(strata_bin().c_str(), "strata", "--root", root.path().c_str(), "run", "-b", bundle->path().c_str(), "runtty",
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    std::string out;
+    read_until(master, out, "# ", std::chrono::seconds(120));
+    std::string cmd = "tty; stty size; exit 4\n";
+    ASSERT_EQ(::write(master, cmd.data(), cmd.size()), static_cast<ssize_t>(cmd.size()));
+    int st = 0;
+    read_until(master, out, "27 99", std::chrono::seconds(30));
+    ::waitpid(pid, &st, 0);
+    ::close(master);
+    EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
+    EXPECT_NE(out.find("27 99"), std::string::npos) << out;
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 4) << out;
+    EXPECT_NE(strata({"state", "runtty"}).status, 0) << "run left its container behind";
+}
+
 // The workload floods a stdout nobody reads: an exec still answers at once, its own output
 // whole (its window and the monitor's writes are its own).
 TEST_F(VmExec, OutputDoesNotWaitBehindTheWorkloads) {

@@ -87,7 +87,6 @@ Result<uint32_t> size_agent_channel(int vmm_end) {
 // What config.json asks for that the guest does not do (yet): said once, at create.
 void warn_unsupported(const spec::Spec& spec) {
     auto warn = [](const std::string& what) { log::warn("vm: " + what + " is not applied inside the VM"); };
-    if (spec.process->terminal) warn("process.terminal (the workload gets pipes)");
     if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() || !spec.hooks.create_container.empty() ||
         !spec.hooks.start_container.empty() || !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
         warn("hooks");
@@ -339,6 +338,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     int64_t t_start = sys::monotonic_ms();
     RelayOptions ro;
     ro.exec_listener = exec_listener ? exec_listener->get() : -1;
+    ro.terminal = opts.terminal ? 0 : -1;
     auto status = relay_workload(b.agent.get(), b.parser, *b.vm, sigfd.get(), ro);
     if (status) log::debug("vm: workload exited " + std::to_string(sys::monotonic_ms() - t_start) + " ms after start");
     // The guest has nothing left to do once the status is in. The monitor exits at once and the

@@ -24,6 +24,9 @@ struct MonitorOptions {
     // `strata run`: start follows create at once, with nothing observable in between, so the
     // agent starts the workload right after preparing it (no round trip through the host).
     bool start_at_once = false;
+    // process.terminal: fds 0-2 are a raw host pty, the monitor's controlling terminal; its
+    // window size goes to the guest's pty (at start and on every SIGWINCH).
+    bool terminal = false;
 };
 
 // The lifecycle protocol of the runtime's init channel, passed in so vm/ does not depend on

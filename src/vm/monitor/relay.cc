@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ private:
     Result<> on_frame(const agent::Frame& f);
     Result<> on_exec_frame(const agent::Frame& f);
     Result<> read_stdin();
+    Result<> send_window_size();
     Result<> flush(int stream);
     Result<> accept_exec();
     Result<> on_exec_conn(uint32_t id, HostExec& e);
@@ -250,6 +252,12 @@ void HostRelay::finish_exec_sessions() {
     }
 }
 
+Result<> HostRelay::send_window_size() {
+    winsize ws{};
+    if (::ioctl(m_opts.terminal, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0) return {};  // never set: the guest's stays
+    return send(Msg::resize, agent::Writer().u32(ws.ws_row).u32(ws.ws_col).take());
+}
+
 Result<> HostRelay::read_stdin() {
     return forward_input(
         0, m_in_flight, m_stdin_open, [&](std::string_view d) { return send(Msg::stdin_data, d); },
@@ -259,6 +267,8 @@ Result<> HostRelay::read_stdin() {
 Result<agent::ExitStatus> HostRelay::run() {
     // Frames that arrived together with `started` are already in the parser.
     while (auto f = STRATA_TRY(m_parser.next())) STRATA_TRY(on_frame(*f));
+    // A resize before the relay ran found no SIGWINCH handler (ignored by default).
+    if (m_opts.terminal >= 0) STRATA_TRY(send_window_size());
     std::vector<pollfd> fds;
     std::vector<std::function<Result<>()>> on_ready;
     for (;;) {
@@ -280,8 +290,9 @@ Result<agent::ExitStatus> HostRelay::run() {
         });
         watch(m_sigfd, POLLIN, [&]() -> Result<> {
             signalfd_siginfo si{};
-            if (::read(m_sigfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-                STRATA_TRY(send(Msg::signal, agent::Writer().i32(static_cast<int32_t>(si.ssi_signo)).take()));
+            if (::read(m_sigfd, &si, sizeof si) != sizeof si || si.ssi_signo == SIGCHLD) return {};
+            if (si.ssi_signo == SIGWINCH && m_opts.terminal >= 0) return send_window_size();
+            STRATA_TRY(send(Msg::signal, agent::Writer().i32(static_cast<int32_t>(si.ssi_signo)).take()));
             return {};
         });
         watch(m_vm.stopped_fd(), POLLIN, [&]() -> Result<> {

@@ -13,6 +13,9 @@ namespace strata::vm {
 
 struct RelayOptions {
     int exec_listener = -1;  // the exec socket, listening (-1: no exec)
+    // process.terminal: the host tty whose window size the guest's pty takes, at the start and
+    // on SIGWINCH (which then is not forwarded as a signal); -1: none.
+    int terminal = -1;
     // Every frame to the agent waits at most this long for room: a guest that stops reading
     // ends the relay with ETIMEDOUT (and the monitor then ends the VM) instead of hanging it.
     int write_timeout_ms = kAgentWriteTimeoutMs;

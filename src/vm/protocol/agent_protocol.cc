@@ -33,6 +33,7 @@ std::string_view msg_name(Msg m) {
         case Msg::exec_signal: return "exec_signal";
         case Msg::exec_output_ack: return "exec_output_ack";
         case Msg::exec_resize: return "exec_resize";
+        case Msg::resize: return "resize";
         case Msg::exec_started: return "exec_started";
         case Msg::exec_stdout: return "exec_stdout";
         case Msg::exec_stderr: return "exec_stderr";

@@ -19,6 +19,7 @@
 //                  output_ack {u32 window units}                 (output written to the host fds)
 //                  sync {}                (before config only: answered by synced once the agent
 //                                          has booted and waits for its config)
+//                  resize {u32 rows, u32 columns}  (process.terminal: the workload's pty in the guest)
 //   agent -> host: synced {}
 //
 // Exec sessions (after started): each exec'd process is a session, numbered by the host; every
@@ -31,7 +32,8 @@
 //                  | exec_error {u32 id, error}
 //                  exec_stdout / exec_stderr {u32 id, bytes}     exec_stdin_ack {u32 id, u32 n}
 //                  exec_exit {u32 id, exit}    (after its output; the session is then gone)
-// A session with process.terminal gets a pty in the guest: its output is all exec_stdout.
+// A session with process.terminal gets a pty in the guest: its output is all exec_stdout. So
+// does the workload with process.terminal: all its output is stdout, its size set by `resize`.
 // Each session has its own output window (exec_output_window) and stdin window (kStdinWindow),
 // apart from the workload's: an exec's output never waits behind the workload's, nor the
 // reverse. The agent runs at most kMaxExecSessions at once and refuses more with EBUSY.
@@ -78,6 +80,7 @@ enum class Msg : uint8_t {
     exec_signal = 12,
     exec_output_ack = 13,
     exec_resize = 14,
+    resize = 15,
     // agent -> host
     hello = 64,
     prepared = 65,
@@ -103,7 +106,8 @@ inline constexpr size_t kHeaderSize = 8;
 inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
-inline constexpr const char* kVersion = "6";  // 4: NICs; 5: bind mounts from the 9p share; 6: exec
+// 4: NICs; 5: bind mounts from the 9p share; 6: exec; 7: the workload's terminal (resize)
+inline constexpr const char* kVersion = "7";
 
 // What an output frame of `payload` bytes counts against the output window: its bytes, plus
 // what the host socket may charge beyond them (a kernel buffer per piece the guest's tty driver

@@ -62,7 +62,9 @@ Result<> encode_process(Writer& w, const spec::Process& p) {
     for (const auto& rl : p.rlimits) w.str(rl.type).u64(rl.soft).u64(rl.hard);
     w.u8(p.no_new_privileges ? 1 : 0);
     opt(w, p.oom_score_adj);
-
+    // process.terminal: the guest makes the pty, consoleSize its first size.
+    const auto& size = p.console_size;
+    w.u8(p.terminal ? 1 : 0).u32(size ? size->height : 0).u32(size ? size->width : 0);
     return {};
 }
 
@@ -87,6 +89,9 @@ Result<> decode_process(Reader& r, spec::Process& p, security::CapSets& caps) {
     }
     p.no_new_privileges = STRATA_TRY(r.u8()) != 0;
     p.oom_score_adj = STRATA_TRY(opt<int32_t>(r));
+    p.terminal = STRATA_TRY(r.u8()) != 0;
+    uint32_t rows = STRATA_TRY(r.u32()), cols = STRATA_TRY(r.u32());
+    if (rows || cols) p.console_size = spec::ConsoleSize{rows, cols};
     if (p.args.empty()) return error("agent protocol: process.args is empty");
     return {};
 }
@@ -245,8 +250,6 @@ Result<std::string> encode_exec(const ExecRequest& req) {
     Writer w;
     w.u32(req.session).str(req.user);
     STRATA_TRY(encode_process(w, req.process));
-    const auto& size = req.process.console_size;
-    w.u8(req.process.terminal ? 1 : 0).u32(size ? size->height : 0).u32(size ? size->width : 0);
     return w.take();
 }
 
@@ -256,9 +259,6 @@ Result<GuestExec> decode_exec(std::string_view payload) {
     e.session = STRATA_TRY(r.u32());
     e.user = STRATA_TRY(r.str());
     STRATA_TRY(decode_process(r, e.process, e.caps));
-    e.process.terminal = STRATA_TRY(r.u8()) != 0;
-    uint32_t rows = STRATA_TRY(r.u32()), cols = STRATA_TRY(r.u32());
-    if (rows || cols) e.process.console_size = spec::ConsoleSize{rows, cols};
     return e;
 }
 

@@ -29,6 +29,8 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     p.rlimits.push_back({"RLIMIT_NOFILE", 1024, 4096});
     p.no_new_privileges = true;
     p.oom_score_adj = -100;
+    p.terminal = true;
+    p.console_size = spec::ConsoleSize{24, 80};
     auto& l = s.linux.emplace();
     l.namespaces = {{"pid", ""}, {"network", "/proc/1/ns/net"}};
     spec::Device dev;
@@ -51,6 +53,11 @@ TEST(SpecCodec, RoundTripsWhatTheAgentUses) {
     ASSERT_TRUE(e) << e.error().message();
     auto g = decode_spec(*e);
     ASSERT_TRUE(g) << g.error().message();
+    // The workload's terminal: the guest makes its pty, at consoleSize.
+    EXPECT_TRUE(g->spec.process->terminal);
+    ASSERT_TRUE(g->spec.process->console_size);
+    EXPECT_EQ(g->spec.process->console_size->height, 24u);
+    EXPECT_EQ(g->spec.process->console_size->width, 80u);
     // The mounts arrive planned: mount(2)'s flags and data, cgroup as the guest's cgroup2.
     ASSERT_EQ(g->mounts.size(), 6u);
     EXPECT_EQ(g->mounts[0].destination, "/proc");
