@@ -56,17 +56,9 @@ TEST_F(Podman, HardenedReadOnlyNoCapabilitiesNonRoot) {
 }
 
 TEST_F(Podman, InteractiveThroughAPty) {
-    int master = -1;
-    pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        auto a = env->argv(run_args({"--rm", "-it", kImage, "sh"}));
-        std::vector<char*> argv;
-        for (auto& s : a) argv.push_back(s.data());
-        argv.push_back(nullptr);
-        execvp(argv[0], argv.data());
-        _exit(127);
-    }
+    OnPty t = run_on_pty(env->argv(run_args({"--rm", "-it", kImage, "sh"})));
+    ASSERT_GE(t.pid, 0);
+    int master = t.master;
     std::string cmd = "tty; echo $((6*7)); exit 5\n";
     // Wait for the shell's prompt before typing (Podman attaches after the container starts).
     std::string out;
@@ -78,10 +70,7 @@ TEST_F(Podman, InteractiveThroughAPty) {
     read_until("42", 30);
     EXPECT_NE(out.find("/dev/pts/0"), std::string::npos) << out;
     EXPECT_NE(out.find("42"), std::string::npos) << out;
-    int st = 0;
-    waitpid(pid, &st, 0);
-    close(master);
-    EXPECT_EQ(WEXITSTATUS(st), 5) << out;
+    EXPECT_EQ(WEXITSTATUS(t.wait()), 5) << out;
 }
 
 TEST_F(Podman, RuntimeErrorsReachTheUser) {

@@ -91,20 +91,9 @@ TEST_F(PodmanVm, ExecRunsInTheGuestWithItsOutputExitCodeUserEnvAndWorkdir) {
 // command, reads the screen, resizes the terminal and checks the guest's pty took the size,
 // then exits the shell with a code that podman must return.
 void interact_with_guest_shell(PodmanEnv& env, const std::vector<std::string>& podman_args) {
-    int master = -1;
-    winsize ws{};
-    ws.ws_row = 30;
-    ws.ws_col = 100;
-    pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        auto a = env.argv(podman_args);
-        std::vector<char*> argv;
-        for (auto& s : a) argv.push_back(s.data());
-        argv.push_back(nullptr);
-        execvp(argv[0], argv.data());
-        _exit(127);
-    }
+    OnPty t = run_on_pty(env.argv(podman_args), 30, 100);
+    ASSERT_GE(t.pid, 0);
+    int master = t.master;
     std::string out;
     auto type = [&](const std::string& text) { ASSERT_EQ(write(master, text.data(), text.size()), static_cast<ssize_t>(text.size())); };
     test::read_until(master, out, "# ", std::chrono::seconds(180));
@@ -114,10 +103,11 @@ void interact_with_guest_shell(PodmanEnv& env, const std::vector<std::string>& p
     auto host = run_cmd({"uname", "-r"});
     EXPECT_EQ(out.find(host.out.substr(0, host.out.size() - 1)), std::string::npos) << "ran on the host's kernel: " << out;
     // A resize of the caller's terminal reaches the guest's pty.
+    winsize ws{};
     ws.ws_row = 41;
     ws.ws_col = 133;
     ASSERT_EQ(ioctl(master, TIOCSWINSZ, &ws), 0);
-    kill(pid, SIGWINCH);
+    kill(t.pid, SIGWINCH);
     bool resized = false;
     for (int i = 0; i < 20 && !resized; ++i) {
         usleep(250000);
@@ -128,9 +118,7 @@ void interact_with_guest_shell(PodmanEnv& env, const std::vector<std::string>& p
     }
     EXPECT_TRUE(resized) << out;
     type("exit 5\n");
-    int st = 0;
-    waitpid(pid, &st, 0);
-    close(master);
+    int st = t.wait();
     EXPECT_TRUE(WIFEXITED(st));
     EXPECT_EQ(WEXITSTATUS(st), 5) << out;
 }

@@ -195,16 +195,9 @@ TEST_F(Exec, ExecWithConsoleSocket) {
 TEST_F(Exec, ForegroundRunRelaysTheTerminal) {
     bundle->config["process"]["terminal"] = true;
     bundle->set_args({"sh"});
-    int master = -1;
-    winsize ws{};
-    ws.ws_row = 40;
-    ws.ws_col = 120;
-    pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        execl(strata_bin().c_str(), "strata", "--root", root.path().c_str(), "run", "-b", bundle->path().c_str(), "it", nullptr);
-        _exit(127);
-    }
+    OnPty t = run_on_pty({strata_bin(), "--root", root.path(), "run", "-b", bundle->path(), "it"}, 40, 120);
+    ASSERT_GE(t.pid, 0);
+    int master = t.master;
     auto read_until = [&](const std::string& until) {
         std::string out;
         test::read_until(master, out, until, std::chrono::seconds(10));
@@ -215,10 +208,7 @@ TEST_F(Exec, ForegroundRunRelaysTheTerminal) {
     std::string out = read_until("42");
     EXPECT_NE(out.find("40 120"), std::string::npos) << out;
     EXPECT_NE(out.find("42"), std::string::npos) << out;
-    int st = 0;
-    waitpid(pid, &st, 0);
-    close(master);
-    EXPECT_EQ(WEXITSTATUS(st), 3);
+    EXPECT_EQ(WEXITSTATUS(t.wait()), 3);
 }
 
 TEST_F(Exec, PreserveFdsAndListenFds) {

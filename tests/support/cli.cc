@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -23,6 +24,31 @@ void read_until(int fd, std::string& out, const std::string& until, std::chrono:
         if (n <= 0) break;
         out.append(buf, static_cast<size_t>(n));
     }
+}
+
+OnPty run_on_pty(const std::vector<std::string>& argv, unsigned short rows, unsigned short cols) {
+    std::vector<std::string> a = argv;
+    std::vector<char*> args;
+    for (auto& s : a) args.push_back(s.data());
+    args.push_back(nullptr);
+    winsize ws{};
+    ws.ws_row = rows;
+    ws.ws_col = cols;
+    OnPty p;
+    p.pid = ::forkpty(&p.master, nullptr, nullptr, &ws);
+    if (p.pid == 0) {
+        ::execvp(args[0], args.data());
+        ::_exit(127);
+    }
+    return p;
+}
+
+int OnPty::wait() {
+    int st = -1;
+    if (pid > 0) ::waitpid(pid, &st, 0);
+    if (master >= 0) ::close(master);
+    pid = master = -1;
+    return st;
 }
 
 const std::string& strata_bin() {

@@ -28,6 +28,16 @@ CmdResult run_cmd_to_file(const std::vector<std::string>& argv, const std::strin
 // or `timeout` passes.
 void read_until(int fd, std::string& out, const std::string& until, std::chrono::milliseconds timeout);
 
+// A command on a new pty of the test's, at `rows` x `cols`: its controlling terminal and stdio,
+// as a user's terminal runs it. argv[0] is looked up in PATH.
+struct OnPty {
+    int pid = -1;     // -1: forkpty failed
+    int master = -1;  // type into it, read the screen from it
+    // waitpid's status of the command; closes the master.
+    int wait();
+};
+OnPty run_on_pty(const std::vector<std::string>& argv, unsigned short rows = 24, unsigned short cols = 80);
+
 // The strata binary under test (STRATA_BIN, set by CMake).
 const std::string& strata_bin();
 

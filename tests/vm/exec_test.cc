@@ -181,24 +181,15 @@ TEST_F(VmExec, SignalsReachTheProcessAndHangingUpKillsIt) {
 // with the terminal's size at the start.
 TEST_F(VmExec, ForegroundTerminalInTheCallersTty) {
     start_sleeper("tty");
-    int master = -1;
-    winsize ws{};
-    ws.ws_row = 33;
-    ws.ws_col = 111;
-    pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        ::execl(strata_bin().c_str(), "strata", "--root", root.path().c_str(), "exec", "-t", "tty", "sh", static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
+    OnPty t = run_on_pty({strata_bin(), "--root", root.path(), "exec", "-t", "tty", "sh"}, 33, 111);
+    ASSERT_GE(t.pid, 0);
+    int master = t.master;
     std::string out;
     read_until(master, out, "# ", std::chrono::seconds(60));
     std::string cmd = "tty; stty size; exit 3\n";
     ASSERT_EQ(::write(master, cmd.data(), cmd.size()), static_cast<ssize_t>(cmd.size()));
-    int st = 0;
     read_until(master, out, "33 111", std::chrono::seconds(30));
-    ::waitpid(pid, &st, 0);
-    ::close(master);
+    int st = t.wait();
     EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
     EXPECT_NE(out.find("33 111"), std::string::npos) << out;
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3) << out;
@@ -210,25 +201,15 @@ TEST_F(VmExec, ForegroundRunOnATerminal) {
     bundle->set_args({"sh"});
     bundle->config["process"]["terminal"] = true;
     bundle->save();
-    int master = -1;
-    winsize ws{};
-    ws.ws_row = 27;
-    ws.ws_col = 99;
-    pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        ::execl(strata_bin().c_str(), "strata", "--root", root.path().c_str(), "run", "-b", bundle->path().c_str(), "runtty",
-                static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
+    OnPty t = run_on_pty({strata_bin(), "--root", root.path(), "run", "-b", bundle->path(), "runtty"}, 27, 99);
+    ASSERT_GE(t.pid, 0);
+    int master = t.master;
     std::string out;
     read_until(master, out, "# ", std::chrono::seconds(120));
     std::string cmd = "tty; stty size; exit 4\n";
     ASSERT_EQ(::write(master, cmd.data(), cmd.size()), static_cast<ssize_t>(cmd.size()));
-    int st = 0;
     read_until(master, out, "27 99", std::chrono::seconds(30));
-    ::waitpid(pid, &st, 0);
-    ::close(master);
+    int st = t.wait();
     EXPECT_NE(out.find("/dev/pts/"), std::string::npos) << out;
     EXPECT_NE(out.find("27 99"), std::string::npos) << out;
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 4) << out;
