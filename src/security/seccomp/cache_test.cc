@@ -9,6 +9,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
+#include <sys/stat.h>
 
 #include "spec/default_spec.h"
 #include "spec/parse.h"
@@ -51,14 +52,20 @@ TEST_F(SeccompCache, SecondCompileIsAHitWithTheSameProgram) {
     auto first = compile_cached(config, "config.json", dir);
     ASSERT_TRUE(first) << first.error().message();
     ASSERT_EQ(entries().size(), 1u);
+    struct stat before {};
+    ASSERT_EQ(::stat(entries()[0].c_str(), &before), 0);
     auto t0 = std::chrono::steady_clock::now();
     auto second = compile_cached(config, "config.json", dir);
     auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_TRUE(second);
     EXPECT_TRUE(same(direct, *first));
     EXPECT_TRUE(same(direct, *second));
-    std::cout << "seccomp cache hit: " << us << " us\n";
-    EXPECT_LT(us, 5000);
+    // A miss compiles again and replaces the entry atomically (a new inode); a hit only reads it.
+    // The time is printed, not asserted: under ASan on a shared CI machine it is noise.
+    struct stat after {};
+    ASSERT_EQ(::stat(entries()[0].c_str(), &after), 0);
+    EXPECT_EQ(before.st_ino, after.st_ino) << "the second compile rewrote the entry: it was a miss";
+    std::cout << "seccomp cache hit: " << us << " us (not asserted; bench/ measures it)\n";
 }
 
 TEST_F(SeccompCache, DifferentProfilesGetDifferentEntries) {

@@ -184,11 +184,8 @@ TEST(DefaultProfile, BuildAndLoadCost) {
     RecordProperty("build_us", std::to_string(build_us));
     RecordProperty("load_us", std::to_string(load_us));
     RecordProperty("instructions", std::to_string(insns));
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-    // Optimised builds only: Debug + ASan is three times slower and says nothing about strata.
-    EXPECT_LT(build_us, 20000);
-    EXPECT_LT(load_us, 5000);
-#endif
+    // Reported, not asserted: a shared CI machine makes any time bound a flake. The cost is
+    // measured by the start benchmarks under bench/.
 }
 
 }  // namespace
