@@ -11,18 +11,16 @@
 #include <cstring>
 #include <vector>
 
+#include "agent/confine.h"
 #include "agent/terminal.h"
 #include "agent/workload.h"
 #include "base/strings.h"
-#include "security/exec_guard.h"
-#include "security/identity.h"
 #include "security/rlimits.h"
 #include "security/user.h"
 #include "sys/exec_path.h"
 #include "sys/file.h"
 #include "sys/ns.h"
 #include "sys/process.h"
-#include "sys/signals.h"
 #include "sys/socket.h"
 
 namespace strata::agent {
@@ -59,7 +57,9 @@ Result<std::vector<Join>> namespaces_of(pid_t pid) {
     ::_exit(127);
 }
 
-Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int root, const int stdio[3], int term) {
+// The workload's seccomp filter confines exec'd processes too, as runc's exec does.
+Result<> become(const vm::agent::GuestExec& req, const vm::agent::GuestFilter* seccomp, std::vector<Join>& joins, int root,
+                const int stdio[3], int term) {
     if (!req.process.terminal)
         for (int i = 0; i < 3; ++i)
             if (::dup2(stdio[i], i) < 0) return os_error(errno, "set up the exec'd process's stdio");
@@ -85,9 +85,7 @@ Result<> become(const vm::agent::GuestExec& req, std::vector<Join>& joins, int r
     std::string cwd = proc.cwd.empty() ? "/" : proc.cwd;
     if (::chdir(cwd.c_str()) < 0) return os_error(errno, "chdir to cwd " + quote(cwd));
     std::string exe = STRATA_TRY(sys::find_executable(proc.args[0], env));
-    STRATA_TRY(security::assume_identity(proc, req.caps));
-    sys::reset_signal_state();
-    return security::exec_direct(exe, proc.args, env);
+    return confine_and_exec(proc, req.caps, seccomp, exe, env);
 }
 
 }  // namespace
@@ -118,7 +116,7 @@ Result<ExecProcess> spawn_exec(const Workload& w, const vm::agent::GuestExec& re
     auto child = sys::clone3(ca);
     if (child && child->pid == 0) {
         int stdio[3] = {in_r.get(), out_w.get(), err_w.get()};
-        auto r = become(req, joins, root.get(), stdio, term.b.get());
+        auto r = become(req, w.seccomp, joins, root.get(), stdio, term.b.get());
         report_and_exit(rep_w.get(), r.error());
     }
     if (own_pid) STRATA_TRY(sys::setns(own_pid.get(), CLONE_NEWPID, "the agent's pid namespace again"));

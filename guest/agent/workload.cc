@@ -165,6 +165,7 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
     w.own_pid_namespace = ns.pid;
     w.waits_for_go = !sc.start_at_once;
     w.cgroup = std::move(cgroup);
+    w.seccomp = guest.seccomp ? &*guest.seccomp : nullptr;
     mark("cloned");
     for (const char* type : {"mnt", "ipc"}) {
         int fd = ::open(("/proc/" + std::to_string(w.pid) + "/ns/" + type).c_str(), O_RDONLY | O_CLOEXEC);

@@ -29,6 +29,7 @@ struct Workload {
     // powers off right after, and that teardown is ~all first-run kernel code under emulation.
     std::vector<UniqueFd> kept_namespaces;
     UniqueFd cgroup;                     // its cgroup (exec'd processes are born there); may be unset
+    const vm::agent::GuestFilter* seccomp = nullptr;  // linux.seccomp, for exec'd processes too
 };
 
 // Mounts the rootfs and clones the workload, which sets itself up. Unless sc.start_at_once it

@@ -14,19 +14,17 @@
 #include <climits>
 #include <cstring>
 
+#include "agent/confine.h"
 #include "agent/share.h"
 #include "agent/timeline.h"
 #include "agent/terminal.h"
 #include "agent/workload.h"
 #include "base/strings.h"
-#include "security/exec_guard.h"
-#include "security/identity.h"
 #include "security/rlimits.h"
 #include "sys/exec_path.h"
 #include "sys/file.h"
 #include "sys/mount.h"
 #include "sys/process.h"
-#include "sys/signals.h"
 #include "sys/socket.h"
 
 namespace strata::agent {
@@ -184,15 +182,6 @@ Result<Prepared> setup(const ChildContext& ctx) {
     return p;
 }
 
-// The irreversible steps, in the container init's order: capabilities are narrowed around the
-// uid switch so the process keeps exactly process.capabilities.
-Result<> finish_and_exec(const vm::agent::GuestSpec& guest, const Prepared& p) {
-    const spec::Process& proc = *guest.spec.process;
-    STRATA_TRY(security::assume_identity(proc, guest.caps));
-    sys::reset_signal_state();
-    mark("c.ident");
-    return security::exec_direct(p.executable, proc.args, p.env);
-}
 
 }  // namespace
 
@@ -204,7 +193,8 @@ void run_child(const ChildContext& ctx) {
         auto go = sys::recv_msg(ctx.sync, 16);
         if (!go || go->eof || go->data != std::string(1, kChildGo)) ::_exit(127);
     }
-    auto r = finish_and_exec(*ctx.guest, *prepared);
+    const vm::agent::GuestSpec& g = *ctx.guest;
+    auto r = confine_and_exec(*g.spec.process, g.caps, g.seccomp ? &*g.seccomp : nullptr, prepared->executable, prepared->env);
     report_and_exit(ctx.sync, r.error());
 }
 

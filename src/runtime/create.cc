@@ -87,6 +87,21 @@ spec::Resources host_resources(Substrate substrate, spec::Resources r) {
     return r;
 }
 
+// SCMP_ACT_NOTIFY on the vm substrate: the notify fd would come from the guest's kernel, and
+// the listener at linux.seccomp.listenerPath is a host process that cannot serve it (the guest's
+// pids and memory are not the host's). Refused with the rule's JSON path (docs/design/vm.md).
+Result<> refuse_notify_in_vm(const spec::Seccomp& sc, const std::string& file) {
+    auto refusal = [&](const std::string& where) {
+        return error(file + ": .linux.seccomp" + where +
+                     ": SCMP_ACT_NOTIFY is not supported on the vm substrate (the notify fd would belong to the "
+                     "guest's kernel, out of the listener's reach)");
+    };
+    if (sc.default_action == "SCMP_ACT_NOTIFY") return refusal(".defaultAction");
+    for (size_t i = 0; i < sc.syscalls.size(); ++i)
+        if (sc.syscalls[i].action == "SCMP_ACT_NOTIFY") return refusal(".syscalls[" + std::to_string(i) + "].action");
+    return {};
+}
+
 // Kills and reaps a half-created init so a failed create leaves no process behind.
 void kill_and_reap(pid_t pid) {
     if (pid <= 0) return;
@@ -140,10 +155,13 @@ Result<Created> create(const CreateOptions& opts) {
 
     // Compiled here, before anything exists, so that a bad profile fails create with its JSON
     // path; the init only loads the result.
+    // The micro-VM's agent loads the same program in the guest (vm/protocol/spec_codec.h).
     std::optional<security::seccomp::Program> seccomp;
-    if (substrate == Substrate::container && spec.linux && spec.linux->seccomp)
+    if (substrate != Substrate::bare && spec.linux && spec.linux->seccomp) {
+        if (substrate == Substrate::vm) STRATA_TRY(refuse_notify_in_vm(*spec.linux->seccomp, opts.bundle + "/config.json"));
         seccomp = STRATA_TRY(security::seccomp::compile_cached(*spec.linux->seccomp, opts.bundle + "/config.json",
                                                                opts.root + "/.cache:seccomp"));
+    }
 
     const spec::Linux empty_linux;
     const spec::Linux& lx = spec.linux ? *spec.linux : empty_linux;

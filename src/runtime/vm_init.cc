@@ -18,6 +18,7 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     o.kernel = ctx.opts->vm_kernel;
     o.backend = ctx.opts->vm_backend;
     o.start_at_once = ctx.opts->for_run;
+    if (ctx.seccomp) o.seccomp = vm::agent::GuestFilter{ctx.seccomp->flags, ctx.seccomp->code};
     if (ctx.spec->process->terminal && ctx.console_fd >= 0) {
         // The guest makes the workload's pty; the engine gets the master of a raw host pty whose
         // slave is the monitor's stdio and controlling terminal, so a resize of the master

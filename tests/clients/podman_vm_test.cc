@@ -5,6 +5,7 @@
 
 #include <pty.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "tests/support/http.h"
@@ -24,6 +25,11 @@ protected:
         STRATA_REQUIRE(!vm["backend"].is_null() && vm["kernel"].contains("path"), "no VM backend or guest kernel: " + vm.dump());
     }
     void TearDown() override { env->run({"rm", "-af", "-t", "0"}); }
+    static std::string host_release() {
+        utsname u{};
+        uname(&u);
+        return u.release;
+    }
     static std::vector<std::string> vm_args(std::vector<std::string> extra) {
         std::vector<std::string> a = {"--annotation", "org.strata.substrate=vm"};
         a.insert(a.end(), extra.begin(), extra.end());
@@ -146,6 +152,20 @@ TEST_F(PodmanVm, HealthcheckRunsInTheGuestAndReportsHealthy) {
     EXPECT_EQ(h.status, 0) << h.out << h.err;
     auto st = env->run({"inspect", "-f", "{{.State.Health.Status}}", "vmhealth"});
     EXPECT_EQ(st.out, "healthy\n") << st.err;
+}
+
+// Podman's default seccomp profile is in force in the guest, and `--security-opt
+// seccomp=unconfined` takes it away, as for a container.
+TEST_F(PodmanVm, PodmansSeccompProfileIsInForceInTheGuest) {
+    std::string probe = "uname -r; grep '^Seccomp:' /proc/self/status";
+    auto confined = env->run(vm_args({"--rm", kImage, "sh", "-c", probe}), std::chrono::seconds(180));
+    ASSERT_EQ(confined.status, 0) << confined.err;
+    EXPECT_EQ(confined.out.find(host_release()), std::string::npos) << "ran on the host's kernel: " << confined.out;
+    EXPECT_NE(confined.out.find("Seccomp:\t2\n"), std::string::npos) << confined.out;
+    auto open = env->run(vm_args({"--rm", "--security-opt", "seccomp=unconfined", kImage, "sh", "-c", probe}),
+                         std::chrono::seconds(180));
+    ASSERT_EQ(open.status, 0) << open.err;
+    EXPECT_NE(open.out.find("Seccomp:\t0\n"), std::string::npos) << open.out;
 }
 
 }  // namespace

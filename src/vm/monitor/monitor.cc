@@ -91,7 +91,6 @@ void warn_unsupported(const spec::Spec& spec) {
         !spec.hooks.start_container.empty() || !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
         warn("hooks");
     if (!spec.linux) return;
-    if (spec.linux->seccomp) warn("linux.seccomp");
     if (!spec.linux->uid_mappings.empty() || !spec.linux->gid_mappings.empty()) warn("a user namespace (uid/gid mappings)");
     if (spec.linux->personality) warn("linux.personality");
 }
@@ -181,7 +180,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     b.net = STRATA_TRY(attach_network(spec));
     agent::StartConfig sc;
     for (const auto& nic : b.net->nics) sc.nics.push_back(nic.config);
-    sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle)));
+    sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle), opts.seccomp ? &*opts.seccomp : nullptr));
     // The file share first: a bind source that vanished fails create before any asset work.
     std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
     if (!binds.empty()) {

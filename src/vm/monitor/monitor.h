@@ -7,10 +7,12 @@
 // monitor's pid exactly as on a container's init.
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
 #include "spec/spec.h"
+#include "vm/protocol/spec_codec.h"
 
 namespace strata::vm {
 
@@ -27,6 +29,8 @@ struct MonitorOptions {
     // process.terminal: fds 0-2 are a raw host pty, the monitor's controlling terminal; its
     // window size goes to the guest's pty (at start and on every SIGWINCH).
     bool terminal = false;
+    // linux.seccomp as create compiled it: the agent loads it in the guest.
+    std::optional<agent::GuestFilter> seccomp;
 };
 
 // The lifecycle protocol of the runtime's init channel, passed in so vm/ does not depend on

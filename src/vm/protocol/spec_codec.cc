@@ -3,6 +3,8 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 
+#include <cstring>
+
 #include "base/strings.h"
 #include "spec/tables.h"
 #include "vm/protocol/agent_protocol.h"
@@ -110,7 +112,7 @@ bool uses_share(const std::vector<GuestMount>& mounts) {
     return false;
 }
 
-Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes) {
+Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes, const GuestFilter* seccomp) {
     // Every filesystem mount (proc, sysfs, tmpfs, devpts, mqueue...), cgroup as the guest's
     // cgroup v2, and the bind mounts from the share. The bundle anchors only bind sources, which
     // the host stages (the guest sees them by index).
@@ -139,6 +141,14 @@ Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes) {
     w.u32(static_cast<uint32_t>(mounts.size()));
     for (const auto& m : mounts) w.str(m.destination).str(m.fstype).str(m.source).str(m.data).u64(m.flags);
     STRATA_TRY(encode_process(w, *s.process));
+    w.u8(seccomp ? 1 : 0);
+    if (seccomp) {
+        if (seccomp->code.empty() || seccomp->code.size() > kMaxFilterInsns)
+            return error("linux.seccomp: a compiled filter of " + std::to_string(seccomp->code.size()) +
+                         " instructions (1 to " + std::to_string(kMaxFilterInsns) + " can be loaded)");
+        w.u32(seccomp->flags);
+        w.str({reinterpret_cast<const char*>(seccomp->code.data()), seccomp->code.size() * sizeof(sock_filter)});
+    }
     w.u8(s.linux ? 1 : 0);
     if (!s.linux) return w.take();
     const spec::Linux& l = *s.linux;
@@ -196,6 +206,16 @@ Result<GuestSpec> decode_spec(std::string_view payload) {
         g.mounts.push_back(std::move(m));
     }
     STRATA_TRY(decode_process(r, s.process.emplace(), g.caps));
+    if (STRATA_TRY(r.u8())) {
+        GuestFilter& f = g.seccomp.emplace();
+        f.flags = STRATA_TRY(r.u32());
+        std::string code = STRATA_TRY(r.str());
+        size_t insns = code.size() / sizeof(sock_filter);
+        if (code.size() % sizeof(sock_filter) || insns == 0 || insns > kMaxFilterInsns)
+            return error("agent protocol: a seccomp filter of " + std::to_string(code.size()) + " bytes");
+        f.code.resize(insns);
+        std::memcpy(f.code.data(), code.data(), code.size());
+    }
     if (!STRATA_TRY(r.u8())) return g;
     spec::Linux& l = s.linux.emplace();
     n = STRATA_TRY(r.u32());

@@ -7,9 +7,13 @@
 // Carried: root.readonly, mounts (planned on the host: see GuestMount), process (args, env, cwd,
 // user, capabilities as bit sets, rlimits, noNewPrivileges, oomScoreAdj), hostname, domainname,
 // linux (namespaces, devices, sysctl, maskedPaths, readonlyPaths, resources: memory, cpu, pids,
-// blockIO weight). Not carried (the host warns): seccomp, hooks, id mappings, personality.
+// blockIO weight), and linux.seccomp as the host compiled it. Not carried (the host warns or
+// acts itself): hooks (run on the host), id mappings, personality.
+
+#include <linux/filter.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,17 +49,30 @@ std::string guest_share_entry(size_t index);
 bool guest_tmpfs_bind(const rootfs::MountOp& op);
 inline constexpr uint64_t kDefaultShmBytes = 64ull << 20;  // Podman's and Docker's default
 
-// What the agent decodes: the spec (its `mounts` and `process.capabilities` left empty), the
-// planned mounts and the capability sets, resolved from their names on the host.
+// linux.seccomp compiled on the host with libseccomp (security/seccomp, with its cache), so
+// that the static agent needs no libseccomp and a bad profile fails before any VM work. The
+// agent loads it into the workload and into every exec'd process, last before exec.
+struct GuestFilter {
+    unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*; never NEW_LISTENER (the host refuses notify)
+    std::vector<sock_filter> code;
+};
+inline constexpr uint32_t kMaxFilterInsns = 4096;  // BPF_MAXINSNS
+
+// What the agent decodes: the spec (its `mounts`, `process.capabilities` and `linux.seccomp`
+// left empty), the planned mounts, the capability sets resolved from their names on the host,
+// and the compiled filter.
 struct GuestSpec {
     spec::Spec spec;
     std::vector<GuestMount> mounts;
     security::CapSets caps;  // all empty when config.json has no process.capabilities
+    std::optional<GuestFilter> seccomp;
 };
 
 // Plans `s`'s mounts and encodes. Bind mounts become binds from the share's entries (the host
 // must stage them: vm/share/share.h), or a tmpfs of `shm_bytes` for guest_tmpfs_bind ones.
-Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes = kDefaultShmBytes);
+// `seccomp` is linux.seccomp as the host compiled it (none: no filter).
+Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes = kDefaultShmBytes,
+                                const GuestFilter* seccomp = nullptr);
 // Whether the encoded mounts need the share (a bind from it).
 bool uses_share(const std::vector<GuestMount>& mounts);
 Result<GuestSpec> decode_spec(std::string_view payload);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "spec/parse.h"
 #include "sys/file.h"
 
@@ -125,6 +127,28 @@ TEST(SpecCodec, RealConfigsSurvive) {
         EXPECT_EQ(d->mounts.size(), s->mounts.size());  // none of them binds a host path
         EXPECT_EQ(d->spec.linux->masked_paths, s->linux->masked_paths);
     }
+}
+
+TEST(SpecCodec, CarriesTheCompiledSeccompFilterExactly) {
+    spec::Spec s;
+    s.process.emplace().args = {"true"};
+    GuestFilter f;
+    f.flags = 2;  // SECCOMP_FILTER_FLAG_LOG
+    for (uint32_t i = 0; i < 300; ++i) f.code.push_back({static_cast<uint16_t>(i), 1, 2, 0x7fff0000u + i});
+    auto e = encode_spec(s, kDefaultShmBytes, &f);
+    ASSERT_TRUE(e) << e.error().message();
+    auto d = decode_spec(*e);
+    ASSERT_TRUE(d) << d.error().message();
+    ASSERT_TRUE(d->seccomp);
+    EXPECT_EQ(d->seccomp->flags, 2u);
+    ASSERT_EQ(d->seccomp->code.size(), 300u);
+    EXPECT_EQ(std::memcmp(d->seccomp->code.data(), f.code.data(), 300 * sizeof(sock_filter)), 0);
+    EXPECT_FALSE(decode_spec(encode_spec(s).value())->seccomp);
+    // More than the kernel can load is the host's error, not the guest's.
+    f.code.resize(kMaxFilterInsns + 1);
+    auto big = encode_spec(s, kDefaultShmBytes, &f);
+    ASSERT_FALSE(big);
+    EXPECT_NE(big.error().message().find("linux.seccomp"), std::string::npos) << big.error().message();
 }
 
 TEST(SpecCodec, UnknownCapabilityIsAnErrorOnTheHost) {
