@@ -15,8 +15,8 @@
 namespace strata::agent {
 namespace {
 
-constexpr const char* kRoot = "/sys/fs/cgroup";
-constexpr const char* kWorkload = "/sys/fs/cgroup/workload";
+constexpr const char* kRoot = kRootCgroup;
+constexpr const char* kWorkload = kWorkloadCgroup;
 
 std::string max_or(int64_t v) { return v < 0 ? "max" : std::to_string(v); }
 

@@ -12,6 +12,9 @@
 
 namespace strata::agent {
 
+inline constexpr const char* kRootCgroup = "/sys/fs/cgroup";
+inline constexpr const char* kWorkloadCgroup = "/sys/fs/cgroup/workload";
+
 // The cgroup v2 file writes for `r` ({"memory.max", "268435456"}, ...), in order. Pure.
 std::vector<std::pair<std::string, std::string>> cgroup_v2_writes(const spec::Resources& r);
 

@@ -15,6 +15,7 @@
 
 #include "agent/exec.h"
 #include "agent/fresh_state.h"
+#include "agent/introspect.h"
 #include "agent/network.h"
 #include "agent/terminal.h"
 #include "agent/timeline.h"
@@ -177,6 +178,14 @@ Result<> Relay::on_frame(const Frame& f) {
         case Msg::exec_signal:
         case Msg::exec_output_ack:
         case Msg::exec_resize: return on_exec_frame(f);
+        case Msg::query: {
+            vm::agent::Reader r(f.payload);
+            uint32_t id = STRATA_TRY(r.u32());
+            auto what = static_cast<vm::agent::Query>(STRATA_TRY(r.u8()));
+            auto answer = m_exit ? Result<std::string>(os_error(ESRCH, "the workload has exited")) : answer_query(m_w, what);
+            if (!answer) return send_session(Msg::exec_error, id, vm::agent::encode_error(answer.error()));
+            return send_session(Msg::query_result, id, *answer);
+        }
         default:
             return error("agent: unexpected " + std::string(vm::agent::msg_name(f.type)) + " message");
     }

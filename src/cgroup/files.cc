@@ -36,21 +36,23 @@ Result<std::string> read_text(const std::string& dir, const std::string& file) {
     return sys::read_file(dir + "/" + file);
 }
 
-Result<std::optional<uint64_t>> read_number(const std::string& dir, const std::string& file) {
-    std::string text = STRATA_TRY(read_text(dir, file));
+std::optional<std::optional<uint64_t>> parse_number(const std::string& text) {
     auto t = trim(text);
     if (t == "max") return std::optional<uint64_t>{};
-    auto v = parse_uint(t);
-    if (!v) {
-        auto neg = parse_int(t);  // v1 reports -1 for unlimited quotas
-        if (neg && *neg < 0) return std::optional<uint64_t>{};
-        return error("parse " + quote(dir + "/" + file) + ": " + quote(std::string(t)));
-    }
-    return std::optional<uint64_t>{*v};
+    if (auto v = parse_uint(t)) return std::optional<uint64_t>{*v};
+    auto neg = parse_int(t);  // v1 reports -1 for unlimited quotas
+    if (neg && *neg < 0) return std::optional<uint64_t>{};
+    return std::nullopt;
 }
 
-Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const std::string& file) {
+Result<std::optional<uint64_t>> read_number(const std::string& dir, const std::string& file) {
     std::string text = STRATA_TRY(read_text(dir, file));
+    auto v = parse_number(text);
+    if (!v) return error("parse " + quote(dir + "/" + file) + ": " + quote(std::string(trim(text))));
+    return *v;
+}
+
+std::map<std::string, uint64_t> parse_keyed(const std::string& text) {
     std::map<std::string, uint64_t> out;
     for (const auto& line : split_nonempty(text, '\n')) {
         auto parts = split_nonempty(line, ' ');
@@ -58,6 +60,10 @@ Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const
         if (auto v = parse_uint(parts[1])) out[parts[0]] = *v;
     }
     return out;
+}
+
+Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const std::string& file) {
+    return parse_keyed(STRATA_TRY(read_text(dir, file)));
 }
 
 std::unexpected<Error> unsupported(const std::string& field, const std::string& why) {

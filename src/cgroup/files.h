@@ -21,6 +21,10 @@ Result<std::string> read_text(const std::string& dir, const std::string& file);
 Result<std::optional<uint64_t>> read_number(const std::string& dir, const std::string& file);
 // "key value" lines (memory.stat, cpu.stat, memory.events) -> map.
 Result<std::map<std::string, uint64_t>> read_keyed(const std::string& dir, const std::string& file);
+// The same from a file's text (one a guest sent, for instance).
+std::map<std::string, uint64_t> parse_keyed(const std::string& text);
+// A single number's text; "max" (and v1's -1) read as nullopt; nothing else than a number: an error.
+std::optional<std::optional<uint64_t>> parse_number(const std::string& text);
 
 // rmdir of a container's cgroup directory. A task that has just been killed keeps it busy (EBUSY)
 // until the kernel has torn it down (QEMU with its guest memory: ~4-5 ms), so this retries every

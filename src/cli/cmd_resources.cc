@@ -2,15 +2,18 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 #include <set>
 #include <sstream>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "cli/command.h"
 #include "runtime/events.h"
 #include "runtime/lifecycle.h"
 #include "runtime/update.h"
+#include "runtime/vm_query.h"
 #include "spec/parse.h"
 #include "sys/file.h"
 
@@ -26,6 +29,36 @@ void add_pause(CLI::App& app, Globals& g) {
     r->parse_complete_callback([&g] { g.command = [&g] { return ok(runtime::resume(g.root, rid)); }; });
 }
 
+namespace {
+
+// A micro-VM's processes are the guest's, with the guest's pids (never the host's monitor and
+// QEMU). ps(1) cannot read them, so the table is strata's own, with ps -ef's columns.
+Result<int> print_guest_processes(const std::string& root, const std::string& id, const std::string& format,
+                                  const std::vector<std::string>& ps_args) {
+    auto ps = STRATA_TRY(runtime::guest_processes(root, id));
+    if (format == "json") {
+        nlohmann::json pids = nlohmann::json::array();
+        for (const auto& p : ps) pids.push_back(p.pid);
+        std::cout << pids.dump() << "\n";
+        return 0;
+    }
+    if (!ps_args.empty())
+        log::warn("ps " + id + ": ps(1) arguments do not apply to a micro-VM's guest processes; ignored");
+    std::printf("%-8s %6s %6s %1s %8s %8s %s\n", "UID", "PID", "PPID", "S", "RSS", "TIME", "CMD");
+    for (const auto& p : ps) {
+        std::string cmd = p.args.empty() ? "[" + p.comm + "]" : join(p.args, " ");
+        uint64_t s = p.cpu_ms / 1000;
+        char time[32];
+        std::snprintf(time, sizeof time, "%02llu:%02llu:%02llu", static_cast<unsigned long long>(s / 3600),
+                      static_cast<unsigned long long>(s / 60 % 60), static_cast<unsigned long long>(s % 60));
+        std::printf("%-8u %6u %6u %c %8llu %8s %s\n", p.uid, p.pid, p.ppid, p.state, static_cast<unsigned long long>(p.rss_kib),
+                    time, cmd.c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
 void add_ps(CLI::App& app, Globals& g) {
     static std::string id, format = "table";
     static std::vector<std::string> ps_args;
@@ -35,6 +68,7 @@ void add_ps(CLI::App& app, Globals& g) {
     sub->add_option("ps-args", ps_args, "arguments for ps(1) (default -ef)");
     sub->parse_complete_callback([&g] {
         g.command = [&g]() -> Result<int> {
+            if (STRATA_TRY(runtime::is_vm(g.root, id))) return print_guest_processes(g.root, id, format, ps_args);
             auto pids = STRATA_TRY(runtime::processes(g.root, id));
             if (format == "json") {
                 std::cout << nlohmann::json(pids).dump() << "\n";

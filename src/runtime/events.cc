@@ -3,8 +3,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "cgroup/manager.h"
 #include "runtime/lifecycle.h"
+#include "runtime/vm_query.h"
 
 namespace strata::runtime {
 
@@ -52,13 +55,41 @@ Result<std::pair<State, std::unique_ptr<cgroup::Manager>>> open_cgroup(const std
 
 Result<json> stats_event(const std::string& root, const std::string& id) {
     auto [s, cg] = STRATA_TRY(open_cgroup(root, id));
+    if (s.substrate == "vm") return json{{"type", "stats"}, {"id", id}, {"data", STRATA_TRY(guest_stats(root + "/" + id, s))}};
     auto st = STRATA_TRY(cg->stats());
     return json{{"type", "stats"}, {"id", id}, {"data", stats_json(st)}};
 }
 
+namespace {
+
+// A micro-VM's events come from the guest: its stats, and its OOM kills polled (no eventfd
+// reaches across the VM boundary) at most every second.
+Result<> stream_vm_events(const std::string& root, const State& s, std::chrono::milliseconds interval,
+                          const std::function<void(const json&)>& emit) {
+    const std::string dir = root + "/" + s.id;
+    uint64_t ooms = guest_oom_kills(dir, s.id).value_or(0);
+    auto next_stats = std::chrono::steady_clock::now();
+    const auto poll_every = std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(1));
+    for (;;) {
+        if (current_status(s) == Status::stopped) return {};
+        auto now = std::chrono::steady_clock::now();
+        if (now >= next_stats) {
+            if (auto data = guest_stats(dir, s)) emit({{"type", "stats"}, {"id", s.id}, {"data", *data}});
+            next_stats = now + interval;
+        }
+        if (auto count = guest_oom_kills(dir, s.id))
+            for (; ooms < *count; ++ooms) emit({{"type", "oom"}, {"id", s.id}});
+        std::this_thread::sleep_for(std::min(poll_every, std::chrono::duration_cast<std::chrono::milliseconds>(next_stats - now) +
+                                                             std::chrono::milliseconds(1)));
+    }
+}
+
+}  // namespace
+
 Result<> stream_events(const std::string& root, const std::string& id, std::chrono::milliseconds interval,
                        const std::function<void(const json&)>& emit) {
     auto [s, cg] = STRATA_TRY(open_cgroup(root, id));
+    if (s.substrate == "vm") return stream_vm_events(root, s, interval, emit);
     UniqueFd oom = STRATA_TRY(cg->oom_notifier());
     uint64_t ooms = cg->oom_kill_count().value_or(0);
     auto next_stats = std::chrono::steady_clock::now();

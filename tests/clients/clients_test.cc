@@ -175,6 +175,14 @@ TEST_F(Containerd, TaskExecIntoAVm) {
     EXPECT_EQ(e.status, 6) << e.err;
     EXPECT_NE(e.out.find("exec-in-vm\n"), std::string::npos) << e.out;
     EXPECT_EQ(e.out.find(host.out), std::string::npos) << "ran on the host's kernel: " << e.out;
+    // The shim's task ps is `strata ps --format json`: the guest's pids, the workload's first.
+    auto ps = ctr({"task", "ps", id});
+    EXPECT_EQ(ps.status, 0) << ps.err;
+    std::vector<std::string> lines;
+    std::istringstream in(ps.out);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 2u) << ps.out;
+    EXPECT_TRUE(lines[1].starts_with("1 ")) << "not the guest's pid 1: " << ps.out;
     ctr({"task", "kill", "-s", "SIGKILL", id});
     for (int i = 0; i < 100 && ctr({"task", "ls"}).out.find("STOPPED") == std::string::npos; ++i) usleep(100000);
     ctr({"task", "rm", "-f", id});

@@ -10,9 +10,11 @@
 //                     guest process's stdio to and from these fds itself
 //                     'S' + i32 signal             (to the guest process)
 //                     'W' + u32 rows + u32 columns (a terminal session's new window size)
+//                     'Q' + u8 vm::agent::Query    (instead of 'X': one question, no stdio)
 //   monitor -> proxy: 'P' + u32 pid in the guest + u32 µs the guest took from request to exec
 //                     'E' + encode_error           (it could not; the session is over)
 //                     'Z' + encode(ExitStatus)     (its exit, after all its output was written)
+//                     'R' + the answer to a 'Q' (vm/protocol/guest_query.h); the session is over
 
 namespace strata::vm {
 
@@ -23,5 +25,7 @@ inline constexpr char kExecResize = 'W';
 inline constexpr char kExecStarted = 'P';
 inline constexpr char kExecFailed = 'E';
 inline constexpr char kExecExited = 'Z';
+inline constexpr char kQueryRequest = 'Q';
+inline constexpr char kQueryAnswer = 'R';
 
 }  // namespace strata::vm

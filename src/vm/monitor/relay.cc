@@ -128,7 +128,8 @@ Result<> HostRelay::on_frame(const agent::Frame& f) {
         case Msg::exec_stdout:
         case Msg::exec_stderr:
         case Msg::exec_stdin_ack:
-        case Msg::exec_exit: return on_exec_frame(f);
+        case Msg::exec_exit:
+        case Msg::query_result: return on_exec_frame(f);
         default: return error("vm: unexpected " + std::string(agent::msg_name(f.type)) + " from the agent");
     }
 }
@@ -152,6 +153,10 @@ Result<> HostRelay::on_exec_frame(const agent::Frame& f) {
             // A caller that hung up while it started does not get a process it cannot see.
             if (!e.conn) return send_session(Msg::exec_signal, id, agent::Writer().i32(SIGKILL).take());
             tell(kExecStarted, r.rest());
+            return {};
+        case Msg::query_result:
+            tell(kQueryAnswer, r.rest());
+            e.failed = true;  // over: one answer ends a query (finish_exec_sessions drops it)
             return {};
         case Msg::exec_error:
             tell(kExecFailed, r.rest());
@@ -203,6 +208,11 @@ Result<> HostRelay::on_exec_conn(uint32_t id, HostExec& e) {
     }
     if (m->data[0] == kExecResize && e.started && !e.exited)
         return send_session(Msg::exec_resize, id, std::string_view(m->data).substr(1, 8));
+    if (m->data[0] == kQueryRequest && !e.requested && m->data.size() == 2) {
+        // A question instead of a process: the agent answers with query_result or exec_error.
+        e.requested = true;
+        return send_session(Msg::query, id, agent::Writer().u8(static_cast<uint8_t>(m->data[1])).take());
+    }
     if (m->data[0] != kExecRequest || e.requested) return {};
     e.requested = true;
     if (m->fds.size() != 3 || m->data.size() < 5) {

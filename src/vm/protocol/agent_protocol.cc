@@ -34,12 +34,14 @@ std::string_view msg_name(Msg m) {
         case Msg::exec_output_ack: return "exec_output_ack";
         case Msg::exec_resize: return "exec_resize";
         case Msg::resize: return "resize";
+        case Msg::query: return "query";
         case Msg::exec_started: return "exec_started";
         case Msg::exec_stdout: return "exec_stdout";
         case Msg::exec_stderr: return "exec_stderr";
         case Msg::exec_stdin_ack: return "exec_stdin_ack";
         case Msg::exec_exit: return "exec_exit";
         case Msg::exec_error: return "exec_error";
+        case Msg::query_result: return "query_result";
     }
     return "unknown";
 }

@@ -81,6 +81,7 @@ enum class Msg : uint8_t {
     exec_output_ack = 13,
     exec_resize = 14,
     resize = 15,
+    query = 16,  // u32 session + u8 vm::agent::Query (guest_query.h); answered by query_result or exec_error
     // agent -> host
     hello = 64,
     prepared = 65,
@@ -99,6 +100,7 @@ enum class Msg : uint8_t {
     exec_stdin_ack = 78,
     exec_exit = 79,
     exec_error = 80,
+    query_result = 81,  // u32 session + the answer (guest_query.h)
 };
 std::string_view msg_name(Msg m);
 
@@ -107,7 +109,7 @@ inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
 // 4: NICs; 5: bind mounts from the 9p share; 6: exec; 7: the workload's terminal (resize);
-// 8: linux.seccomp (a compiled filter in the spec)
+// 8: linux.seccomp (a compiled filter in the spec); queries (the guest's processes, its stats)
 inline constexpr const char* kVersion = "8";
 
 // What an output frame of `payload` bytes counts against the output window: its bytes, plus

@@ -1,0 +1,110 @@
+#include "runtime/vm_query.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "base/strings.h"
+#include "cgroup/files.h"
+#include "cgroup/manager.h"
+#include "cgroup/v2/stats.h"
+#include "runtime/events.h"
+#include "runtime/lifecycle.h"
+#include "sys/file.h"
+#include "sys/socket.h"
+#include "vm/monitor/exec_socket.h"
+#include "vm/protocol/agent_protocol.h"
+
+namespace strata::runtime {
+namespace {
+
+// A guest under emulation on a loaded host answers in milliseconds; one that does not answer
+// within this is hung, and saying so beats waiting.
+constexpr int kAnswerTimeoutS = 15;
+
+Result<std::string> ask(const std::string& state_dir, const std::string& id, vm::agent::Query what) {
+    std::string what_name = what == vm::agent::Query::processes ? "ps" : "events";
+    UniqueFd vm_dir = STRATA_TRY(with_context(sys::open(state_dir + "/vm", O_PATH | O_DIRECTORY | O_CLOEXEC), what_name + " " + id));
+    auto conn = sys::connect_at(vm_dir.get(), vm::kExecSocket, SOCK_SEQPACKET);
+    if (!conn) {
+        if (conn.error().code == ENOENT || conn.error().code == ECONNREFUSED)
+            return os_error(conn.error().code, what_name + " " + id + ": the VM is not running (nothing listens on " + state_dir +
+                                                   "/vm/" + vm::kExecSocket + ")");
+        return wrap(conn.error(), what_name + " " + id);
+    }
+    timeval tv{kAnswerTimeoutS, 0};
+    ::setsockopt(conn->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string q = {vm::kQueryRequest, static_cast<char>(what)};
+    STRATA_TRY(with_context(sys::send_msg(conn->get(), q), what_name + " " + id + ": ask the VM's monitor"));
+    auto reply = sys::recv_msg(conn->get(), vm::agent::kMaxPayload);
+    if (!reply && reply.error().code == EAGAIN)
+        return os_error(ETIMEDOUT, what_name + " " + id + ": the guest did not answer within " + std::to_string(kAnswerTimeoutS) + " s");
+    if (!reply) return wrap(reply.error(), what_name + " " + id + ": the VM's answer");
+    if (reply->eof || reply->data.empty()) return error(what_name + " " + id + ": the VM's monitor hung up (the VM stopped?)");
+    if (reply->data[0] == vm::kExecFailed) {
+        Error e = vm::agent::decode_error(std::string_view(reply->data).substr(1));
+        return std::unexpected(Error{e.code, what_name + " " + id + " (in the VM): " + e.context});
+    }
+    if (reply->data[0] != vm::kQueryAnswer) return error(what_name + " " + id + ": unexpected reply from the VM's monitor");
+    return reply->data.substr(1);
+}
+
+Result<vm::agent::CgroupFiles> cgroup_files(const std::string& state_dir, const std::string& id) {
+    auto files = vm::agent::decode_files(STRATA_TRY(ask(state_dir, id, vm::agent::Query::stats)));
+    if (!files) return wrap(files.error(), "events " + id + ": the guest's answer");
+    return std::move(*files);
+}
+
+// The resident memory of the VM's host processes (the monitor and QEMU: its host cgroup's).
+nlohmann::json host_cost(const State& s) {
+    uint64_t rss_kib = 0;
+    size_t count = 0;
+    if (auto cg = cgroup::load_manager(s.cgroup))
+        if (auto pids = (*cg)->pids())
+            for (pid_t pid : *pids) {
+                auto status = sys::read_file("/proc/" + std::to_string(pid) + "/status");
+                if (!status) continue;
+                ++count;
+                for (const auto& line : split_nonempty(*status, '\n')) {
+                    if (!line.starts_with("VmRSS:")) continue;
+                    auto f = split_nonempty(trim(line.substr(6)), ' ');
+                    if (!f.empty()) rss_kib += parse_uint(f[0]).value_or(0);
+                }
+            }
+    return {{"hostRssBytes", rss_kib * 1024}, {"hostProcesses", count}};
+}
+
+}  // namespace
+
+Result<bool> is_vm(const std::string& root, const std::string& id) {
+    ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
+    return STRATA_TRY(dir.load()).substrate == "vm";
+}
+
+Result<std::vector<vm::agent::GuestProcess>> guest_processes(const std::string& root, const std::string& id) {
+    ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
+    State s = STRATA_TRY(dir.load());
+    if (current_status(s) != Status::running) return error("ps " + id + ": the container is not running");
+    auto ps = vm::agent::decode_processes(STRATA_TRY(ask(dir.path(), id, vm::agent::Query::processes)));
+    if (!ps) return wrap(ps.error(), "ps " + id + ": the guest's answer");
+    return std::move(*ps);
+}
+
+Result<nlohmann::json> guest_stats(const std::string& state_dir, const State& s) {
+    auto files = STRATA_TRY(cgroup_files(state_dir, s.id));
+    auto st = cgroup::v2::stats_from([&](const std::string& name) -> std::optional<std::string> {
+        auto it = files.find(name);
+        return it == files.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+    nlohmann::json data = stats_json(st);
+    data["vm"] = host_cost(s);
+    return data;
+}
+
+Result<uint64_t> guest_oom_kills(const std::string& state_dir, const std::string& id) {
+    auto files = STRATA_TRY(cgroup_files(state_dir, id));
+    auto it = files.find("memory.events");
+    if (it == files.end()) return 0;
+    return cgroup::parse_keyed(it->second)["oom_kill"];
+}
+
+}  // namespace strata::runtime

@@ -1,0 +1,112 @@
+// What `ps` and `events` report for a micro-VM: the guest's processes with the guest's pids
+// (never the host's monitor and QEMU), the workload's cgroup usage in the guest, the VM's own
+// host cost beside it, and OOM kills inside the guest as `oom` events.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "tests/vm/vm_fixture.h"
+
+namespace strata::test {
+namespace {
+
+class VmIntrospect : public Vm {
+protected:
+    void start(const std::string& id, const std::string& script, int64_t memory_limit = 0) {
+        bundle->set_args({"sh", "-c", script});
+        bundle->config["root"]["readonly"] = false;
+        bundle->config["linux"]["resources"]["pids"]["limit"] = 100;  // a cgroup of its own in the guest
+        if (memory_limit) bundle->config["linux"]["resources"]["memory"]["limit"] = memory_limit;
+        bundle->save();
+        ASSERT_EQ(strata.detached({"run", "-d", "-b", bundle->path(), id}, log_path()).status, 0) << read_text(log_path());
+    }
+    nlohmann::json stats(const std::string& id) {
+        auto r = strata({"events", "--stats", id}, "", kBoot);
+        EXPECT_EQ(r.status, 0) << r.err;
+        return r.status == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+    }
+};
+
+TEST_F(VmIntrospect, PsListsTheGuestsProcessesWithTheGuestsPids) {
+    start("ps", "sleep 1000 & exec sleep 999");
+    int monitor = state_pid("ps");
+    int qemu = vmm_of(monitor);
+    ASSERT_GT(qemu, 0);
+    // An exec'd process is the workload's too (detached: it keeps the caller's stdio).
+    ASSERT_EQ(strata.detached({"exec", "-d", "ps", "sleep", "777"}, log_path()).status, 0) << read_text(log_path());
+    nlohmann::json pids;
+    ASSERT_TRUE(eventually([&] {
+        auto r = strata({"ps", "--format", "json", "ps"}, "", kBoot);
+        if (r.status != 0) return false;
+        pids = nlohmann::json::parse(r.out);
+        return pids.size() == 3;
+    }, 20000)) << pids.dump();
+    EXPECT_EQ(pids[0], 1) << "the workload's main process is pid 1 of its namespace: " << pids.dump();
+    for (const auto& p : pids) {
+        EXPECT_NE(p.get<int>(), monitor) << "a host pid (the monitor)";
+        EXPECT_NE(p.get<int>(), qemu) << "a host pid (QEMU)";
+    }
+    auto table = strata({"ps", "ps"}, "", kBoot);
+    ASSERT_EQ(table.status, 0) << table.err;
+    EXPECT_TRUE(table.out.starts_with("UID ")) << table.out;
+    EXPECT_NE(table.out.find(" 1      0 S "), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("sleep 999"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("sleep 1000"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("sleep 777"), std::string::npos) << table.out;
+    EXPECT_EQ(table.out.find("qemu"), std::string::npos) << table.out;
+    EXPECT_EQ(table.out.find("strata"), std::string::npos) << table.out;
+    ASSERT_EQ(strata({"delete", "--force", "ps"}).status, 0);
+    auto gone = strata({"ps", "ps"});
+    EXPECT_EQ(gone.status, 1);
+    EXPECT_NE(gone.err.find("ps"), std::string::npos) << gone.err;
+}
+
+TEST_F(VmIntrospect, StatsAreTheGuestCgroupsWithTheVmsHostCostBeside) {
+    start("st", "sleep 1000 & exec sleep 999", 100 << 20);
+    nlohmann::json s;
+    ASSERT_TRUE(eventually([&] {
+        s = stats("st");
+        return !s.is_null() && s["data"]["pids"]["current"] == 2;
+    }, 20000)) << s.dump();
+    const auto& d = s["data"];
+    EXPECT_EQ(s["type"], "stats");
+    EXPECT_EQ(d["memory"]["usage"]["limit"], 100 << 20) << "not the guest cgroup's memory.max";
+    EXPECT_GT(d["memory"]["usage"]["usage"].get<uint64_t>(), 0u);
+    EXPECT_LT(d["memory"]["usage"]["usage"].get<uint64_t>(), 100u << 20);
+    EXPECT_EQ(d["pids"]["limit"], 100) << "not the guest cgroup's pids.max";
+    EXPECT_GT(d["cpu"]["usage"]["total"].get<uint64_t>(), 0u);
+    // The VM's own cost on the host: the monitor and QEMU, with QEMU's guest RAM resident.
+    EXPECT_GE(d["vm"]["hostProcesses"].get<int>(), 2);
+    EXPECT_GT(d["vm"]["hostRssBytes"].get<uint64_t>(), 16u << 20) << d["vm"].dump();
+    ASSERT_EQ(strata({"delete", "--force", "st"}).status, 0);
+}
+
+// A subshell grows past the guest cgroup's 64 MiB and the guest's OOM killer ends it; the
+// workload's main process lives on, and `strata events` reports the kill.
+TEST_F(VmIntrospect, AnOomKillInTheGuestIsAnOomEvent) {
+    start("oom", "sleep 3; (x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived); exec sleep 1000", 64 << 20);
+    std::string out = root.path() + "/events.out";
+    pid_t events = ::fork();
+    if (events == 0) {
+        int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ::dup2(fd, 1);
+        ::execl(strata_bin().c_str(), "strata", "--root", root.path().c_str(), "events", "--interval", "1s", "oom", nullptr);
+        ::_exit(127);
+    }
+    bool seen = eventually([&] { return read_text(out).find("\"type\":\"oom\"") != std::string::npos; }, 90000);
+    ::kill(events, SIGTERM);
+    ::waitpid(events, nullptr, 0);
+    EXPECT_TRUE(seen) << read_text(out).substr(0, 2000);
+    EXPECT_NE(read_text(out).find("\"type\":\"stats\""), std::string::npos);
+    auto s = stats("oom");
+    EXPECT_GE(s["data"]["memory"]["oomKills"].get<int>(), 1) << s.dump();
+    EXPECT_EQ(status_of("oom"), "running") << "the OOM kill should have ended the subshell only";
+    ASSERT_EQ(strata({"delete", "--force", "oom"}).status, 0);
+}
+
+}  // namespace
+}  // namespace strata::test
