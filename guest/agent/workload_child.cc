@@ -1,7 +1,7 @@
 // The workload's side between clone and exec, inside its namespaces in the guest. The agent is
 // single-threaded when it clones, so this may allocate. Order: stdio, hostname, loopback, mounts
-// under the new root, devices, masks, a read-only root, switch root, process attributes, 'ready', wait for 'go',
-// credentials, exec.
+// under the new root, devices, masks, a read-only root, switch root, process attributes,
+// 'ready', wait for 'go', startContainer hooks, credentials and seccomp, exec.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -25,6 +25,7 @@
 #include "sys/file.h"
 #include "sys/mount.h"
 #include "sys/process.h"
+#include "sys/run_hook.h"
 #include "sys/socket.h"
 
 namespace strata::agent {
@@ -194,6 +195,14 @@ void run_child(const ChildContext& ctx) {
         if (!go || go->eof || go->data != std::string(1, kChildGo)) ::_exit(127);
     }
     const vm::agent::GuestSpec& g = *ctx.guest;
+    // startContainer: in the container's namespaces, paths in its root, as part of start.
+    const auto& start_hooks = g.spec.hooks.start_container;
+    for (size_t i = 0; i < start_hooks.size(); ++i) {
+        const auto& h = start_hooks[i];
+        auto ran = sys::run_hook(h.path, h.args, h.env, h.timeout, g.hook_state,
+                                 "startContainer hook " + std::to_string(i) + " (" + h.path + ")");
+        if (!ran) report_and_exit(ctx.sync, ran.error());
+    }
     auto r = confine_and_exec(*g.spec.process, g.caps, g.seccomp ? &*g.seccomp : nullptr, prepared->executable, prepared->env);
     report_and_exit(ctx.sync, r.error());
 }

@@ -155,6 +155,12 @@ Result<Created> create(const CreateOptions& opts) {
 
     // Compiled here, before anything exists, so that a bad profile fails create with its JSON
     // path; the init only loads the result.
+    // createContainer hooks run in the container's namespaces with the host's paths; a VM's
+    // namespaces are the guest's, and the init's pid a hook would be given is the monitor's on the
+    // host, so a hook that writes into /proc/PID/root would write into the host's root.
+    if (substrate == Substrate::vm && !spec.hooks.create_container.empty())
+        return error(opts.bundle + "/config.json: .hooks.createContainer: not supported on the vm substrate (these hooks run in the "
+                                   "container's namespaces with the host's paths; a micro-VM's namespaces are the guest's)");
     // The micro-VM's agent loads the same program in the guest (vm/protocol/spec_codec.h).
     std::optional<security::seccomp::Program> seccomp;
     if (substrate != Substrate::bare && spec.linux && spec.linux->seccomp) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "vm/monitor/monitor.h"
 
@@ -17,7 +18,10 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     o.work_dir = ctx.opts->root + "/" + ctx.opts->id + "/vm";
     o.kernel = ctx.opts->vm_kernel;
     o.backend = ctx.opts->vm_backend;
-    o.start_at_once = ctx.opts->for_run;
+    const auto& hooks = ctx.spec->hooks;
+    const bool host_create_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
+    // The workload must not exec before the prestart and createRuntime hooks ran.
+    o.start_at_once = ctx.opts->for_run && !host_create_hooks;
     if (ctx.seccomp) o.seccomp = vm::agent::GuestFilter{ctx.seccomp->flags, ctx.seccomp->code};
     if (ctx.spec->process->terminal && ctx.console_fd >= 0) {
         // The guest makes the workload's pty; the engine gets the master of a raw host pty whose
@@ -35,7 +39,19 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     }
     if (ctx.opts->preserve_fds > 0)
         log::warn("vm: --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
+    if (!hooks.start_container.empty()) {
+        auto state = nlohmann::json::parse(ctx.hook_state);
+        state["status"] = "created";
+        o.hook_state = state.dump();
+    }
     vm::MonitorHooks h;
+    if (host_create_hooks)
+        h.create_hooks = [&]() -> Result<> {
+            // The parent (create) runs them in the runtime's namespaces, as for a container.
+            STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
+            STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
+            return {};
+        };
     h.ready = [&] { return channel.ready(); };
     h.wait_for_go = [&] { return channel.wait_for_go(); };
     h.started = [&] { channel.started(); };

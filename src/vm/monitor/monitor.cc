@@ -87,9 +87,6 @@ Result<uint32_t> size_agent_channel(int vmm_end) {
 // What config.json asks for that the guest does not do (yet): said once, at create.
 void warn_unsupported(const spec::Spec& spec) {
     auto warn = [](const std::string& what) { log::warn("vm: " + what + " is not applied inside the VM"); };
-    if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() || !spec.hooks.create_container.empty() ||
-        !spec.hooks.start_container.empty() || !spec.hooks.poststart.empty() || !spec.hooks.poststop.empty())
-        warn("hooks");
     if (!spec.linux) return;
     if (!spec.linux->uid_mappings.empty() || !spec.linux->gid_mappings.empty()) warn("a user namespace (uid/gid mappings)");
     if (spec.linux->personality) warn("linux.personality");
@@ -180,7 +177,8 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     b.net = STRATA_TRY(attach_network(spec));
     agent::StartConfig sc;
     for (const auto& nic : b.net->nics) sc.nics.push_back(nic.config);
-    sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle), opts.seccomp ? &*opts.seccomp : nullptr));
+    sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle), opts.seccomp ? &*opts.seccomp : nullptr,
+                                            opts.hook_state));
     // The file share first: a bind source that vanished fails create before any asset work.
     std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
     if (!binds.empty()) {
@@ -301,6 +299,12 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
         b.vm.reset();  // kills QEMU before create reports
         b.net.reset();  // and removes the redirects
         hooks.fail(prepared.error());
+    }
+    // prestart and createRuntime, on the host, once the VM and the workload in it are prepared.
+    if (auto h = hooks.create_hooks ? hooks.create_hooks() : Result<>{}; !h) {
+        b.vm.reset();
+        b.net.reset();
+        hooks.fail(h.error());
     }
     if (!hooks.ready()) {
         b.net.reset();

@@ -31,11 +31,14 @@ struct MonitorOptions {
     bool terminal = false;
     // linux.seccomp as create compiled it: the agent loads it in the guest.
     std::optional<agent::GuestFilter> seccomp;
+    // The state JSON for the startContainer hooks, which the agent runs in the guest.
+    std::string hook_state;
 };
 
 // The lifecycle protocol of the runtime's init channel, passed in so vm/ does not depend on
 // runtime/.
 struct MonitorHooks {
+    std::function<Result<>()> create_hooks;       // prestart + createRuntime on the host (may be empty)
     std::function<Result<>()> ready;              // create may return: the VM is prepared
     std::function<bool()> wait_for_go;            // blocks until start/run; false: nobody will
     std::function<void()> started;                // the workload runs (start/run may return)

@@ -112,7 +112,8 @@ bool uses_share(const std::vector<GuestMount>& mounts) {
     return false;
 }
 
-Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes, const GuestFilter* seccomp) {
+Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes, const GuestFilter* seccomp,
+                                const std::string& hook_state) {
     // Every filesystem mount (proc, sysfs, tmpfs, devpts, mqueue...), cgroup as the guest's
     // cgroup v2, and the bind mounts from the share. The bundle anchors only bind sources, which
     // the host stages (the guest sees them by index).
@@ -149,6 +150,14 @@ Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes, const G
         w.u32(seccomp->flags);
         w.str({reinterpret_cast<const char*>(seccomp->code.data()), seccomp->code.size() * sizeof(sock_filter)});
     }
+    w.u32(static_cast<uint32_t>(s.hooks.start_container.size()));
+    for (const auto& h : s.hooks.start_container) {
+        w.str(h.path);
+        strs(w, h.args);
+        strs(w, h.env);
+        opt(w, h.timeout);
+    }
+    w.str(hook_state);
     w.u8(s.linux ? 1 : 0);
     if (!s.linux) return w.take();
     const spec::Linux& l = *s.linux;
@@ -216,6 +225,16 @@ Result<GuestSpec> decode_spec(std::string_view payload) {
         f.code.resize(insns);
         std::memcpy(f.code.data(), code.data(), code.size());
     }
+    n = STRATA_TRY(r.u32());
+    for (uint32_t i = 0; i < n; ++i) {
+        spec::Hook h;
+        h.path = STRATA_TRY(r.str());
+        h.args = STRATA_TRY(strs(r));
+        h.env = STRATA_TRY(strs(r));
+        h.timeout = STRATA_TRY(opt<int64_t>(r));
+        s.hooks.start_container.push_back(std::move(h));
+    }
+    g.hook_state = STRATA_TRY(r.str());
     if (!STRATA_TRY(r.u8())) return g;
     spec::Linux& l = s.linux.emplace();
     n = STRATA_TRY(r.u32());

@@ -7,8 +7,9 @@
 // Carried: root.readonly, mounts (planned on the host: see GuestMount), process (args, env, cwd,
 // user, capabilities as bit sets, rlimits, noNewPrivileges, oomScoreAdj), hostname, domainname,
 // linux (namespaces, devices, sysctl, maskedPaths, readonlyPaths, resources: memory, cpu, pids,
-// blockIO weight), and linux.seccomp as the host compiled it. Not carried (the host warns or
-// acts itself): hooks (run on the host), id mappings, personality.
+// blockIO weight), linux.seccomp as the host compiled it, and the startContainer hooks (which
+// run in the container's namespaces: in the guest) with their state JSON. Not carried: the
+// other hooks (run on the host), id mappings, personality (the host warns).
 
 #include <linux/filter.h>
 
@@ -66,13 +67,15 @@ struct GuestSpec {
     std::vector<GuestMount> mounts;
     security::CapSets caps;  // all empty when config.json has no process.capabilities
     std::optional<GuestFilter> seccomp;
+    std::string hook_state;  // the state JSON the startContainer hooks (spec.hooks) get on stdin
 };
 
 // Plans `s`'s mounts and encodes. Bind mounts become binds from the share's entries (the host
 // must stage them: vm/share/share.h), or a tmpfs of `shm_bytes` for guest_tmpfs_bind ones.
-// `seccomp` is linux.seccomp as the host compiled it (none: no filter).
+// `seccomp` is linux.seccomp as the host compiled it (none: no filter); `hook_state` the state
+// JSON for s.hooks.startContainer.
 Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes = kDefaultShmBytes,
-                                const GuestFilter* seccomp = nullptr);
+                                const GuestFilter* seccomp = nullptr, const std::string& hook_state = "");
 // Whether the encoded mounts need the share (a bind from it).
 bool uses_share(const std::vector<GuestMount>& mounts);
 Result<GuestSpec> decode_spec(std::string_view payload);
