@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/scope_exit.h"
 #include "runtime/create.h"
@@ -151,6 +152,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
     int fds[3] = {stdio[0].get(), stdio[1].get(), stdio[2].get()};
     STRATA_TRY(with_context(sys::send_msg(conn->get(), payload, fds), "exec " + o.id + ": send the request to the VM's monitor"));
     stdio.clear();
+    fault::point("exec.vm_requested");  // the guest may be starting the process
 
     auto reply = STRATA_TRY(sys::recv_msg(conn->get(), 65536));
     if (reply.eof || reply.data.empty()) return error("exec " + o.id + ": the VM's monitor hung up (the VM stopped?)");
@@ -167,6 +169,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
                std::to_string(sys::monotonic_us() - t_request) + " us after the request, " + std::to_string(guest_us) +
                " us of it in the guest");
     int64_t t_started = sys::monotonic_us();
+    fault::point("exec.vm_started");  // the process runs in the guest; its proxy is this process
 
     if (host_pty) {
         // The caller gets the master only once the process runs, as from a container's exec.

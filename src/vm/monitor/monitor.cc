@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "netlink/links.h"
@@ -262,6 +263,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         for (auto& nic : sc.nics) nic.device_mac = nic.mac;  // a booted NIC has the interface's MAC
         VmConfig c = STRATA_TRY(container_vm(shape, rootfs_image.get(), b, sc));
         b.vm = STRATA_TRY(with_context(b.backend->launch(std::move(c)), "launch the VM"));
+        fault::point("init.vm_booting");  // QEMU runs the guest's kernel, the agent not up yet
         auto hello_frame = expect_frame(b, agent::Msg::hello, boot_timeout);
         if (!hello_frame) return std::unexpected(with_guest_logs(hello_frame.error(), b));
         auto hello = STRATA_TRY(agent::decode_hello(hello_frame->payload));
@@ -274,6 +276,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     auto prepared = expect_frame(b, agent::Msg::prepared, boot_timeout);
     if (!prepared) return std::unexpected(with_guest_logs(wrap(prepared.error(), "vm: prepare the workload in the guest").error(), b));
     log::debug("vm: workload prepared " + std::to_string(sys::monotonic_ms() - t2) + " ms after the config");
+    fault::point("init.vm_prepared");  // the workload waits in the guest, `ready` not yet sent
     return {};
 }
 

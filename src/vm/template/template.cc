@@ -11,6 +11,7 @@
 #include <ctime>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "crypto/sha256.h"
@@ -263,6 +264,7 @@ Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t
     auto qmp_ch = STRATA_TRY(with_context(sys::socketpair_stream(), "the VM's QMP socket"));
     c.qmp_fd = std::move(qmp_ch.b);
     auto vm = STRATA_TRY(backend.launch(std::move(c)));
+    fault::point("init.vm_restoring");  // QEMU waits at -incoming, nothing restored yet
     auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
     STRATA_TRY(ignore_shared_ram(qmp));
     STRATA_TRY(qmp.pass_fd("state", state.get()));
