@@ -14,7 +14,8 @@ run=(busybox-static crun runc erofs-utils qemu-system-x86 linux-image-cloud-amd6
      iproute2 procps util-linux)
 tests=(podman conmon containerd skopeo umoci docker-registry uidmap tmux linux-source-6.1
        bc flex bison libelf-dev cpio xz-utils zstd e2fsprogs clang libclang-rt-14-dev hyperfine
-       containernetworking-plugins catatonit time openssl debootstrap)
+       containernetworking-plugins catatonit time openssl debootstrap
+       python3-grpcio python3-protobuf protobuf-compiler)
 
 want=("${build[@]}" "${run[@]}")
 [ "$profile" = test ] && want+=("${tests[@]}")
