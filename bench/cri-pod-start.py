@@ -10,6 +10,7 @@ interleaved. Medians, minimums and the ratio; removal is not timed.
 Container substrate only: a micro-VM pod needs one VM per pod (docs/design/kubernetes-cri.md)."""
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -74,3 +75,4 @@ try:
 finally:
     client.close()
     containerd.close()
+    shutil.rmtree(gen, ignore_errors=True)
