@@ -396,6 +396,7 @@ Result<ExitStatus> run_session(int ch) {
     auto prepare = [&]() -> Result<Workload> {
         sc = STRATA_TRY(vm::agent::decode_start_config(cf.payload));
         STRATA_TRY(seed_random(sc.entropy));
+        if (!sc.entropy.empty()) mark("reseeded");  // the host's entropy is in, the CRNG reseeded
         STRATA_TRY(set_clock(sc.realtime_ns));
         STRATA_TRY(configure_nics(sc.nics));
         if (!sc.nics.empty()) mark("network");
