@@ -288,8 +288,8 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
         else r.notes.push_back("rootfs I/O: " + std::string(trim(a.output)).substr(0, 200));
         Timing b = time_run(r.column, bare ? bare_bind : io_bind, "cmp-" + r.column.key + "-io2");
         if (auto wr = field(b.output, "write_mbps")) r.io_bind = Io{*wr, field(b.output, "read_mbps").value_or(0)};
-        else if (r.column.group == Group::vm)
-            r.notes.push_back("host directory I/O: a micro-VM here shares no host directory (no virtio-fs yet)");
+        else if (r.column.key == "qemu")
+            r.notes.push_back("host directory I/O: bare QEMU is run without a file share (strata's VM has its 9p share)");
         else r.notes.push_back("host directory I/O: " + std::string(trim(b.output)).substr(0, 200));
     }
 
