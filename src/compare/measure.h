@@ -43,6 +43,13 @@ struct Isolation {
 struct ColumnResult {
     Column column;
     Stat ready_ms, exit_ms;
+    // crun's "v1 view" on hybrid hosts: what its private mount namespace (unshare, make private,
+    // unmount cgroup2) adds to each startup figure, measured in the same rounds.
+    struct Wrapper {
+        Stat wrapped, plain;  // /bin/true spawned with and without it
+        double median() const { return wrapped.median - plain.median; }
+    };
+    std::optional<Wrapper> wrapper_ms;
     Stat cpu_ms, syscall_ms;
     std::optional<double> memory_mib;     // host memory per idle instance, beyond the workload
     std::optional<double> charged_mib;    // all of it: anonymous + kernel memory of its cgroup

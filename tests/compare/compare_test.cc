@@ -59,6 +59,13 @@ TEST_F(Compare, ContainersAgainstBareMetalAndPeers) {
         EXPECT_GT((*c)["io"]["rootfs"]["writeMBps"].get<double>(), 0);
         EXPECT_GT((*c)["io"]["hostDir"]["readMBps"].get<double>(), 0);
     }
+    // On a hybrid host crun runs in its "v1 view" wrapper, whose cost is measured beside it.
+    if (const auto* crun = column(doc, "crun"); crun && (*crun)["available"].get<bool>() &&
+                                                 (*crun)["title"].get<std::string>().find("v1 view") != std::string::npos) {
+        ASSERT_TRUE((*crun)["startup"].contains("wrapperMs")) << crun->dump();
+        EXPECT_GT((*crun)["startup"]["wrapperMs"]["wrapped"]["n"].get<int>(), 0);
+        EXPECT_LT((*crun)["startup"]["wrapperMs"]["median"].get<double>(), (*crun)["startup"]["exitMs"]["median"].get<double>());
+    }
     // Isolation facts come from what was applied.
     EXPECT_EQ((*bare)["isolation"]["namespaces"].size(), 0u);
     EXPECT_EQ((*ctr)["isolation"]["seccomp"], "filter");
