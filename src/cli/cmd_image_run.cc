@@ -147,6 +147,7 @@ Result<int> run_image(const Globals& g, const ImageRunFlags& f, const RunCommon&
     o.create.substrate = c.substrate;
     o.create.vm_kernel = c.vm_kernel;
     o.create.vm_backend = c.vm_backend;
+    o.create.vm_template = c.vm_template;
     o.create.owned_mounts = {prepared->rootfs};
     o.create.owned_paths = {prepared->bundle};
     o.detach = c.detach;

@@ -14,7 +14,7 @@ namespace strata::cli {
 namespace {
 
 struct CreateFlags {
-    std::string id, bundle, pid_file, console_socket, substrate, vm_kernel, vm_backend;
+    std::string id, bundle, pid_file, console_socket, substrate, vm_kernel, vm_backend, vm_template;
     bool no_pivot = false, no_new_keyring = false;
     int preserve_fds = 0;
 };
@@ -31,6 +31,9 @@ void add_create_flags(CLI::App* sub, CreateFlags& f, bool with_id = true) {
     sub->add_option("--vm-kernel", f.vm_kernel, "vm substrate: the guest kernel to boot (default: strata's, else Debian's cloud kernel)");
     sub->add_option("--vm-backend", f.vm_backend, "vm substrate: own or qemu (default: own VMM with KVM, else QEMU)")
         ->check(CLI::IsMember({"auto", "own", "qemu"}));
+    sub->add_option("--vm-template", f.vm_template,
+                    "vm substrate: auto (restore a booted template) or off (boot the guest's kernel every time)")
+        ->check(CLI::IsMember({"auto", "off"}));
     if (with_id) sub->add_option("id", f.id, "container id")->required();
 }
 
@@ -55,6 +58,7 @@ Result<runtime::CreateOptions> create_options(const Globals& g, const CreateFlag
     o.substrate = f.substrate;
     o.vm_kernel = f.vm_kernel;
     o.vm_backend = f.vm_backend;
+    o.vm_template = f.vm_template;
     return o;
 }
 
@@ -105,7 +109,7 @@ void add_run(CLI::App& app, Globals& g) {
                          (f->args.size() == 1 && !image_run_flags_used(sub) && sys::exists("config.json"));
         g.command = [&g, f, runc_form, sub]() -> Result<int> {
             if (!runc_form) {
-                RunCommon c{f->detach, f->no_pivot, f->pid_file, f->substrate, f->vm_kernel, f->vm_backend, f->preserve_fds};
+                RunCommon c{f->detach, f->no_pivot, f->pid_file, f->substrate, f->vm_kernel, f->vm_backend, f->vm_template, f->preserve_fds};
                 return run_image(g, f->image, c, f->args);
             }
             if (image_run_flags_used(sub)) return error("run: image flags (--name, --rm, -e, -v, ...) do not apply to a bundle (-b)");

@@ -25,7 +25,7 @@ bool image_run_flags_used(const CLI::App* sub);
 // Flags both forms share.
 struct RunCommon {
     bool detach = false, no_pivot = false;
-    std::string pid_file, substrate, vm_kernel, vm_backend;
+    std::string pid_file, substrate, vm_kernel, vm_backend, vm_template;
     int preserve_fds = 0;
 };
 // `args` = IMAGE [COMMAND...].

@@ -133,6 +133,9 @@ std::vector<Column> make_columns(const std::string& strata_bin, const std::strin
     }
     cols.push_back(runc);
     cols.push_back(runtime_column("vm", "micro-VM", Group::vm, false, strata, {"--substrate", "vm"}));
+    // The same VM booted every time: the column to set against bare QEMU's cold boot.
+    cols.push_back(runtime_column("vm-boot", "micro-VM, cold boot", Group::vm, false, strata,
+                                  {"--substrate", "vm", "--vm-template", "off"}));
     cols.push_back(qemu_column(work, probe));
     return cols;
 }

@@ -65,8 +65,10 @@ std::vector<std::pair<std::string, double>> peer_ratios(const Report& r) {
         out.emplace_back("startup to exit: strata container / crun less its measured wrapper",
                          x->exit_ms.median / (crun->exit_ms.median - crun->wrapper_ms->median()));
     add("container", "runc", "startup to exit: strata container / runc");
-    // Not like for like yet: strata restores a booted template, bare QEMU boots its kernel.
+    add("vm-boot", "qemu", "startup to exit: strata micro-VM cold boot / bare QEMU microvm cold boot");
+    // Not like for like: strata restores a booted template, bare QEMU boots its kernel.
     add("vm", "qemu", "startup to exit: strata micro-VM (template restore) / bare QEMU microvm (cold boot)");
+    add("vm", "vm-boot", "startup to exit: strata micro-VM template restore / its cold boot");
     add("container", "bare", "startup to exit: strata container / bare metal");
     add("vm", "container", "startup to exit: strata micro-VM / strata container");
     return out;

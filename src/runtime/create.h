@@ -26,6 +26,7 @@ struct CreateOptions {
     std::vector<std::string> extra_env;  // added to process.env (LISTEN_FDS, LISTEN_PID)
     std::string vm_kernel;       // --vm-kernel: the guest kernel (vm substrate)
     std::string vm_backend;      // --vm-backend: own | qemu (vm substrate; default: automatic)
+    std::string vm_template;     // --vm-template: auto | off (vm substrate; default: the annotation, else auto)
     // Host resources the container owns from now on (e.g. an image's overlay mount and writable
     // layer): `delete` detaches these mounts and removes these paths. On a failed create they stay
     // the caller's.

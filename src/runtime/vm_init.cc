@@ -18,6 +18,7 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     o.work_dir = ctx.opts->root + "/" + ctx.opts->id + "/vm";
     o.kernel = ctx.opts->vm_kernel;
     o.backend = ctx.opts->vm_backend;
+    o.template_mode = ctx.opts->vm_template;
     const auto& hooks = ctx.spec->hooks;
     const bool host_create_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
     // The workload must not exec before the prestart and createRuntime hooks ran.

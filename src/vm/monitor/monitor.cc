@@ -172,7 +172,7 @@ Result<> launch_from_template(Booted& b, const std::string& qemu, const VmConfig
 Result<> prepare(const MonitorOptions& opts, Booted& b) {
     const spec::Spec& spec = *opts.spec;
     int64_t t0 = sys::monotonic_ms();
-    VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend));
+    VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend, opts.template_mode));
     warn_unsupported(spec);
     // First of all: a bad namespace fails before anything is built or launched.
     b.net = STRATA_TRY(attach_network(spec));

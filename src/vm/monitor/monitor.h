@@ -23,6 +23,7 @@ struct MonitorOptions {
     std::string work_dir;      // per-container directory (console log, ...), removed by delete
     std::string kernel;        // --vm-kernel ("" = annotation or default)
     std::string backend;       // --vm-backend ("" = annotation or automatic)
+    std::string template_mode; // --vm-template auto|off ("" = annotation or auto)
     // `strata run`: start follows create at once, with nothing observable in between, so the
     // agent starts the workload right after preparing it (no round trip through the host).
     bool start_at_once = false;

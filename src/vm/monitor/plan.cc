@@ -36,7 +36,8 @@ uint64_t memory_class_mib(uint64_t limit_mib) {
     return mib;
 }
 
-Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, const std::string& backend_flag) {
+Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, const std::string& backend_flag,
+                       const std::string& template_flag) {
     VmPlan p;
     const spec::Resources* r = spec.linux && spec.linux->resources ? &*spec.linux->resources : nullptr;
     if (r && r->cpu) {
@@ -63,7 +64,7 @@ Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, c
     else if (mode != "auto")
         return error(std::string("config.json: .annotations[\"") + kRootfsAnnotation + "\"]: " + quote(mode) +
                      " is not auto, erofs or initramfs");
-    std::string tmpl = spec.annotation(kTemplateAnnotation, "auto");
+    std::string tmpl = template_flag.empty() ? spec.annotation(kTemplateAnnotation, "auto") : template_flag;
     if (tmpl == "off") p.booted_template = false;
     else if (tmpl != "auto")
         return error(std::string("config.json: .annotations[\"") + kTemplateAnnotation + "\"]: " + quote(tmpl) +

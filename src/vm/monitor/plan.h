@@ -44,9 +44,10 @@ inline constexpr uint64_t kGuestReserveMib = 32;
 uint64_t memory_class_mib(uint64_t limit_mib);
 
 // vCPUs from linux.resources.cpu (quota/period rounded up, else the cpuset's size), memory from
-// memory.limit (its size class); the annotations win (an exact size). Flags (--vm-kernel, --vm-backend) win
-// over the annotations.
-Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, const std::string& backend_flag);
+// memory.limit (its size class); the annotations win (an exact size). Flags (--vm-kernel,
+// --vm-backend, --vm-template) win over the annotations.
+Result<VmPlan> plan_vm(const spec::Spec& spec, const std::string& kernel_flag, const std::string& backend_flag,
+                       const std::string& template_flag = "");
 
 // Number of CPUs in a cpuset list ("0-3,6" -> 5); 0 if malformed.
 unsigned cpuset_size(const std::string& list);

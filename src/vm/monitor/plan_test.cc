@@ -94,6 +94,11 @@ TEST(VmPlan, BootedTemplateUnlessOff) {
     auto bad = plan_vm(s, "", "");
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().context.find("org.strata.vm.template"), std::string::npos);
+    // --vm-template wins over the annotation, both ways.
+    s.annotations[kTemplateAnnotation] = "auto";
+    EXPECT_FALSE(plan_vm(s, "", "", "off")->booted_template);
+    s.annotations[kTemplateAnnotation] = "off";
+    EXPECT_TRUE(plan_vm(s, "", "", "auto")->booted_template);
 }
 
 TEST(VmPlan, CmdlineTellsTcgTheTscRate) {
