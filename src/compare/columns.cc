@@ -67,7 +67,10 @@ Column qemu_column(const std::string& work, const std::string& probe) {
     c.group = Group::vm;
     c.peer = true;
     const vm::HostVirt& host = vm::host_virt();
-    auto kernel = vm::find_kernel("");
+    // The kernel strata's VM boots for these bundles: they bind-mount a host directory, so it is
+    // one with 9p (Debian's linux-image-amd64 when the cloud kernel has none). A boot of the
+    // same kernel on both sides, or the ratio compares kernels, not VMMs.
+    auto kernel = vm::find_kernel("", true);
     if (host.qemu.empty() || !kernel) {
         c.available = false;
         c.unavailable_reason = host.qemu.empty() ? "qemu-system-x86_64 is not installed" : kernel.error().message();
