@@ -6,6 +6,7 @@
 # namespace with /sys/fs/cgroup/unified unmounted (build/bench/in-v1-ns). strata runs both there
 # (same environment as crun: the fair ratio) and on the real host. The namespace wrapper's own
 # cost is measured and printed. All runtimes use `crun spec`'s config (crun accepts only 1.0.x).
+# Section 1 also times the floor: a namespaced fork + exec + wait of /bin/true (unshare(1)).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-50}
@@ -46,8 +47,12 @@ echo
 echo "## Wrapper cost (private mount namespace for crun)"
 "$T" -n "$RUNS" "true::/bin/true" "in-v1-ns true::$NS /bin/true"
 echo
-echo "## 1. crun spec's config (foundation: strata/crun <= 1.0, goal <= 0.5)"
+echo "## 1. crun spec's config (foundation: strata/crun <= 1.0, goal <= 0.5; strata/floor goal <= 3)"
+# The floor: what any runtime must at least do, a fork into new pid, mount, uts, ipc and net
+# namespaces, exec of /bin/true and a wait (unshare(1) adds its own exec on top).
 "$T" -n "$RUNS" --ratio "strata (v1 ns)/crun (v1 ns)" --ratio "strata (host)/runc (host)" \
+    --ratio "strata (v1 ns)/floor (v1 ns)" \
+    "floor (v1 ns)::$NS unshare --fork --pid --mount --uts --ipc --net /bin/true" \
     "strata (v1 ns)::$NS $STRATA --root $work/s1 run -b $plain s{i}" \
     "crun (v1 ns)::$NS crun --root $work/c1 run -b $plain c{i}" \
     "strata (host)::$STRATA --root $work/s2 run -b $plain s{i}" \
