@@ -155,6 +155,20 @@ TEST_F(VmFaults, KillAndForceDeleteAtEveryMoment) {
     std::cout << "kill/delete --force at 3 moments: " << trials << " trials (vm)\n";
 }
 
+// pause freezes the host cgroup, which holds the monitor and QEMU: the whole VM stops. A pause
+// killed once the freeze is in, with the state still "running": delete --force thaws and kills.
+TEST_F(VmFaults, PauseKilledAfterFreezing) {
+    for (int t = 0; t < kTrials; ++t) {
+        std::string id = next_id(), what = "pause killed at pause.frozen (vm)";
+        long_running();
+        ASSERT_EQ(strata.detached({"run", "-d", "-b", bundle->path(), "--substrate", "vm", id}, log_path()).status, 0) << what;
+        ASSERT_EQ(faulty("pause.frozen", {"pause", id}).status, 128 + SIGKILL) << what;
+        recover(id, what, "vm");
+        ++trials;
+    }
+    std::cout << "pause: 1 stage, " << trials << " trials (vm)\n";
+}
+
 // With a network namespace the monitor puts a tap and two tc redirects in it: a create killed
 // once they exist, and a running VM killed with KILL, leave neither after delete.
 TEST_F(VmFaults, NoTapOrRedirectIsLeftInTheNetworkNamespace) {
