@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/integration/fixture.h"
+#include "tests/vm/vm_fixture.h"
 
 namespace strata::test {
 
@@ -54,30 +55,6 @@ inline bool alive_not_zombie(int pid) {
     std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
     auto close = stat.rfind(')');
     return !stat.empty() && close != std::string::npos && stat.substr(close + 2, 1) != "Z";
-}
-
-// QEMU processes that hold a file under `dir` open (a VM's console and VMM logs are in its
-// state directory): what a micro-VM leaves if its monitor's death did not end its VMM.
-inline std::vector<int> vmms_holding(const std::string& dir) {
-    std::vector<int> out;
-    DIR* d = opendir("/proc");
-    while (dirent* e = d ? readdir(d) : nullptr) {
-        int pid = atoi(e->d_name);
-        if (pid <= 0) continue;
-        std::string proc = "/proc/" + std::to_string(pid);
-        if (read_text(proc + "/comm").find("qemu") == std::string::npos || !alive_not_zombie(pid)) continue;
-        DIR* fds = opendir((proc + "/fd").c_str());
-        bool holds = false;
-        while (dirent* f = fds ? readdir(fds) : nullptr) {
-            char target[4096];
-            ssize_t n = readlink((proc + "/fd/" + f->d_name).c_str(), target, sizeof target - 1);
-            if (n > 0 && std::string(target, static_cast<size_t>(n)).starts_with(dir + "/")) holds = true;
-        }
-        if (fds) closedir(fds);
-        if (holds) out.push_back(pid);
-    }
-    if (d) closedir(d);
-    return out;
 }
 
 class Faults : public ContainerTest {

@@ -3,7 +3,6 @@
 // namespaces with its path in the container's root; createContainer is refused (it would act on
 // the host). A failing hook fails its operation and leaves nothing.
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,25 +28,6 @@ protected:
         return "/" + name;
     }
     std::string log() const { return root.path() + "/hooks.log"; }
-    // No QEMU holds a file of this test's state dir open (its console and VMM logs are there).
-    bool no_process_of_this_root() {
-        DIR* d = opendir("/proc");
-        bool clean = true;
-        while (dirent* e = d ? readdir(d) : nullptr) {
-            if (atoi(e->d_name) <= 0) continue;
-            std::string proc = std::string("/proc/") + e->d_name;
-            if (read_text(proc + "/comm").find("qemu") == std::string::npos) continue;
-            DIR* fds = opendir((proc + "/fd").c_str());
-            while (dirent* f = fds ? readdir(fds) : nullptr) {
-                char target[4096];
-                ssize_t n = readlink((proc + "/fd/" + f->d_name).c_str(), target, sizeof target - 1);
-                if (n > 0 && std::string(target, n).starts_with(root.path() + "/")) clean = false;
-            }
-            if (fds) closedir(fds);
-        }
-        if (d) closedir(d);
-        return clean;
-    }
 };
 
 TEST_F(VmHooks, EachKindRunsAtItsPointWithTheStatusOfItsStep) {
@@ -77,7 +57,7 @@ TEST_F(VmHooks, AFailingStartContainerHookFailsTheStartAndLeavesNothing) {
     EXPECT_NE(started.err.find("startContainer hook 0 (/hook-fail): exited with status 3"), std::string::npos) << started.err;
     EXPECT_TRUE(eventually([&] { return status_of("vmhkfail") == "stopped"; }, 20000)) << status_of("vmhkfail");
     ASSERT_EQ(strata({"delete", "vmhkfail"}).status, 0);
-    EXPECT_TRUE(eventually([&] { return no_process_of_this_root(); }, 10000)) << "QEMU outlived the failed start";
+    EXPECT_TRUE(eventually([&] { return vmms_holding(root.path()).empty(); }, 10000)) << "QEMU outlived the failed start";
 }
 
 TEST_F(VmHooks, AFailingPrestartHookFailsCreateAndLeavesNothing) {
@@ -88,7 +68,7 @@ TEST_F(VmHooks, AFailingPrestartHookFailsCreateAndLeavesNothing) {
     EXPECT_NE(r.err.find("prestart hook 0 (" + root.path() + "/hook-prestart): exited with status 4"), std::string::npos) << r.err;
     EXPECT_EQ(strata({"list", "-q"}).out, "");
     EXPECT_EQ(access((root.path() + "/vmpre").c_str(), F_OK), -1) << "a state dir was left";
-    EXPECT_TRUE(eventually([&] { return no_process_of_this_root(); }, 10000)) << "QEMU outlived the failed create";
+    EXPECT_TRUE(eventually([&] { return vmms_holding(root.path()).empty(); }, 10000)) << "QEMU outlived the failed create";
 }
 
 TEST_F(VmHooks, CreateContainerHooksAreRefusedNamingTheField) {
