@@ -18,6 +18,7 @@
 #include "rootfs/mount_plan.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/pod.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "security/lsm.h"
@@ -29,6 +30,7 @@
 #include "sys/ns.h"
 #include "sys/process.h"
 #include "sys/socket.h"
+#include "vm/monitor/preflight.h"
 
 namespace strata::runtime {
 
@@ -131,6 +133,14 @@ Result<Created> create(const CreateOptions& opts) {
         if (!S_ISDIR(st->st_mode)) return os_error(ENOTDIR, "rootfs " + quote(rootfs));
     }
     Substrate substrate = STRATA_TRY(substrate_of(spec, opts.substrate));
+    // A VM pod's sandbox is a host container that holds the pod's namespaces (runtime/pod.h); it
+    // fails here, before the pod exists, if the pod's VMs could not start.
+    if (substrate == Substrate::vm && is_pod_sandbox(spec)) {
+        STRATA_TRY(with_context(vm::preflight(spec, opts.vm_kernel, opts.vm_backend, true),
+                                "pod sandbox " + opts.id + " (org.strata.substrate=vm)"));
+        log::debug("create: pod sandbox " + opts.id + ": a host container; the pod's containers get the micro-VMs");
+        substrate = Substrate::container;
+    }
     // Bare processes and micro-VMs get no namespaces and no mounts on the host: the init is a
     // plain process (bare) or the VM's monitor (vm).
     ns::Plan nsplan;

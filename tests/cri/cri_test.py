@@ -9,6 +9,7 @@ prerequisite skips, or fails under STRATA_REQUIRE_ALL=1 (CI)."""
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -157,6 +158,41 @@ class CriTest(unittest.TestCase):
         for i in ids:
             self.assertEqual(self.cgroup_dirs(i), [], "cgroups of %s are left" % i)
 
+    def require_vm(self):
+        """A VM pod needs a backend and a guest kernel with 9p (a pod's containers get bind mounts)."""
+        import json
+        info = json.loads(subprocess.run([self.containerd.strata_bin, "info", "--json"], capture_output=True,
+                                         text=True, check=True).stdout)["vm"]
+        why = None
+        if info.get("backend") is None:
+            why = "no VM backend: %s" % info.get("reason")
+        elif "path" not in info.get("kernel", {}):
+            why = "no guest kernel: %s" % info.get("kernel")
+        if why:
+            if REQUIRE_ALL:
+                self.fail(why + " (STRATA_REQUIRE_ALL=1)")
+            self.skipTest(why)
+
+    @staticmethod
+    def http_get(ip, port, timeout):
+        import socket
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with socket.create_connection((ip, port), timeout=5) as s:
+                    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                    data = b""
+                    while True:
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                return data.split(b"\r\n\r\n", 1)[-1]
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+
     def host_pid(self, cid):
         import json
         r = self.containerd.strata("state", cid)
@@ -258,6 +294,80 @@ class CriTest(unittest.TestCase):
         names = [p.metadata.name for p in self.client.runtime("ListPodSandbox").items]
         self.assertNotIn("unknown", names)
         self.assertEqual(self.containerd.strata_state(), [])
+
+    # --- pods on the vm substrate ----------------------------------------------------------------
+
+    def test_5_a_vm_pod_runs_its_container_in_a_guest_reachable_on_the_pod_ip(self):
+        self.require_vm()
+        config = self.pod_config("vmpod", {"org.strata.substrate": "vm"})
+        pod = self.run_pod(config)
+        status = self.client.runtime("PodSandboxStatus", pod_sandbox_id=pod).status
+        self.assertEqual(status.state, self.api.SANDBOX_READY)
+        ip = status.network.ip
+        self.assertTrue(ip.startswith(self.containerd.subnet + "."), ip)
+        # The sandbox holds the pod's namespaces as a host container (runtime/pod.h).
+        import json
+        sandbox = json.loads(self.containerd.strata("state", pod).stdout)
+        self.assertEqual(sandbox.get("annotations", {}).get("org.strata.substrate"), "vm")
+        cid = self.start_container(pod, config, self.container_config("web", [
+            "sh", "-c", "echo hello-from-the-guest; mkdir -p /tmp/www && echo served-by-a-vm > /tmp/www/index.html && "
+                        "exec httpd -f -p 8080 -h /tmp/www"]))
+        self.wait_running(cid, timeout=300)
+        # Another kernel: its boot id is not the host's.
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            host_boot = f.read().strip()
+        r = self.exec_sync(cid, ["sh", "-c", "cat /proc/sys/kernel/random/boot_id; echo exec-err >&2; exit 5"], timeout=120)
+        self.assertEqual(r.exit_code, 5, r.stderr)
+        self.assertEqual(r.stderr, b"exec-err\n")
+        guest_boot = r.stdout.decode().strip()
+        self.assertRegex(guest_boot, r"^[0-9a-f-]{36}$")
+        self.assertNotEqual(guest_boot, host_boot, "ExecSync ran on the host's kernel")
+        # The engine's files reached the guest: the pod's hostname and /etc/hosts.
+        r = self.exec_sync(cid, ["sh", "-c", "hostname; cat /etc/hostname"], timeout=120)
+        self.assertEqual(r.exit_code, 0, r.stderr)
+        self.assertEqual(r.stdout.decode().split(), ["vmpod", "vmpod"])
+        # From the host, on the pod IP: bridge -> the pod's veth -> tc redirect -> tap -> the guest.
+        self.assertEqual(self.http_get(ip, 8080, 120), b"served-by-a-vm\n")
+        log = os.path.join(config.log_directory, "web.log")
+        def logged():
+            if not os.path.exists(log):
+                return False
+            with open(log) as f:
+                return "stdout F hello-from-the-guest" in f.read()
+
+        self.assertTrue(self.eventually(logged), "no CRI log line from the guest at %s" % log)
+        self.remove_pod(pod)
+        self.assert_nothing_left([pod, cid])
+
+    def test_6_a_second_vm_container_in_one_pod_is_refused_naming_the_namespace(self):
+        import grpc
+
+        self.require_vm()
+        config = self.pod_config("vmpair", {"org.strata.substrate": "vm"})
+        pod = self.run_pod(config)
+        first = self.start_container(pod, config, self.container_config("first", ["sleep", "1000"]))
+        self.wait_running(first, timeout=300)
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.start_container(pod, config, self.container_config("second", ["sleep", "1000"]))
+        self.assertIn("one VM per network namespace", caught.exception.details())
+        self.assertEqual(self.client.runtime("ContainerStatus", container_id=first).status.state, self.api.CONTAINER_RUNNING)
+        self.remove_pod(pod)
+        self.assertEqual(len(self.client.runtime("ListContainers").containers), 0)
+        self.assert_nothing_left([pod, first])
+
+    def test_7_a_vm_pod_whose_guest_kernel_is_missing_fails_run_pod_sandbox(self):
+        import grpc
+
+        config = self.pod_config("nokernel", {"org.strata.substrate": "vm", "org.strata.vm.kernel": "/nonexistent/vmlinuz"})
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.run_pod(config)
+        details = caught.exception.details()
+        self.assertIn("org.strata.substrate=vm", details)
+        if shutil.which("qemu-system-x86_64"):
+            self.assertIn("/nonexistent/vmlinuz", details)
+        self.assertEqual(self.containerd.strata_state(), [])
+        names = [p.metadata.name for p in self.client.runtime("ListPodSandbox").items if p.state == self.api.SANDBOX_READY]
+        self.assertNotIn("nokernel", names)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "netlink/links.h"
+#include "ns/uts.h"
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -91,6 +92,21 @@ void warn_unsupported(const spec::Spec& spec) {
     if (!spec.linux) return;
     if (!spec.linux->uid_mappings.empty() || !spec.linux->gid_mappings.empty()) warn("a user namespace (uid/gid mappings)");
     if (spec.linux->personality) warn("linux.personality");
+}
+
+// A uts namespace joined by path (a pod's) is a host namespace the guest cannot join: the guest's
+// new one gets its names (ns/uts.h), unless config.json sets its own, which a container would
+// set in the joined namespace too.
+Result<spec::Spec> with_joined_uts_names(const spec::Spec& spec) {
+    spec::Spec out = spec;
+    if (!spec.linux) return out;
+    for (const auto& n : spec.linux->namespaces) {
+        if (n.type != "uts" || n.path.empty()) continue;
+        ns::UtsNames names = STRATA_TRY(with_context(ns::uts_names_at(n.path), "config.json: .linux.namespaces[uts].path"));
+        if (out.hostname.empty()) out.hostname = names.hostname;
+        if (out.domainname.empty()) out.domainname = names.domainname;
+    }
+    return out;
 }
 
 // A fresh agent channel for the next launch: the monitor keeps one end, the VM gets the other.
@@ -175,11 +191,12 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     VmPlan plan = STRATA_TRY(plan_vm(spec, opts.kernel, opts.backend, opts.template_mode));
     warn_unsupported(spec);
     // First of all: a bad namespace fails before anything is built or launched.
+    spec::Spec guest_spec = STRATA_TRY(with_joined_uts_names(spec));
     b.net = STRATA_TRY(attach_network(spec));
     agent::StartConfig sc;
     for (const auto& nic : b.net->nics) sc.nics.push_back(nic.config);
-    sc.spec = STRATA_TRY(agent::encode_spec(spec, guest_shm_bytes(spec, opts.bundle), opts.seccomp ? &*opts.seccomp : nullptr,
-                                            opts.hook_state));
+    sc.spec = STRATA_TRY(agent::encode_spec(guest_spec, guest_shm_bytes(spec, opts.bundle),
+                                            opts.seccomp ? &*opts.seccomp : nullptr, opts.hook_state));
     // The file share first: a bind source that vanished fails create before any asset work.
     std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
     if (!binds.empty()) {
