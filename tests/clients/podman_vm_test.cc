@@ -168,5 +168,29 @@ TEST_F(PodmanVm, PodmansSeccompProfileIsInForceInTheGuest) {
     EXPECT_NE(open.out.find("Seccomp:\t0\n"), std::string::npos) << open.out;
 }
 
+// A VM container in a Podman pod: the infra container (a host container) holds the pod's
+// namespaces; the guest takes over the pod's network, so the pod's published port reaches it, and
+// takes the pod's uts namespace's hostname (ns/uts.h). Podman's pod create has no --ulimit: the
+// infra container gets this host's low limits from a containers.conf.
+TEST_F(PodmanVm, AVmInAPodServesOnThePodsPortWithThePodsHostname) {
+    std::string conf = env->dir() + "/containers.conf";
+    write_text(conf, "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n");
+    setenv("CONTAINERS_CONF", conf.c_str(), 1);
+    std::string pod = "strata-vmpod-" + std::to_string(getpid());
+    auto p = env->run({"pod", "create", "--name", pod, "--hostname", "podhost", "-p", "127.0.0.1:18094:80", "--infra-image", kImage,
+                       "--infra-command", "sleep 1000000"});
+    ASSERT_EQ(p.status, 0) << p.err;
+    auto d = env->run(vm_args({"-d", "--pod", pod, "--name", "vminpod", kImage, "sh", "-c",
+                               "mkdir -p /tmp/www && { hostname; cat /proc/sys/kernel/random/boot_id; } > /tmp/www/index.html && "
+                               "exec httpd -f -p 80 -h /tmp/www"}),
+                      std::chrono::seconds(180));
+    ASSERT_EQ(d.status, 0) << d.err;
+    std::string page = http_get("127.0.0.1", 18094, std::chrono::seconds(120));
+    EXPECT_TRUE(page.starts_with("podhost\n")) << page;
+    EXPECT_EQ(page.find(read_text("/proc/sys/kernel/random/boot_id")), std::string::npos) << "served by the host's kernel: " << page;
+    EXPECT_EQ(env->run({"pod", "rm", "-f", "-t", "0", pod}).status, 0);
+    unsetenv("CONTAINERS_CONF");
+}
+
 }  // namespace
 }  // namespace strata::test
