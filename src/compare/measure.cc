@@ -1,5 +1,6 @@
 #include "compare/measure.h"
 
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -73,35 +74,54 @@ std::optional<double> field(const std::string& out, const std::string& key) {
     return std::nullopt;
 }
 
-// Memory the host gives an instance: anonymous memory (a VM's guest RAM included) and kernel
-// memory charged to the workload's cgroup - page cache of the shared rootfs is left out.
-std::optional<double> charged_mib(pid_t pid) {
-    std::string cg = sys::read_file("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
-    std::smatch m;
-    uint64_t bytes = 0;
-    if (std::regex_search(cg, m, std::regex("[0-9]+:memory:([^\\n]*)"))) {
-        std::string dir = "/sys/fs/cgroup/memory" + m[1].str();
-        std::string stat = sys::read_file(dir + "/memory.stat").value_or("");
-        std::smatch r;
-        if (std::regex_search(stat, r, std::regex("(?:^|\\n)rss ([0-9]+)"))) bytes += std::stoull(r[1].str());
-        if (auto k = sys::read_file(dir + "/memory.kmem.usage_in_bytes")) bytes += parse_uint(trim(*k)).value_or(0);
-    } else if (std::regex_search(cg, m, std::regex("0::([^\\n]*)"))) {
-        std::string stat = sys::read_file("/sys/fs/cgroup" + m[1].str() + "/memory.stat").value_or("");
-        for (const char* k : {"anon", "kernel"}) {
-            std::smatch r;
-            if (std::regex_search(stat, r, std::regex(std::string("(?:^|\\n)") + k + " ([0-9]+)"))) bytes += std::stoull(r[1].str());
+// The memory metric of every column: the proportional set size of all the instance's host
+// processes (the workload; a VM's monitor and its VMM; bare QEMU), from /proc/PID/smaps_rollup.
+// Pages the instances share (the rootfs's page cache they map, QEMU's binary, a template's RAM
+// file mapped copy-on-write) are split between them, so N instances sum to what N cost.
+std::optional<double> pss_mib(pid_t pid) {
+    uint64_t kib = 0;
+    bool any = false;
+    std::vector<pid_t> todo = {pid};
+    while (!todo.empty()) {
+        pid_t p = todo.back();
+        todo.pop_back();
+        std::string proc = "/proc/" + std::to_string(p);
+        if (auto rollup = sys::read_file(proc + "/smaps_rollup")) {
+            for (const auto& line : split_nonempty(*rollup, '\n'))
+                if (line.starts_with("Pss:")) {
+                    kib += parse_uint(trim(line.substr(4, line.find(" kB") - 4))).value_or(0);
+                    any = true;
+                }
         }
+        // Children are listed per thread (QEMU forks from any of its threads).
+        DIR* tasks = ::opendir((proc + "/task").c_str());
+        while (dirent* t = tasks ? ::readdir(tasks) : nullptr) {
+            if (t->d_name[0] == '.') continue;
+            std::string kids = sys::read_file(proc + "/task/" + t->d_name + "/children").value_or("");
+            for (const auto& k : split_nonempty(kids, ' '))
+                if (auto c = parse_uint(trim(k))) todo.push_back(static_cast<pid_t>(*c));
+        }
+        if (tasks) ::closedir(tasks);
     }
-    if (!bytes) return std::nullopt;
-    return static_cast<double>(bytes) / (1 << 20);
+    if (!any) return std::nullopt;
+    return static_cast<double>(kib) / 1024;
 }
 
-// A process's resident memory (for a VMM run without a cgroup of its own).
-std::optional<double> rss_mib(pid_t pid) {
-    std::string text = sys::read_file("/proc/" + std::to_string(pid) + "/status").value_or("");
+// Beside the metric, not in it: the kernel memory charged to the instance's memory cgroup
+// (page tables, namespaces, sockets), where it has one of its own (bare QEMU has none).
+std::optional<double> cgroup_kernel_mib(pid_t pid) {
+    std::string cg = sys::read_file("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
     std::smatch m;
-    if (!std::regex_search(text, m, std::regex("VmRSS:\\s*([0-9]+) kB"))) return std::nullopt;
-    return std::stod(m[1].str()) / 1024;
+    std::optional<uint64_t> bytes;
+    if (std::regex_search(cg, m, std::regex("[0-9]+:memory:([^\\n]*)"))) {
+        if (auto k = sys::read_file("/sys/fs/cgroup/memory" + m[1].str() + "/memory.kmem.usage_in_bytes")) bytes = parse_uint(trim(*k));
+    } else if (std::regex_search(cg, m, std::regex("0::([^\\n]*)"))) {
+        std::string stat = sys::read_file("/sys/fs/cgroup" + m[1].str() + "/memory.stat").value_or("");
+        std::smatch r;
+        if (std::regex_search(stat, r, std::regex("(?:^|\\n)kernel ([0-9]+)"))) bytes = std::stoull(r[1].str());
+    }
+    if (!bytes || m[1].str() == "/") return std::nullopt;
+    return static_cast<double>(*bytes) / (1 << 20);
 }
 
 struct Instance {
@@ -313,7 +333,7 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
     // Memory, density and isolation from idle instances started all at once.
     std::string idle = STRATA_TRY(w.bundle({"idle"}));
     std::string facts = STRATA_TRY(w.bundle({"facts"}));
-    // The workload's own share: what a bare instance is charged, measured the same way.
+    // The workload's own share: what a bare instance takes, measured the same way.
     std::optional<double> workload_mib;
     for (auto& r : results) {
         if (!r.column.available) continue;
@@ -322,14 +342,15 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
         double seconds = 0;
         auto inst = start_idle(r.column, idle, n, r.column.group == Group::vm ? 120 : 30, &seconds);
         int up = 0;
-        std::vector<double> charged;
+        std::vector<double> pss, kernel;
         pid_t first_pid = -1;
         for (auto& in : inst) {
             if (!in.ready) continue;
             ++up;
             pid_t pid = workload_pid(r.column, in.id, in.spawned.pid);
             if (first_pid < 0) first_pid = pid;
-            if (auto m = r.column.argv_for ? rss_mib(pid) : charged_mib(pid)) charged.push_back(*m);
+            if (auto m = pss_mib(pid)) pss.push_back(*m);
+            if (auto k = r.column.argv_for ? std::nullopt : cgroup_kernel_mib(pid)) kernel.push_back(*k);
         }
         Timing f = time_run(r.column, facts, "cmp-" + r.column.key + "-facts");
         r.isolation = isolation_of(r.column, first_pid, f.output, kvm);
@@ -345,14 +366,15 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
             r.notes.push_back("no idle instance came up: " + (inst.empty() ? std::string() : std::string(trim(inst[0].output)).substr(0, 200)));
             continue;
         }
-        if (!charged.empty()) {
-            double per = Stat::of(charged).median;
+        if (!kernel.empty()) r.kernel_mib = Stat::of(kernel).median;
+        if (!pss.empty()) {
+            double per = Stat::of(pss).median;
             if (r.column.key == "bare") workload_mib = per;
-            r.charged_mib = per;
+            r.pss_mib = per;
             r.memory_mib = std::max(0.0, per - workload_mib.value_or(0));
             r.density = Density{up, seconds, static_cast<int>(static_cast<double>(o.budget_mib) / std::max(per, 0.01))};
         } else {
-            r.notes.push_back("memory: no memory cgroup found for the instances");
+            r.notes.push_back("memory: no /proc/PID/smaps_rollup for the instances");
             r.density = Density{up, seconds, 0};
         }
     }

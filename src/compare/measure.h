@@ -51,8 +51,10 @@ struct ColumnResult {
     };
     std::optional<Wrapper> wrapper_ms;
     Stat cpu_ms, syscall_ms;
-    std::optional<double> memory_mib;     // host memory per idle instance, beyond the workload
-    std::optional<double> charged_mib;    // all of it: anonymous + kernel memory of its cgroup
+    // One metric for every column: the PSS of the instance's host processes (measure.cc).
+    std::optional<double> memory_mib;     // per idle instance, beyond the workload's own (bare's)
+    std::optional<double> pss_mib;        // all of it
+    std::optional<double> kernel_mib;     // beside it: its memory cgroup's kernel memory, if it has one
     std::optional<Density> density;
     std::optional<Io> io_root, io_bind;
     std::optional<Isolation> isolation;

@@ -106,8 +106,9 @@ std::vector<std::pair<std::string, std::vector<std::string>>> rows(const Report&
         auto x = ratio_to_bare(r, c, true);
         return x ? fmt("%.2fx", *x) + " (" + fmt("%+.0f%%", (*x - 1) * 100) + ")" : std::string("-");
     });
-    row("Memory per instance (overhead)", [](const ColumnResult& c) { return c.memory_mib ? fmt("%.2f MiB", *c.memory_mib) : "-"; });
-    row("  charged in all", [](const ColumnResult& c) { return c.charged_mib ? fmt("%.2f MiB", *c.charged_mib) : "-"; });
+    row("Memory per instance (PSS, beyond bare's)", [](const ColumnResult& c) { return c.memory_mib ? fmt("%.2f MiB", *c.memory_mib) : "-"; });
+    row("  PSS of its processes in all", [](const ColumnResult& c) { return c.pss_mib ? fmt("%.2f MiB", *c.pss_mib) : "-"; });
+    row("  its cgroup's kernel memory (not in the above)", [](const ColumnResult& c) { return c.kernel_mib ? fmt("%.2f MiB", *c.kernel_mib) : "-"; });
     row("Density: started at once (measured)", [](const ColumnResult& c) {
         if (!c.density) return std::string("-");
         return std::to_string(c.density->started) + " in " + fmt("%.1f s", c.density->seconds);
@@ -182,7 +183,8 @@ json to_json(const Report& r) {
         if (auto x = ratio_to_bare(r, c, false)) j["cpu"]["computeRatio"] = *x;
         if (auto x = ratio_to_bare(r, c, true)) j["cpu"]["syscallRatio"] = *x;
         if (c.memory_mib) j["memoryMiB"] = *c.memory_mib;
-        if (c.charged_mib) j["chargedMiB"] = *c.charged_mib;
+        if (c.pss_mib) j["pssMiB"] = *c.pss_mib;
+        if (c.kernel_mib) j["cgroupKernelMiB"] = *c.kernel_mib;
         if (c.density)
             j["density"] = {{"started", c.density->started}, {"seconds", c.density->seconds},
                             {"projected", c.density->projected}, {"budgetMiB", r.options.budget_mib}};

@@ -56,6 +56,8 @@ TEST_F(Compare, ContainersAgainstBareMetalAndPeers) {
         EXPECT_GE((*c)["cpu"]["syscallRatio"].get<double>(), 0.8) << c->dump();
         EXPECT_GT((*c)["density"]["started"].get<int>(), 0);
         EXPECT_GT((*c)["density"]["projected"].get<int>(), 0);
+        EXPECT_GT((*c)["pssMiB"].get<double>(), 0) << c->dump();
+        EXPECT_GT((*c)["cgroupKernelMiB"].get<double>(), 0) << "no kernel memory of the instance's own cgroup: " << c->dump();
         EXPECT_GT((*c)["io"]["rootfs"]["writeMBps"].get<double>(), 0);
         EXPECT_GT((*c)["io"]["hostDir"]["readMBps"].get<double>(), 0);
     }
