@@ -3,6 +3,8 @@
 // Every test boots one guest at most (~1-2 s under QEMU's TCG on hosts without vmx/svm).
 
 #include <dirent.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -339,6 +341,44 @@ TEST_F(Vm, DebianCloudKernelFallback) {
     auto r = strata({"run", "--vm-kernel", cloud, "-b", bundle->path(), "cloud"}, "", kBoot);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, cloud.substr(strlen("/boot/vmlinuz-")) + "\n");
+}
+
+// A uts namespace joined by path (a pod's) cannot be joined by the guest: the guest's own takes
+// its hostname, as a container of the pod would see it (ns/uts.h). A bad path fails create,
+// naming it, and leaves nothing.
+TEST_F(Vm, AJoinedUtsNamespaceGivesTheGuestItsHostname) {
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
+    pid_t holder = fork();
+    if (holder == 0) {
+        if (unshare(CLONE_NEWUTS) == 0 && sethostname("pod-host-7", 10) == 0 && write(ready[1], "r", 1) == 1) pause();
+        _exit(1);
+    }
+    close(ready[1]);
+    char c = 0;
+    ASSERT_EQ(read(ready[0], &c, 1), 1) << "the namespace holder did not come up";
+    close(ready[0]);
+    std::string path = "/proc/" + std::to_string(holder) + "/ns/uts";
+    auto use_uts = [&](const std::string& p) {
+        for (auto& n : bundle->config["linux"]["namespaces"])
+            if (n["type"] == "uts") n["path"] = p;
+    };
+    use_uts(path);
+    bundle->config.erase("hostname");  // engines that join a pod's uts namespace set none
+    bundle->set_args({"hostname"});
+    auto r = strata({"run", "-b", bundle->path(), "utsjoin"}, "", kBoot);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "pod-host-7\n");
+    kill(holder, SIGKILL);
+    waitpid(holder, nullptr, 0);
+    use_uts("/proc/self/ns/net");  // a namespace of another type
+    bundle->save();
+    r = strata({"run", "-b", bundle->path(), "utsbad"}, "", kBoot);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("linux.namespaces[uts].path"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("EINVAL"), std::string::npos) << r.err;
+    EXPECT_EQ(strata({"list", "-q"}).out, "");
+    EXPECT_TRUE(eventually([&] { return our_inits().empty(); })) << "a monitor or QEMU is left";
 }
 
 TEST_F(Vm, SameBundleWithoutTheAnnotationIsAContainer) {

@@ -192,7 +192,13 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     warn_unsupported(spec);
     // First of all: a bad namespace fails before anything is built or launched.
     spec::Spec guest_spec = STRATA_TRY(with_joined_uts_names(spec));
-    b.net = STRATA_TRY(attach_network(spec));
+    {
+        auto tn = std::chrono::steady_clock::now();
+        b.net = STRATA_TRY(attach_network(spec));
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - tn).count();
+        if (!b.net->nics.empty())  // bench/vm.sh reads this line
+            log::debug("vm: network of " + std::to_string(b.net->nics.size()) + " interface(s) attached in " + std::to_string(us) + " us");
+    }
     agent::StartConfig sc;
     for (const auto& nic : b.net->nics) sc.nics.push_back(nic.config);
     sc.spec = STRATA_TRY(agent::encode_spec(guest_spec, guest_shm_bytes(spec, opts.bundle),
