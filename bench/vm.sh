@@ -7,7 +7,9 @@
 # rootfs in the initramfs vs on an erofs disk, strata's kernel vs Debian's cloud kernel
 # (fallback), QEMU's RSS; a VM with 5 bind mounts (the 9p file share) against none, with the same
 # kernel (one with 9p: Debian's generic kernel unless strata's own is built), and 9p read/write
-# throughput against the container substrate's bind mount.
+# throughput against the container substrate's bind mount; a VM with one NIC (a network
+# namespace with a veth, as CNI builds one: vm/net redirects it to a tap) against none, and TCP
+# throughput host <-> guest over it against a container in the same namespace.
 #   bench/vm.sh [N]        (default N=10; run as root from a built tree: build/strata)
 # Prints a table and, last, one JSON line.
 set -euo pipefail
@@ -18,7 +20,9 @@ STRATA=${STRATA:-$PWD/build/strata}
 command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/strata-bench-vm.XXXXXX)
-trap 'for id in $("$STRATA" --root "$work/root" list -q 2>/dev/null); do "$STRATA" --root "$work/root" delete -f "$id"; done; rm -rf "$work"' EXIT
+netns=strata-bench-$$ host_if=sbv$(($$ % 100000)) subnet=10.219.$(($$ % 250))
+trap 'for id in $("$STRATA" --root "$work/root" list -q 2>/dev/null); do "$STRATA" --root "$work/root" delete -f "$id"; done
+      ip netns del "$netns" 2>/dev/null; ip link del "$host_if" 2>/dev/null; rm -rf "$work"' EXIT
 
 kernel=$("$STRATA" vm kernel --path 2>/dev/null)
 cloud=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -1 || true)
@@ -76,6 +80,29 @@ PY
     done
 fi
 
+# One NIC: the namespace's veth (eth0, SUBNET.2) becomes the guest's; the host side is SUBNET.1.
+if [ -n "$share_kernel" ]; then
+    ip netns add "$netns"
+    ip link add "$host_if" type veth peer name eth0 netns "$netns"
+    ip addr add "$subnet.1/24" dev "$host_if" && ip link set "$host_if" up
+    ip -n "$netns" addr add "$subnet.2/24" dev eth0 && ip -n "$netns" link set eth0 up && ip -n "$netns" link set lo up
+    ip -n "$netns" route add default via "$subnet.1"
+    for v in nic ct-net vm-net; do
+        cp -r "$work/vm-nobinds" "$work/vm-$v"
+        python3 - "$work/vm-$v/config.json" "/run/netns/$netns" "$v" "$subnet.1" <<'PY'
+import json, sys
+path, ns, v, host = sys.argv[1:]
+c = json.load(open(path))
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"] + [{"type": "network", "path": ns}]
+if v != "nic":  # the throughput workload: 64 MiB host -> guest, then 64 MiB guest -> host
+    c["process"]["args"] = ["sh", "-c", "nc -l -p 7000 >/dev/null; dd if=/dev/zero bs=1M count=64 2>/dev/null | nc %s 7001" % host]
+if v == "ct-net":
+    c["annotations"]["org.strata.substrate"] = "container"
+json.dump(c, open(path, "w"))
+PY
+    done
+fi
+
 # The baseline's initramfs: the poweroff init and /dev/console.
 gcc -O2 -static -o "$work/init" bench/vm/poweroff_init.c
 mkdir -p "$work/ir/dev"
@@ -110,12 +137,12 @@ run_bare() {  # kernel acpi
 }
 
 declare -A wall guest
-staged=""
+staged="" netsetup=""
 record() { wall[$1]+="${2% *} "; guest[$1]+="${2#* } "; }
 # Warm the caches (initramfs, erofs image, the booted template) so every measured run finds them built.
 run_strata "$work/vm-template" >/dev/null; run_strata "$work/vm-initramfs" >/dev/null; run_strata "$work/vm-erofs" >/dev/null
 [ -n "$cloud" ] && run_strata "$work/vm-initramfs" --vm-kernel "$cloud" >/dev/null
-[ -n "$share_kernel" ] && { run_strata "$work/vm-nobinds" >/dev/null; run_strata "$work/vm-binds" >/dev/null; }
+[ -n "$share_kernel" ] && { run_strata "$work/vm-nobinds" >/dev/null; run_strata "$work/vm-binds" >/dev/null; run_strata "$work/vm-nic" >/dev/null; }
 echo "bench/vm.sh: $N interleaved runs each; kernel $kernel; accelerator $accel" >&2
 paired="" paired_cold=""  # strata / bare of each round: adjacent runs, so slow drifts in host load cancel
 for i in $(seq "$N"); do
@@ -139,6 +166,8 @@ for i in $(seq "$N"); do
         record strata_nobinds "$(run_strata "$work/vm-nobinds")"
         record strata_binds "$(run_strata "$work/vm-binds")"
         staged+="$(sed -n 's/.*bind mount(s) staged in \([0-9]*\) us.*/\1/p' "$work/strata.log" | tail -1) "
+        record strata_nic "$(run_strata "$work/vm-nic")"
+        netsetup+="$(sed -n 's/.*interface(s) attached in \([0-9]*\) us.*/\1/p' "$work/strata.log" | tail -1) "
     fi
     printf '.' >&2
 done
@@ -181,6 +210,55 @@ if [ -n "$share_kernel" ]; then
     io_vm=$(dd_mbs "$work/vm-io" vm); io_container=$(dd_mbs "$work/ct-io" container)
 fi
 
+# TCP over the NIC: the host sends 64 MiB to the workload's nc and receives 64 MiB from it; MiB/s
+# from the first byte to the peer's close. The VM's path: veth -> tc mirred -> tap -> virtio-net;
+# the container's: the veth alone.
+tcp_mibs() {  # bundle-dir -> "to_guest_MiB/s from_guest_MiB/s"
+    python3 - "$STRATA" "$work/root" "$1" "$subnet" <<'PY'
+import socket, subprocess, sys, time
+strata, root, bundle, subnet = sys.argv[1:]
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((subnet + ".1", 7001))
+srv.listen(1)
+p = subprocess.Popen([strata, "--root", root, "run", "-b", bundle, "tput%d" % time.time_ns()],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+data = b"\0" * (1 << 20)
+deadline = time.time() + 120
+while True:
+    try:
+        c = socket.create_connection((subnet + ".2", 7000), timeout=2)
+        break
+    except OSError:
+        if time.time() > deadline:
+            print("? ?"); p.kill(); sys.exit(0)
+        time.sleep(0.05)
+t0 = time.perf_counter()
+for _ in range(64):
+    c.sendall(data)
+c.shutdown(socket.SHUT_WR)
+c.recv(1)  # EOF: the workload's nc has read everything and closed
+to_guest = 64 / (time.perf_counter() - t0)
+c.close()
+srv.settimeout(60)
+a, _ = srv.accept()
+n, t0 = 0, time.perf_counter()
+while True:
+    b = a.recv(1 << 20)
+    if not b:
+        break
+    n += len(b)
+from_guest = n / (1 << 20) / (time.perf_counter() - t0)
+a.close()  # the workload's nc exits once its peer closes too
+p.wait(timeout=60)
+print("%.0f %.0f" % (to_guest, from_guest))
+PY
+}
+tcp_vm="" tcp_container=""
+if [ -n "$share_kernel" ]; then
+    tcp_vm=$(tcp_mibs "$work/vm-vm-net" || echo "? ?"); tcp_container=$(tcp_mibs "$work/vm-ct-net" || echo "? ?")
+fi
+
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 m() { echo "${wall[$1]:-}" | median; }
 g() { echo "${guest[$1]:-}" | median; }
@@ -200,14 +278,18 @@ if [ -n "$share_kernel" ]; then
     printf '%-44s %10s %14s\n' "strata run, template, 9p kernel, 5 binds" "$(m strata_binds)" "(template)"
     echo "5 binds: host share set-up (staging) median $(echo "$staged" | median) us (goal <= 10 ms); wall +$(awk -v a="$(m strata_binds)" -v b="$(m strata_nobinds)" 'BEGIN { print a - b }') ms"
     echo "bind mount I/O, 256 MiB dd (MiB/s write read): VM over 9p: ${io_vm:-?}; container: ${io_container:-?}"
+    printf '%-44s %10s %14s\n' "strata run, template, 9p kernel, one NIC" "$(m strata_nic)" "(template)"
+    echo "one NIC: host network set-up (tap + tc redirects) median $(echo "$netsetup" | median) us (goal <= 10 ms); wall +$(awk -v a="$(m strata_nic)" -v b="$(m strata_nobinds)" 'BEGIN { print a - b }') ms"
+    echo "TCP over the NIC, 64 MiB each way (MiB/s host->workload workload->host): VM (tap, virtio-net): ${tcp_vm:-?}; container (veth): ${tcp_container:-?}"
 fi
 paired_median=$(echo "$paired" | median | awk '{ printf "%.3f", $1 }')
 paired_cold_median=$(echo "$paired_cold" | median | awk '{ printf "%.3f", $1 }')
 echo "ratio strata/bare QEMU: $(ratio "$(m strata_template)" "$(m bare)") (goal <= 1.1); median of the $N per-round ratios: $paired_median"
 echo "ratio strata cold boot/bare QEMU (what strata's path adds to a boot): $(ratio "$(m strata)" "$(m bare)"); per-round median: $paired_cold_median"
 echo "QEMU RSS, guest booted and idle: $((qemu_rss / 1024)) MiB; monitor: $((monitor_rss / 1024)) MiB; bare QEMU peak: $((bare_rss / 1024)) MiB"
-printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"paired_ratio_median":%s,"strata_cold_ms":%s,"cold_ratio":%s,"paired_cold_ratio_median":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s,"share_nobinds_ms":%s,"share_5binds_ms":%s,"share_staging_us":%s,"io_vm_9p_mibs":"%s","io_container_mibs":"%s"}\n' \
+printf '{"n":%d,"accelerator":"%s","kernel":"%s","strata_ms":%s,"bare_qemu_ms":%s,"ratio":%s,"paired_ratio_median":%s,"strata_cold_ms":%s,"cold_ratio":%s,"paired_cold_ratio_median":%s,"strata_guest_init_ms":%s,"bare_guest_init_ms":%s,"strata_erofs_ms":%s,"strata_cloud_ms":%s,"bare_cloud_ms":%s,"strata_cloud_guest_init_ms":%s,"qemu_rss_kib":%s,"monitor_rss_kib":%s,"bare_qemu_peak_rss_kib":%s,"share_nobinds_ms":%s,"share_5binds_ms":%s,"share_staging_us":%s,"io_vm_9p_mibs":"%s","io_container_mibs":"%s","nic_ms":%s,"nic_setup_us":%s,"tcp_vm_mibs":"%s","tcp_container_mibs":"%s"}\n' \
     "$N" "$accel" "$kernel" "$(m strata_template)" "$(m bare)" "$(ratio "$(m strata_template)" "$(m bare)")" "$paired_median" \
     "$(m strata)" "$(ratio "$(m strata)" "$(m bare)")" "$paired_cold_median" "$(g strata)" "$(g bare)" \
     "$(m strata_erofs)" "$(m strata_cloud)" "$(m bare_cloud)" "$(g strata_cloud)" "${qemu_rss:-null}" "${monitor_rss:-null}" "${bare_rss:-null}" \
-    "$(m strata_nobinds)" "$(m strata_binds)" "$(echo "$staged" | median)" "${io_vm% }" "${io_container% }"
+    "$(m strata_nobinds)" "$(m strata_binds)" "$(echo "$staged" | median)" "${io_vm% }" "${io_container% }" \
+    "$(m strata_nic)" "$(echo "$netsetup" | median)" "${tcp_vm:-}" "${tcp_container:-}"
