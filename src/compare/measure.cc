@@ -13,6 +13,7 @@
 #include <regex>
 
 #include "base/strings.h"
+#include "cgroup/files.h"
 #include "sys/file.h"
 
 namespace strata::compare {
@@ -116,9 +117,8 @@ std::optional<double> cgroup_kernel_mib(pid_t pid) {
     if (std::regex_search(cg, m, std::regex("[0-9]+:memory:([^\\n]*)"))) {
         if (auto k = sys::read_file("/sys/fs/cgroup/memory" + m[1].str() + "/memory.kmem.usage_in_bytes")) bytes = parse_uint(trim(*k));
     } else if (std::regex_search(cg, m, std::regex("0::([^\\n]*)"))) {
-        std::string stat = sys::read_file("/sys/fs/cgroup" + m[1].str() + "/memory.stat").value_or("");
-        std::smatch r;
-        if (std::regex_search(stat, r, std::regex("(?:^|\\n)kernel ([0-9]+)"))) bytes = std::stoull(r[1].str());
+        auto stat = cgroup::parse_keyed(sys::read_file("/sys/fs/cgroup" + m[1].str() + "/memory.stat").value_or(""));
+        if (auto k = stat.find("kernel"); k != stat.end()) bytes = k->second;
     }
     if (!bytes || m[1].str() == "/") return std::nullopt;
     return static_cast<double>(*bytes) / (1 << 20);

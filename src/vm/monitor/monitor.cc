@@ -27,6 +27,7 @@
 #include "vm/backend/backend_select.h"
 #include "vm/monitor/exec_socket.h"
 #include "vm/monitor/plan.h"
+#include "vm/monitor/preflight.h"
 #include "vm/monitor/relay.h"
 #include "vm/net/network.h"
 #include "vm/protocol/frame_io.h"
@@ -213,12 +214,13 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         log::debug("vm: file share of " + std::to_string(binds.size()) + " bind mount(s) staged in " + std::to_string(us) + " us");
     }
     const HostVirt& host = host_virt();
-    BackendChoice choice = STRATA_TRY(choose_backend(host, plan.backend));
+    HostParts parts = STRATA_TRY(find_host_parts(plan, !binds.empty()));
+    const BackendChoice& choice = parts.choice;
+    const Kernel& kernel = parts.kernel;
+    const std::string& agent_bin = parts.agent;
     log::debug("vm: backend: " + choice.reason);
     b.backend = STRATA_TRY(make_backend(choice, host));
-    Kernel kernel = STRATA_TRY(find_kernel(plan.kernel, !binds.empty()));
     log::debug("vm: kernel " + kernel.path + " (" + kernel.origin + ")");
-    std::string agent_bin = STRATA_TRY(find_agent());
 
     // A booted template where the backend (QEMU) and the kernel (a bzImage) allow it; its VMs
     // get the rootfs on their disk. Otherwise a boot, with the rootfs inside the initramfs when
