@@ -7,9 +7,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <iostream>
 
+#include "base/round.h"
 #include "base/strings.h"
 #include "cli/command.h"
 #include "vmm/machine.h"
@@ -119,7 +119,7 @@ Result<int> vmm_run(const VmmRunFlags& f) {
     c.pit = !f.no_pit;
     c.pit_reinject = true;  // its SRCU wait moves to the teardown, which a child does (below)
     auto machine = STRATA_TRY(vmm::Machine::create(c));
-    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::llround(f.timeout * 1000)));
+    const auto timeout = std::chrono::milliseconds(round_to_int64(f.timeout * 1000));
     const vmm::ExitReason why = STRATA_TRY(machine->run(timeout));
     const int status = exit_status(why);
     if (status != 0) std::cerr << "strata: vmm: guest ended: " << vmm::to_string(why) << "\n";

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "base/round.h"
 #include "base/strings.h"
 #include "spec/default_seccomp.h"
 #include "spec/default_spec.h"
@@ -210,8 +211,7 @@ Result<json> container_spec(const json& image_config, const RunSpecOptions& opts
     }
     if (opts.cpus) {
         if (!(*opts.cpus > 0) || *opts.cpus > 1024) return error("--cpus: must be more than 0");
-        // Rounded by hand: std::llround would pull libm into strata's startup (DEVELOPERS.md).
-        res["cpu"] = {{"period", 100000}, {"quota", static_cast<int64_t>(*opts.cpus * 100000 + 0.5)}};
+        res["cpu"] = {{"period", 100000}, {"quota", round_to_int64(*opts.cpus * 100000)}};
     }
     json annotations = json::object();
     if (!opts.image_name.empty()) annotations["org.strata.image"] = opts.image_name;

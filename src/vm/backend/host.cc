@@ -5,9 +5,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cmath>
 
 #include "base/result.h"
+#include "base/round.h"
 #include "base/strings.h"
 #include "sys/file.h"
 #include "vm/assets/spawn.h"
@@ -35,7 +35,7 @@ uint64_t read_tsc_khz(const std::string& cpuinfo) {
         char* end = nullptr;
         double mhz = std::strtod(v.c_str(), &end);
         if (end == v.c_str() || mhz <= 0) return 0;
-        return static_cast<uint64_t>(std::llround(mhz * 1000));
+        return static_cast<uint64_t>(round_to_int64(mhz * 1000));
     }
     return 0;
 }
