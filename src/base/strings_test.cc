@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <regex>
+
 #include "base/result.h"
 
 namespace strata {
@@ -10,6 +13,17 @@ namespace {
 TEST(Strings, SplitKeepsEmptyPieces) {
     EXPECT_EQ(split("a::b", ':'), (std::vector<std::string>{"a", "", "b"}));
     EXPECT_EQ(split_nonempty("/a//b/", '/'), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Strings, Rfc3339NowIsUtcWithNanoseconds) {
+    const time_t before = ::time(nullptr);
+    const std::string s = rfc3339_now();
+    ASSERT_TRUE(std::regex_match(s, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)"))) << s;
+    tm t{};
+    gmtime_r(&before, &t);
+    char date[48];
+    std::snprintf(date, sizeof date, "%04d-%02d-%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
+    EXPECT_EQ(s.substr(0, 10), date) << "a local date where UTC is meant? (TZ=" << (getenv("TZ") ? getenv("TZ") : "") << ")";
 }
 
 TEST(Strings, ParseIntRejectsJunkAndOverflow) {

@@ -52,6 +52,10 @@ public:
     virtual Result<uint64_t> oom_kill_count() const = 0;
     // Removes the container's cgroup dirs (processes must be gone).
     virtual Result<> destroy() = 0;
+    // One rmdir per dir, no listing, no waiting: true when all are gone. The common end of a
+    // container (its init reaped, nothing else left) needs no more; false (a dir still busy with
+    // a stray or a sub-cgroup) leaves the rest to pids(), kill_all() and destroy().
+    virtual bool remove_if_empty() = 0;
 
     // Persisted in the container's state, so a later strata process (delete after a crash
     // included) finds the same directories.

@@ -97,8 +97,11 @@ Result<> remove(const std::string& root, const std::string& id, bool force) {
 Result<> release(ContainerDir& dir, const State& s) {
     log::Timer t("release (cgroup, owned resources, state)");
     if (auto cg = cgroup::load_manager(s.cgroup)) {
-        STRATA_TRY(empty_cgroups(**cg));
-        STRATA_TRY((*cg)->destroy());
+        // Usually the init was the last process and is reaped: one rmdir per hierarchy does it.
+        if (!(*cg)->remove_if_empty()) {
+            STRATA_TRY(empty_cgroups(**cg));
+            STRATA_TRY((*cg)->destroy());
+        }
     }
     fault::point("delete.cgroup");
     for (const auto& m : s.owned_mounts)
@@ -108,7 +111,10 @@ Result<> release(ContainerDir& dir, const State& s) {
     // A VM's monitor removes its tc redirects as it ends; one that was killed could not.
     if (s.substrate == "vm") vm::release_network(dir.path() + "/vm/" + vm::kNetworkRecord);
     // poststop: after the container is gone, before delete returns; failures are warnings.
-    if (auto raw = sys::read_file_at(dir.fd(), "config.json"))
+    // Most configs have no hooks: a search of the text spares parsing the whole config (a key
+    // written with \u escapes still gets the parse).
+    if (auto raw = sys::read_file_at(dir.fd(), "config.json");
+        raw && (raw->find("poststop") != std::string::npos || raw->find("\\u") != std::string::npos))
         if (auto spec = spec::parse_config(*raw, "config.json"); spec && !spec->hooks.poststop.empty())
             run_hooks_warn(spec->hooks.poststop, hook_state(s.id, "stopped", 0, s.bundle, s.annotations), "poststop");
     return dir.remove();

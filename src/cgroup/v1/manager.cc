@@ -54,27 +54,38 @@ const std::string* Manager::dir(const std::string& controller) const {
 }
 
 Result<> Manager::make_dir(const std::string& key, const std::string& path) {
-    // Another container's delete may remove a shared parent ("strata") between our mkdirs:
-    // start again from what exists then.
-    for (int attempt = 0;; ++attempt) {
-        std::vector<std::string> missing;
-        for (std::string p = path; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
-        bool raced = false;
-        for (auto it = missing.rbegin(); it != missing.rend() && !raced; ++it) {
-            if (::mkdir(it->c_str(), 0755) < 0) {
-                if (errno == ENOENT && attempt < 20) raced = true;
-                else if (errno != EEXIST) return os_error(errno, "create cgroup " + quote(*it));
-                continue;
+    // Usually the parents exist and the name is new: one mkdir. A new cgroup is empty, so it
+    // needs no check that someone else uses it.
+    bool fresh = ::mkdir(path.c_str(), 0755) == 0;
+    if (fresh) {
+        m_created.push_back(path);
+    } else if (errno == ENOENT) {
+        // Another container's delete may remove a parent it made (of a custom cgroupsPath)
+        // between our mkdirs:
+        // start again from what exists then.
+        for (int attempt = 0;; ++attempt) {
+            std::vector<std::string> missing;
+            for (std::string p = path; !sys::exists(p); p = sys::dirname(p)) missing.push_back(p);
+            bool raced = false;
+            for (auto it = missing.rbegin(); it != missing.rend() && !raced; ++it) {
+                if (::mkdir(it->c_str(), 0755) < 0) {
+                    if (errno == ENOENT && attempt < 20) raced = true;
+                    else if (errno != EEXIST) return os_error(errno, "create cgroup " + quote(*it));
+                    continue;
+                }
+                m_created.push_back(*it);
+                if (*it == path) fresh = true;
             }
-            m_created.push_back(*it);
+            if (!raced) break;
         }
-        if (!raced) break;
+    } else if (errno != EEXIST) {
+        return os_error(errno, "create cgroup " + quote(path));
     }
     if (key == "cpuset") STRATA_TRY(fill_cpuset(path));
     // A directory of the same name left by an earlier container is reused when it is empty (a
     // zombie is not listed and does not keep it); one that holds live processes belongs to
     // someone else (runc refuses it too).
-    if (key != "unified" && m_checked.insert(path).second) {
+    if (!fresh && key != "unified" && m_checked.insert(path).second) {
         auto procs = read_text(path, "cgroup.procs");
         if (procs && !trim(*procs).empty())
             return os_error(EBUSY, "cgroup " + quote(path) + " already holds processes (" +
@@ -222,11 +233,28 @@ Result<uint64_t> Manager::oom_kill_count() const {
 Result<> Manager::destroy() {
     // The container's own dirs must go; the shared parents we made only if now empty.
     for (const auto& [key, path] : m_dirs) STRATA_TRY(remove_when_released(path));
-    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) (void)::rmdir(it->c_str());
-    // Whoever removes the last container removes the shared "strata" level (EBUSY otherwise).
-    if (m_owns_parent)
-        for (const auto& [key, path] : m_dirs) (void)::rmdir(sys::dirname(path).c_str());
+    remove_parents();
     return {};
+}
+
+bool Manager::remove_if_empty() {
+    for (const auto& [key, path] : m_dirs)
+        if (::rmdir(path.c_str()) < 0 && errno != ENOENT) return false;
+    remove_parents();
+    return true;
+}
+
+void Manager::remove_parents() {
+    // The shared "strata" level of the default path stays: removing it with the last container
+    // made every `run` remove and remake it in each hierarchy (with the cpuset copy), 0.7 ms of
+    // about 8 (docs/design/runtime.md), and raced with a concurrent create's mkdir.
+    std::set<std::string> keep;
+    for (const auto& [key, path] : m_dirs) {
+        keep.insert(path);
+        if (m_owns_parent) keep.insert(sys::dirname(path));
+    }
+    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it)
+        if (!keep.count(*it)) (void)::rmdir(it->c_str());
 }
 
 }  // namespace strata::cgroup::v1

@@ -30,6 +30,7 @@ public:
     Result<UniqueFd> oom_notifier() override;
     Result<uint64_t> oom_kill_count() const override;
     Result<> destroy() override;
+    bool remove_if_empty() override;
     nlohmann::json to_json() const override;
     Mode mode() const override { return m_mode; }
 
@@ -45,7 +46,8 @@ private:
     std::map<std::string, std::string> m_dirs;  // hierarchy key ("memory", "cpu,cpuacct", "unified") -> dir
     std::vector<std::string> m_created;         // every dir create() made, parents first
     std::set<std::string> m_checked;            // dirs found free of other processes
-    bool m_owns_parent = false;  // default path strata/<id>: "strata" is ours, removed when empty
+    void remove_parents();  // the dirs create() made above the container's, if now empty
+    bool m_owns_parent = false;  // default path strata/<id>: the shared "strata" level, kept
     std::string m_unified_root;                 // hybrid: the cgroup2 mount point
     UniqueFd m_unified_fd;                      // hybrid: the unified dir, after create_for_clone()
 };

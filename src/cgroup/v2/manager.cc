@@ -57,7 +57,8 @@ nlohmann::json Manager::to_json() const {
 
 Result<> Manager::create() {
     if (m_fd) return {};  // create_for_clone() did it
-    // Another container's delete may remove a shared parent ("strata") between our mkdirs:
+    // Another container's delete may remove a parent it made (of a custom cgroupsPath)
+    // between our mkdirs:
     // start again from what exists then.
     bool existed = true;
     for (int attempt = 0;; ++attempt) {
@@ -162,10 +163,22 @@ Result<uint64_t> Manager::oom_kill_count() const {
 Result<> Manager::destroy() {
     m_fd.reset();
     STRATA_TRY(remove_when_released(m_dir));
-    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it)
-        if (*it != m_dir) (void)::rmdir(it->c_str());
-    if (m_owns_parent) (void)::rmdir(sys::dirname(m_dir).c_str());
+    remove_parents();
     return {};
+}
+
+bool Manager::remove_if_empty() {
+    if (::rmdir(m_dir.c_str()) < 0 && errno != ENOENT) return false;
+    m_fd.reset();
+    remove_parents();
+    return true;
+}
+
+void Manager::remove_parents() {
+    // The shared "strata" level of the default path stays (v1/manager.cc says why).
+    const std::string parent = sys::dirname(m_dir);
+    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it)
+        if (*it != m_dir && !(m_owns_parent && *it == parent)) (void)::rmdir(it->c_str());
 }
 
 }  // namespace strata::cgroup::v2

@@ -25,6 +25,7 @@ public:
     Result<UniqueFd> oom_notifier() override;
     Result<uint64_t> oom_kill_count() const override;
     Result<> destroy() override;
+    bool remove_if_empty() override;
     nlohmann::json to_json() const override;
     Mode mode() const override { return Mode::v2; }
     const std::string& dir() const { return m_dir; }
@@ -34,7 +35,8 @@ private:
     std::string m_base;   // the first directory strata may delegate controllers from
     std::string m_dir;
     std::vector<std::string> m_created;
-    bool m_owns_parent = false;  // default path strata/<id>: "strata" is ours, removed when empty
+    void remove_parents();  // the dirs create() made above the container's, if now empty
+    bool m_owns_parent = false;  // default path strata/<id>: the shared "strata" level, kept
     UniqueFd m_fd;        // the cgroup's directory, after create()
     bool m_loaded = false;  // from a container's state: the directory exists
 };
