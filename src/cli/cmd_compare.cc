@@ -43,7 +43,7 @@ void add_compare(CLI::App& app, Globals& g) {
     sub->add_flag("--json", json, "print JSON (docs/compare.schema.json) instead of the table");
     sub->add_flag("--markdown", markdown, "print a Markdown table");
     sub->add_option("--svg", svg, "also write startup and CPU-overhead charts to this SVG file");
-    sub->add_option("--only", only, "columns to run: bare,container,crun,runc,vm,vm-boot,qemu");
+    sub->add_option("--only", only, "columns to run: bare,container,crun,runc,vm,vm-boot,qemu,qemu-restore");
     sub->add_option("--budget", o.budget_mib, "memory budget for the density estimate, MiB (default 2048)");
     sub->add_flag("--keep-workdir", keep, "keep the work directory (bundles, logs)");
     sub->parse_complete_callback([&g] {

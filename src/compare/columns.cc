@@ -8,17 +8,9 @@
 #include <unistd.h>
 
 #include "base/strings.h"
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
-#include <nlohmann/json.hpp>
-
 #include "cgroup/layout.h"
+#include "compare/qemu_baseline.h"
 #include "sys/file.h"
-#include "vm/assets/assets.h"
-#include "vm/assets/cpio.h"
-#include "vm/backend/host.h"
-#include "vm/monitor/plan.h"
 
 namespace strata::compare {
 
@@ -56,63 +48,6 @@ Column runtime_column(std::string key, std::string title, Group group, bool peer
 
 }  // namespace
 
-namespace {
-
-// The bare-QEMU baseline: QEMU's microvm with the kernel and command line strata's micro-VMs get,
-// and an initramfs that holds only the probe as /init. What strata's path adds shows against it.
-Column qemu_column(const std::string& work, const std::string& probe) {
-    Column c;
-    c.key = "qemu";
-    c.title = "QEMU microvm";
-    c.group = Group::vm;
-    c.peer = true;
-    const vm::HostVirt& host = vm::host_virt();
-    // The kernel strata's VM boots for these bundles: they bind-mount a host directory, so it is
-    // one with 9p (Debian's linux-image-amd64 when the cloud kernel has none). A boot of the
-    // same kernel on both sides, or the ratio compares kernels, not VMMs.
-    auto kernel = vm::find_kernel("", true);
-    if (host.qemu.empty() || !kernel) {
-        c.available = false;
-        c.unavailable_reason = host.qemu.empty() ? "qemu-system-x86_64 is not installed" : kernel.error().message();
-        return c;
-    }
-    std::string initrd = work + "/qemu-probe.cpio";
-    vm::CpioWriter cpio;
-    cpio.add_dir("dev");
-    cpio.add_node("dev/console", S_IFCHR | 0600, makedev(5, 1));
-    cpio.add_dir("proc");
-    auto added = cpio.add_host_file("probe", probe, 0755);
-    std::string image = cpio.finish();
-    auto fd = sys::open(initrd, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (!added || !fd || !sys::write_all(fd->get(), image, initrd)) {
-        c.available = false;
-        c.unavailable_reason = "could not write the probe's initramfs in " + work;
-        return c;
-    }
-    bool kvm = host.kvm_accelerated();
-    std::string cmdline = vm::guest_cmdline(kvm, host.tsc_khz);
-    auto at = cmdline.find("rdinit=/init");
-    if (at != std::string::npos) cmdline.replace(at, 12, "rdinit=/probe");
-    std::vector<std::string> base = {host.qemu, "-M", std::string("microvm,acpi=") + (kernel->acpi ? "on" : "off"),
-                                     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-                                     "-m", "256", "-serial", "stdio", "-kernel", kernel->path, "-initrd", initrd};
-    if (kvm) base.insert(base.end(), {"-accel", "kvm", "-cpu", "host,-arch-capabilities"});
-    else base.insert(base.end(), {"-accel", "tcg", "-cpu", "max"});
-    c.argv_for = [base, cmdline](const std::string& bundle) {
-        // The probe's arguments, from the bundle every column runs, go to init after "--".
-        auto args = nlohmann::json::parse(sys::read_file(bundle + "/config.json").value_or("{}"), nullptr, false);
-        std::string append = cmdline + " --";
-        if (args.is_object())
-            for (size_t i = 1; i < args["process"]["args"].size(); ++i) append += " " + args["process"]["args"][i].get<std::string>();
-        auto a = base;
-        a.insert(a.end(), {"-append", append});
-        return a;
-    };
-    return c;
-}
-
-}  // namespace
-
 std::vector<Column> make_columns(const std::string& strata_bin, const std::string& work, const std::string& probe) {
     std::vector<Column> cols;
     std::vector<std::string> strata = {strata_bin, "--root", work + "/state-strata"};
@@ -140,6 +75,7 @@ std::vector<Column> make_columns(const std::string& strata_bin, const std::strin
     cols.push_back(runtime_column("vm-boot", "micro-VM, cold boot", Group::vm, false, strata,
                                   {"--substrate", "vm", "--vm-template", "off"}));
     cols.push_back(qemu_column(work, probe));
+    cols.push_back(qemu_restore_column(work, probe));
     return cols;
 }
 
@@ -165,6 +101,7 @@ std::string argv_in_words(const std::vector<std::string>& argv) {
 
 Result<Spawned> spawn(const Column& c, const std::vector<std::string>& argv_in, const std::string& bundle,
                       const std::string& id) {
+    if (c.launch) return c.launch(bundle);
     auto argv = c.argv_for ? c.argv_for(bundle) : fill(argv_in, bundle, id);
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) < 0) return os_error(errno, "pipe");

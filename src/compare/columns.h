@@ -14,6 +14,11 @@
 
 namespace strata::compare {
 
+struct Spawned {
+    pid_t pid = -1;
+    UniqueFd out;  // the workload's stdout (and stderr)
+};
+
 enum class Group { bare, container, vm };
 std::string_view group_name(Group g);
 
@@ -34,16 +39,17 @@ struct Column {
     // the foreground process is the instance itself, and its memory is the VMM's RSS (it has no
     // cgroup of its own).
     std::function<std::vector<std::string>(const std::string& bundle)> argv_for;
+    // Or, where starting takes more than an argv (bare QEMU's restore talks QMP before its guest
+    // runs): starts the instance for `bundle`, which then is the process returned.
+    std::function<Result<Spawned>(const std::string& bundle)> launch;
+    // The instance is the process started (a VMM run directly), not a runtime's container.
+    bool direct() const { return argv_for || launch; }
 };
 
 // Every column this machine can show, available or with the reason it is not. `probe` is the
 // workload binary (the bare-QEMU column boots it as a guest's init).
 std::vector<Column> make_columns(const std::string& strata_bin, const std::string& work_dir, const std::string& probe);
 
-struct Spawned {
-    pid_t pid = -1;
-    UniqueFd out;  // the workload's stdout (and stderr)
-};
 // Starts argv (after {bundle}/{id} substitution) with stdout+stderr on a pipe and stdin from
 // /dev/null.
 Result<Spawned> spawn(const Column& c, const std::vector<std::string>& argv, const std::string& bundle,

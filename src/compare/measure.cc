@@ -166,13 +166,13 @@ std::vector<Instance> start_idle(const Column& c, const std::string& bundle, int
     }
     *seconds = ms_since(t0) / 1000;
     // The `run -d` processes exit once the instance runs; a directly run VMM is the instance.
-    if (!c.argv_for)
+    if (!c.direct())
         for (auto& in : all) ::waitpid(in.spawned.pid, nullptr, 0);
     return all;
 }
 
 pid_t workload_pid(const Column& c, const std::string& id, pid_t spawned) {
-    if (c.argv_for) return spawned;
+    if (c.direct()) return spawned;
     auto out = run_capture(c, c.state, "", id);
     if (!out) return -1;
     auto j = nlohmann::json::parse(*out, nullptr, false);
@@ -325,7 +325,7 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
         else r.notes.push_back("rootfs I/O: " + std::string(trim(a.output)).substr(0, 200));
         Timing b = time_run(r.column, bare ? bare_bind : io_bind, "cmp-" + r.column.key + "-io2");
         if (auto wr = field(b.output, "write_mbps")) r.io_bind = Io{*wr, field(b.output, "read_mbps").value_or(0)};
-        else if (r.column.key == "qemu")
+        else if (r.column.key.starts_with("qemu"))
             r.notes.push_back("host directory I/O: bare QEMU is run without a file share (strata's VM has its 9p share)");
         else r.notes.push_back("host directory I/O: " + std::string(trim(b.output)).substr(0, 200));
     }
@@ -350,12 +350,12 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
             pid_t pid = workload_pid(r.column, in.id, in.spawned.pid);
             if (first_pid < 0) first_pid = pid;
             if (auto m = pss_mib(pid)) pss.push_back(*m);
-            if (auto k = r.column.argv_for ? std::nullopt : cgroup_kernel_mib(pid)) kernel.push_back(*k);
+            if (auto k = r.column.direct() ? std::nullopt : cgroup_kernel_mib(pid)) kernel.push_back(*k);
         }
         Timing f = time_run(r.column, facts, "cmp-" + r.column.key + "-facts");
         r.isolation = isolation_of(r.column, first_pid, f.output, kvm);
         for (auto& in : inst) {
-            if (r.column.argv_for) {
+            if (r.column.direct()) {
                 ::kill(in.spawned.pid, SIGKILL);
                 ::waitpid(in.spawned.pid, nullptr, 0);
             } else {

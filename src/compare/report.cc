@@ -65,9 +65,10 @@ std::vector<std::pair<std::string, double>> peer_ratios(const Report& r) {
         out.emplace_back("startup to exit: strata container / crun less its measured wrapper",
                          x->exit_ms.median / (crun->exit_ms.median - crun->wrapper_ms->median()));
     add("container", "runc", "startup to exit: strata container / runc");
+    // Like with like: a boot against a boot, a restore against a restore.
     add("vm-boot", "qemu", "startup to exit: strata micro-VM cold boot / bare QEMU microvm cold boot");
-    // Not like for like: strata restores a booted template, bare QEMU boots its kernel.
-    add("vm", "qemu", "startup to exit: strata micro-VM (template restore) / bare QEMU microvm (cold boot)");
+    add("vm", "qemu-restore", "startup to exit: strata micro-VM template restore / bare QEMU microvm restore");
+    add("qemu-restore", "qemu", "startup to exit: bare QEMU microvm restore / its cold boot");
     add("vm", "vm-boot", "startup to exit: strata micro-VM template restore / its cold boot");
     add("container", "bare", "startup to exit: strata container / bare metal");
     add("vm", "container", "startup to exit: strata micro-VM / strata container");

@@ -11,7 +11,11 @@
  * As PID 1 of a VM (the bare-QEMU baseline: rdinit=/probe, arguments after "--" on the kernel
  * command line) it mounts /proc first and ends the machine when done: reboot(2), which the
  * guest's reboot=t turns into a triple fault and QEMU's -no-reboot into an exit (a power-off
- * would hang on a microvm without ACPI). */
+ * would hang on a microvm without ACPI).
+ *   probe wait             (PID 1 of the bare-QEMU restore baseline) print "STRATA-SAVE-POINT",
+ *                          then read one line of arguments from the console and run as above:
+ *                          the host saves the VM while it waits, and each restore is sent its
+ *                          mode. Echo is off, so the line does not come back as output. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,9 +138,34 @@ static int run(int argc, char** argv) {
     return 2;
 }
 
+/* The mode of a restored VM: one line from the console, split at spaces into argv[1..]. */
+static int wait_for_args(char** argv, int max) {
+    struct termios t;
+    if (tcgetattr(0, &t) == 0) {
+        t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        tcsetattr(0, TCSANOW, &t);
+    }
+    static const char m[] = "STRATA-SAVE-POINT\n";
+    (void)!write(1, m, sizeof m - 1);
+    static char line[512];
+    size_t n = 0;
+    char c;
+    while (n + 1 < sizeof line && read(0, &c, 1) == 1 && c != '\n' && c != '\r') line[n++] = c;
+    line[n] = 0;
+    int argc = 1;
+    for (char* tok = strtok(line, " "); tok && argc < max - 1; tok = strtok(NULL, " ")) argv[argc++] = tok;
+    argv[argc] = NULL;
+    return argc;
+}
+
 int main(int argc, char** argv) {
     int init = getpid() == 1;
     if (init) mount("proc", "/proc", "proc", 0, NULL);
+    char* restored[16] = {argv[0]};
+    if (init && argc > 1 && !strcmp(argv[1], "wait")) {
+        argc = wait_for_args(restored, 16);
+        argv = restored;
+    }
     ready();
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run(argc, argv);
