@@ -44,15 +44,15 @@ void add_compare(CLI::App& app, Globals& g) {
     sub->add_flag("--markdown", markdown, "print a Markdown table");
     sub->add_option("--svg", svg, "also write startup and CPU-overhead charts to this SVG file");
     sub->add_option("--only", only, "columns to run: bare,container,crun,runc,vm,vm-boot,qemu,qemu-restore");
-    sub->add_option("--budget", o.budget_mib, "memory budget for the density estimate, MiB (default 2048)");
+    sub->add_option("--budget", o.budget_mib, "memory budget the density count fills, MiB (default 2048; at most 200 containers, 20 VMs)");
     sub->add_flag("--keep-workdir", keep, "keep the work directory (bundles, logs)");
     sub->parse_complete_callback([&g] {
         g.command = []() -> Result<int> {
             if (o.thorough) {
                 o.startup_runs = 30;
                 o.cpu_runs = 5;
-                o.density_cap = 100;
-                o.vm_density_cap = 6;
+                o.density_cap = 1000;
+                o.vm_density_cap = 50;
                 o.io_mib = 128;
                 o.cpu_iterations *= 3;
                 o.syscalls *= 3;

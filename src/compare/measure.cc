@@ -131,11 +131,13 @@ struct Instance {
     std::string output;
 };
 
-// Starts `n` idle instances at once; returns them once all printed the marker (or gave up).
-std::vector<Instance> start_idle(const Column& c, const std::string& bundle, int n, double timeout_s, double* seconds) {
+// Starts `n` idle instances at once (numbered from `first`); returns them once all printed the
+// marker (or gave up).
+std::vector<Instance> start_idle(const Column& c, const std::string& bundle, int first, int n, double timeout_s,
+                                 double* seconds) {
     std::vector<Instance> all;
     auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
+    for (int i = first; i < first + n; ++i) {
         Instance in;
         in.id = "cmp-" + c.key + "-idle-" + std::to_string(i);
         auto s = spawn(c, c.detach, bundle, in.id);
@@ -330,7 +332,7 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
         else r.notes.push_back("host directory I/O: " + std::string(trim(b.output)).substr(0, 200));
     }
 
-    // Memory, density and isolation from idle instances started all at once.
+    // Memory, density and isolation from idle instances, started in waves and held running.
     std::string idle = STRATA_TRY(w.bundle({"idle"}));
     std::string facts = STRATA_TRY(w.bundle({"facts"}));
     // The workload's own share: what a bare instance takes, measured the same way.
@@ -338,22 +340,66 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
     for (auto& r : results) {
         if (!r.column.available) continue;
         tick("memory and density: " + r.column.title);
-        int n = r.column.group == Group::vm ? o.vm_density_cap : o.density_cap;
-        double seconds = 0;
-        auto inst = start_idle(r.column, idle, n, r.column.group == Group::vm ? 120 : 30, &seconds);
-        int up = 0;
-        std::vector<double> pss, kernel;
-        pid_t first_pid = -1;
-        for (auto& in : inst) {
-            if (!in.ready) continue;
-            ++up;
-            pid_t pid = workload_pid(r.column, in.id, in.spawned.pid);
-            if (first_pid < 0) first_pid = pid;
-            if (auto m = pss_mib(pid)) pss.push_back(*m);
-            if (auto k = r.column.direct() ? std::nullopt : cgroup_kernel_mib(pid)) kernel.push_back(*k);
+        bool vm = r.column.group == Group::vm;
+        Density d;
+        d.cap = vm ? o.vm_density_cap : o.density_cap;
+        // Waves: a VM's start takes seconds of CPU under emulation, so fewer at once; the time
+        // bound keeps a slow column (cold boots under TCG) from taking the run over.
+        const int wave = vm ? 4 : 25;
+        const double bound_s = vm ? 90 : 60;
+        auto t0 = Clock::now();
+        std::vector<Instance> inst;
+        std::vector<pid_t> pids;
+        std::vector<double> pss;
+        auto per_instance = [&] { return pss.empty() ? 0.0 : Stat::of(pss).median; };
+        for (;;) {
+            int n = std::min(wave, d.cap - static_cast<int>(inst.size()));
+            if (n <= 0) {
+                d.stopped_by = "cap";
+                break;
+            }
+            if (double per = per_instance(); per > 0) {
+                n = std::min(n, static_cast<int>((static_cast<double>(o.budget_mib) - d.used_mib) / per));
+                if (n <= 0) {
+                    d.stopped_by = "budget";
+                    break;
+                }
+            }
+            if (ms_since(t0) > bound_s * 1000) {
+                d.stopped_by = "time";
+                break;
+            }
+            double seconds = 0;
+            auto more = start_idle(r.column, idle, static_cast<int>(inst.size()), n, vm ? 120 : 30, &seconds);
+            d.seconds += seconds;
+            bool all_up = static_cast<int>(more.size()) == n;
+            for (auto& in : more) {
+                if (in.ready) {
+                    pids.push_back(workload_pid(r.column, in.id, in.spawned.pid));
+                } else if (all_up) {
+                    r.notes.push_back("density: an instance did not come up: " + std::string(trim(in.output)).substr(0, 200));
+                    all_up = false;
+                }
+            }
+            for (auto& in : more) inst.push_back(std::move(in));
+            // All of them again: the pages they share are split over more instances now.
+            pss.clear();
+            for (pid_t pid : pids)
+                if (auto m = pid > 0 ? pss_mib(pid) : std::nullopt) pss.push_back(*m);
+            d.used_mib = 0;
+            for (double m : pss) d.used_mib += m;
+            if (!all_up || pss.empty()) {  // (no PSS: nothing to count against the budget)
+                d.stopped_by = "failure";
+                break;
+            }
         }
+        d.started = static_cast<int>(pids.size());
+        std::vector<double> kernel;
+        if (!r.column.direct())
+            for (pid_t pid : pids)
+                if (auto k = pid > 0 ? cgroup_kernel_mib(pid) : std::nullopt) kernel.push_back(*k);
         Timing f = time_run(r.column, facts, "cmp-" + r.column.key + "-facts");
-        r.isolation = isolation_of(r.column, first_pid, f.output, kvm);
+        r.isolation = isolation_of(r.column, pids.empty() ? -1 : pids.front(), f.output, kvm);
         for (auto& in : inst) {
             if (r.column.direct()) {
                 ::kill(in.spawned.pid, SIGKILL);
@@ -362,21 +408,21 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
                 (void)run_capture(r.column, r.column.remove, "", in.id);
             }
         }
-        if (up == 0) {
+        if (d.started == 0) {
             r.notes.push_back("no idle instance came up: " + (inst.empty() ? std::string() : std::string(trim(inst[0].output)).substr(0, 200)));
             continue;
         }
         if (!kernel.empty()) r.kernel_mib = Stat::of(kernel).median;
         if (!pss.empty()) {
-            double per = Stat::of(pss).median;
+            double per = per_instance();
             if (r.column.key == "bare") workload_mib = per;
             r.pss_mib = per;
             r.memory_mib = std::max(0.0, per - workload_mib.value_or(0));
-            r.density = Density{up, seconds, static_cast<int>(static_cast<double>(o.budget_mib) / std::max(per, 0.01))};
+            d.projected = static_cast<int>(static_cast<double>(o.budget_mib) / std::max(per, 0.01));
         } else {
             r.notes.push_back("memory: no /proc/PID/smaps_rollup for the instances");
-            r.density = Density{up, seconds, 0};
         }
+        r.density = d;
     }
     progress(1.0, "done");
     return results;

@@ -21,10 +21,15 @@ struct Stat {
     static Stat of(std::vector<double> v);
 };
 
+// Counted, not projected: idle instances are started in waves and held running until their
+// PSS fills the budget, the cap is reached, or the time bound passes (measure.cc).
 struct Density {
-    int started = 0;           // idle instances that came up concurrently
-    double seconds = 0;        // until all of them printed their marker
-    int projected = 0;         // how many the budget holds at the measured memory per instance
+    int started = 0;           // instances up and held running at once
+    double seconds = 0;        // the waves' start times added up (each until all its markers came)
+    double used_mib = 0;       // their PSS, summed, with all of them running
+    int cap = 0;
+    std::string stopped_by;    // "budget", "cap", "time" or "failure"
+    int projected = 0;         // beside it, labelled so: budget / memory per instance
 };
 
 struct Io {
@@ -66,8 +71,8 @@ struct Options {
     long long cpu_iterations = 30'000'000;
     long long syscalls = 300'000;
     int cpu_runs = 3;
-    int density_cap = 25;                 // per container column
-    int vm_density_cap = 3;
+    int density_cap = 200;                // instances per container column at most
+    int vm_density_cap = 20;              // per VM column
     uint64_t budget_mib = 2048;
     int io_mib = 32;
     bool thorough = false;

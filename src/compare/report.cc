@@ -110,12 +110,14 @@ std::vector<std::pair<std::string, std::vector<std::string>>> rows(const Report&
     row("Memory per instance (PSS, beyond bare's)", [](const ColumnResult& c) { return c.memory_mib ? fmt("%.2f MiB", *c.memory_mib) : "-"; });
     row("  PSS of its processes in all", [](const ColumnResult& c) { return c.pss_mib ? fmt("%.2f MiB", *c.pss_mib) : "-"; });
     row("  its cgroup's kernel memory (not in the above)", [](const ColumnResult& c) { return c.kernel_mib ? fmt("%.2f MiB", *c.kernel_mib) : "-"; });
-    row("Density: started at once (measured)", [](const ColumnResult& c) {
-        if (!c.density) return std::string("-");
-        return std::to_string(c.density->started) + " in " + fmt("%.1f s", c.density->seconds);
-    });
     std::string budget = r.options.budget_mib % 1024 == 0 ? std::to_string(r.options.budget_mib / 1024) + " GiB"
                                                           : std::to_string(r.options.budget_mib) + " MiB";
+    row("Density in " + budget + ": held running (counted)", [](const ColumnResult& c) {
+        if (!c.density) return std::string("-");
+        const Density& d = *c.density;
+        std::string why = d.stopped_by == "cap" ? "the cap" : d.stopped_by == "budget" ? "budget full" : d.stopped_by;
+        return std::to_string(d.started) + " in " + fmt("%.1f s", d.seconds) + " (" + why + ")";
+    });
     row("  projected for " + budget + " (budget / memory)", [](const ColumnResult& c) {
         if (!c.density) return std::string("-");
         return std::to_string(c.density->projected) + " (projection)";
@@ -188,7 +190,9 @@ json to_json(const Report& r) {
         if (c.kernel_mib) j["cgroupKernelMiB"] = *c.kernel_mib;
         if (c.density)
             j["density"] = {{"started", c.density->started}, {"seconds", c.density->seconds},
-                            {"projected", c.density->projected}, {"budgetMiB", r.options.budget_mib}};
+                            {"usedMiB", c.density->used_mib}, {"cap", c.density->cap},
+                            {"stoppedBy", c.density->stopped_by}, {"projected", c.density->projected},
+                            {"budgetMiB", r.options.budget_mib}};
         json io = json::object();
         if (c.io_root) io["rootfs"] = {{"writeMBps", c.io_root->write_mbps}, {"readMBps", c.io_root->read_mbps}};
         if (c.io_bind) io["hostDir"] = {{"writeMBps", c.io_bind->write_mbps}, {"readMBps", c.io_bind->read_mbps}};

@@ -54,8 +54,12 @@ TEST_F(Compare, ContainersAgainstBareMetalAndPeers) {
     for (const auto* c : {bare, ctr}) {
         EXPECT_GE((*c)["cpu"]["computeRatio"].get<double>(), 0.8) << c->dump();
         EXPECT_GE((*c)["cpu"]["syscallRatio"].get<double>(), 0.8) << c->dump();
-        EXPECT_GT((*c)["density"]["started"].get<int>(), 0);
-        EXPECT_GT((*c)["density"]["projected"].get<int>(), 0);
+        // Counted, not projected: an idle container is well under 1 MiB, so 1 GiB holds the cap
+        // (200), all running at once.
+        EXPECT_EQ((*c)["density"]["started"].get<int>(), 200) << c->dump();
+        EXPECT_EQ((*c)["density"]["stoppedBy"], "cap") << c->dump();
+        EXPECT_LE((*c)["density"]["usedMiB"].get<double>(), 1024) << c->dump();
+        EXPECT_GT((*c)["density"]["projected"].get<int>(), 200);
         EXPECT_GT((*c)["pssMiB"].get<double>(), 0) << c->dump();
         EXPECT_GT((*c)["cgroupKernelMiB"].get<double>(), 0) << "no kernel memory of the instance's own cgroup: " << c->dump();
         EXPECT_GT((*c)["io"]["rootfs"]["writeMBps"].get<double>(), 0);
