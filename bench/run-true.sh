@@ -73,3 +73,22 @@ echo "## 3. strata spec's hardened default (seccomp profile, no_new_privs) and s
     "strata no exec guard (v1 ns)::$NS env STRATA_UNSAFE_NO_EXEC_GUARD=1 $STRATA --root $work/s6 run -b $hard s{i}" \
     "strata no seccomp (v1 ns)::$NS $STRATA --root $work/s7 run -b $noseccomp s{i}" \
     "runc (host)::runc --root $work/r5 run -b $hard r{i}"
+echo
+echo "## 4. peak RSS of the run (GNU time %M: the largest process of the tree; goal: strata <= crun)"
+# Interleaved like the timings; the median of each. The figure counts file pages mapped (code,
+# libraries) as well as private memory, so it is what the code's layout costs too
+# (docs/design/runtime.md, "Hot code first").
+if [ -x /usr/bin/time ]; then
+    rss() { "$NS" /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+    s_rss=() c_rss=()
+    for i in $(seq "$RUNS"); do
+        s_rss+=("$(rss "$STRATA" --root "$work/s8" run -b "$plain" m$i)")
+        c_rss+=("$(rss crun --root "$work/c8" run -b "$plain" m$i)")
+    done
+    med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+    sm=$(med "${s_rss[@]}") cm=$(med "${c_rss[@]}")
+    printf '%-20s %8s KiB (median of %d)\n' "strata (v1 ns)" "$sm" "$RUNS" "crun (v1 ns)" "$cm" "$RUNS"
+    awk -v s="$sm" -v c="$cm" 'BEGIN { printf "ratio strata / crun peak RSS: %.2f\n", s / c }'
+else
+    echo "(no /usr/bin/time: apt-get install time)"
+fi

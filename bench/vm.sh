@@ -21,8 +21,9 @@ command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing" 
 
 work=$(mktemp -d /tmp/strata-bench-vm.XXXXXX)
 netns=strata-bench-$$ host_if=sbv$(($$ % 100000)) subnet=10.219.$(($$ % 250))
-trap 'for id in $("$STRATA" --root "$work/root" list -q 2>/dev/null); do "$STRATA" --root "$work/root" delete -f "$id"; done
-      ip netns del "$netns" 2>/dev/null; ip link del "$host_if" 2>/dev/null; rm -rf "$work"' EXIT
+# (set -e holds in the trap too: a namespace the run removed already must not stop the clean-up.)
+trap 'for id in $("$STRATA" --root "$work/root" list -q 2>/dev/null); do "$STRATA" --root "$work/root" delete -f "$id" || true; done
+      ip netns del "$netns" 2>/dev/null || true; ip link del "$host_if" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 kernel=$("$STRATA" vm kernel --path 2>/dev/null)
 cloud=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -1 || true)
