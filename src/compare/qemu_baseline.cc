@@ -19,6 +19,7 @@
 #include "vm/assets/assets.h"
 #include "vm/assets/cpio.h"
 #include "vm/backend/host.h"
+#include "vm/backend/qemu/migration.h"
 #include "vm/backend/qemu/qmp.h"
 #include "vm/monitor/plan.h"
 
@@ -142,11 +143,6 @@ std::vector<std::string> qmp_args(int fd) {
     return {"-chardev", "socket,id=qmp,fd=" + std::to_string(fd), "-mon", "chardev=qmp,mode=control"};
 }
 
-// Both ends leave the RAM out of the migration stream: it is in the file.
-Result<nlohmann::json> ignore_shared_ram(vm::qemu::Qmp& qmp) {
-    return qmp.execute("migrate-set-capabilities", {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}});
-}
-
 // One saved guest and the instances restored from it. Saved on first use (compare's check
 // run, which is not timed), in the comparison's work directory.
 class Snapshot {
@@ -173,19 +169,8 @@ public:
         ch.b.reset();
         ScopeExit kill_it([&] { end(q.pid); });
         auto qmp = STRATA_TRY(vm::qemu::Qmp::connect(std::move(ch.a), kStepTimeoutMs));
-        STRATA_TRY(ignore_shared_ram(qmp));
         UniqueFd state = STRATA_TRY(sys::open(m_state, O_RDONLY | O_CLOEXEC));
-        STRATA_TRY(qmp.pass_fd("state", state.get()));
-        STRATA_TRY(qmp.execute("migrate-incoming", {{"uri", "fd:state"}}));
-        // Saved stopped, restored paused: `cont` once the state is in.
-        std::string status;
-        for (int64_t deadline = sys::monotonic_ms() + kStepTimeoutMs;
-             (status = STRATA_TRY(qmp.execute("query-status")).value("status", "")) == "inmigrate";) {
-            if (sys::monotonic_ms() > deadline) return os_error(ETIMEDOUT, "restoring bare QEMU's saved guest");
-            ::usleep(1000);
-        }
-        if (status == "paused") STRATA_TRY(qmp.execute("cont"));
-        else if (status != "running") return error("restoring bare QEMU's saved guest left it " + quote(status));
+        STRATA_TRY(with_context(vm::qemu::load_state(qmp, state.get(), kStepTimeoutMs), "restoring bare QEMU's saved guest"));
         // The probe waits on the console for its mode.
         std::string line = join(args, " ") + "\n";
         STRATA_TRY(sys::write_all(q.in.get(), line, "bare QEMU's console"));
@@ -221,18 +206,8 @@ private:
         std::string console;
         STRATA_TRY(wait_for(q.out.get(), "STRATA-SAVE-POINT", kBootTimeoutMs, console));
         auto qmp = STRATA_TRY(vm::qemu::Qmp::connect(std::move(ch.a), kStepTimeoutMs));
-        STRATA_TRY(qmp.execute("stop"));
-        STRATA_TRY(ignore_shared_ram(qmp));
         UniqueFd out = STRATA_TRY(sys::open(m_state, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-        STRATA_TRY(qmp.pass_fd("state", out.get()));
-        STRATA_TRY(qmp.execute("migrate", {{"uri", "fd:state"}}));
-        for (int64_t deadline = sys::monotonic_ms() + kStepTimeoutMs;; ::usleep(5000)) {
-            auto m = STRATA_TRY(qmp.execute("query-migrate"));
-            std::string status = m.value("status", "");
-            if (status == "completed") break;
-            if (status == "failed" || status == "cancelled" || sys::monotonic_ms() > deadline)
-                return error("saving bare QEMU's guest ended " + quote(status) + ": " + m.value("error-desc", ""));
-        }
+        STRATA_TRY(vm::qemu::save_state(qmp, out.get(), kStepTimeoutMs));
         (void)qmp.execute("quit");
         return {};
     }

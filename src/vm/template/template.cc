@@ -21,6 +21,7 @@
 #include "vm/assets/cache.h"
 #include "vm/backend/agent_channel.h"
 #include "vm/backend/qemu/command.h"
+#include "vm/backend/qemu/migration.h"
 #include "vm/backend/qemu/qmp.h"
 #include "vm/protocol/agent_protocol.h"
 #include "vm/protocol/frame_io.h"
@@ -145,11 +146,6 @@ Result<> sync_file(const std::string& path) {
     return {};
 }
 
-// Both ends of a template's migration leave the RAM out of the stream: it is in the file.
-Result<nlohmann::json> ignore_shared_ram(qemu::Qmp& qmp) {
-    return qmp.execute("migrate-set-capabilities", {{"capabilities", {{{"capability", "x-ignore-shared"}, {"state", true}}}}});
-}
-
 // Boots `shape` with its RAM in `ram` (shared), waits until the agent waits for its config, and
 // saves the device state to `state`.
 Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::string& ram, const std::string& state,
@@ -176,18 +172,8 @@ Result<> boot_and_save(Backend& backend, const VmConfig& shape, const std::strin
     STRATA_TRY(expect_agent_frame(fd, parser, agent::Msg::synced, kStepTimeoutMs));
 
     auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
-    STRATA_TRY(qmp.execute("stop"));
-    STRATA_TRY(ignore_shared_ram(qmp));
     UniqueFd out = STRATA_TRY(sys::open(state, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    STRATA_TRY(qmp.pass_fd("state", out.get()));
-    STRATA_TRY(qmp.execute("migrate", {{"uri", "fd:state"}}));
-    for (int64_t deadline = sys::monotonic_ms() + kStepTimeoutMs;; ::usleep(5000)) {
-        auto m = STRATA_TRY(qmp.execute("query-migrate"));
-        std::string status = m.value("status", "");
-        if (status == "completed") break;
-        if (status == "failed" || status == "cancelled" || sys::monotonic_ms() > deadline)
-            return error("template: saving the VM's state ended " + quote(status) + ": " + m.value("error-desc", ""));
-    }
+    STRATA_TRY(with_context(qemu::save_state(qmp, out.get(), kStepTimeoutMs), "template"));
     (void)qmp.execute("quit");
     wait_or_kill(*vm, kStepTimeoutMs);
     // On disk before the renames make them the template: a crash must not leave a torn one.
@@ -266,18 +252,7 @@ Result<std::unique_ptr<Vm>> restore_template(Backend& backend, const Template& t
     auto vm = STRATA_TRY(backend.launch(std::move(c)));
     fault::point("init.vm_restoring");  // QEMU waits at -incoming, nothing restored yet
     auto qmp = STRATA_TRY(qemu::Qmp::connect(std::move(qmp_ch.a), kStepTimeoutMs));
-    STRATA_TRY(ignore_shared_ram(qmp));
-    STRATA_TRY(qmp.pass_fd("state", state.get()));
-    STRATA_TRY(qmp.execute("migrate-incoming", {{"uri", "fd:state"}}));
-    // Loading ~40 KiB of device state takes a few ms. The template was saved stopped, and QEMU
-    // keeps a restored guest in the state it was saved in: paused, until `cont`.
-    std::string status;
-    int64_t deadline = sys::monotonic_ms() + kStepTimeoutMs;
-    while ((status = STRATA_TRY(qmp.execute("query-status")).value("status", "")) == "inmigrate" &&
-           sys::monotonic_ms() < deadline)
-        ::usleep(1000);
-    if (status == "paused") STRATA_TRY(qmp.execute("cont"));
-    else if (status != "running") return error("template: restoring " + t.state + " left QEMU " + quote(status));
+    STRATA_TRY(with_context(qemu::load_state(qmp, state.get(), kStepTimeoutMs), "template: restoring " + t.state));
     return vm;
 }
 
