@@ -353,7 +353,9 @@ Result<std::vector<ColumnResult>> measure(std::vector<Column> columns, Workload&
         std::vector<double> pss;
         auto per_instance = [&] { return pss.empty() ? 0.0 : Stat::of(pss).median; };
         for (;;) {
-            int n = std::min(wave, d.cap - static_cast<int>(inst.size()));
+            // A VM's first wave is one: until one is measured the budget cannot cut a wave, and
+            // four cold-booted VMs would overshoot a small budget.
+            int n = std::min(vm && inst.empty() ? 1 : wave, d.cap - static_cast<int>(inst.size()));
             if (n <= 0) {
                 d.stopped_by = "cap";
                 break;
