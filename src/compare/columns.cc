@@ -74,8 +74,7 @@ std::vector<Column> make_columns(const std::string& strata_bin, const std::strin
     // The same VM booted every time: the column to set against bare QEMU's cold boot.
     cols.push_back(runtime_column("vm-boot", "micro-VM, cold boot", Group::vm, false, strata,
                                   {"--substrate", "vm", "--vm-template", "off"}));
-    cols.push_back(qemu_column(work, probe));
-    cols.push_back(qemu_restore_column(work, probe));
+    for (auto& c : qemu_columns(work, probe)) cols.push_back(std::move(c));
     return cols;
 }
 

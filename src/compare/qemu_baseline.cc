@@ -96,7 +96,12 @@ Result<Qemu> start(const std::vector<std::string>& argv, int keep, bool with_inp
     for (auto& s : copy) a.push_back(s.data());
     a.push_back(nullptr);
     pid_t pid = ::fork();
-    if (pid < 0) return os_error(errno, "fork");
+    if (pid < 0) {
+        int err = errno;
+        for (int fd : {out[0], out[1], in[0], in[1]})
+            if (fd >= 0) ::close(fd);
+        return os_error(err, "fork");
+    }
     if (pid == 0) {
         int input = with_input ? in[0] : ::open("/dev/null", O_RDONLY);
         ::dup2(input, 0);
@@ -139,10 +144,6 @@ Result<> wait_for(int fd, std::string_view marker, int timeout_ms, std::string& 
     return {};
 }
 
-std::vector<std::string> qmp_args(int fd) {
-    return {"-chardev", "socket,id=qmp,fd=" + std::to_string(fd), "-mon", "chardev=qmp,mode=control"};
-}
-
 // One saved guest and the instances restored from it. Saved on first use (compare's check
 // run, which is not timed), in the comparison's work directory.
 class Snapshot {
@@ -160,15 +161,10 @@ public:
             }
             m_saved = true;
         }
-        auto ch = STRATA_TRY(sys::socketpair_stream());
-        auto argv = machine_argv(false);
-        auto more = qmp_args(ch.b.get());
-        argv.insert(argv.end(), more.begin(), more.end());
-        argv.insert(argv.end(), {"-incoming", "defer"});
-        Qemu q = STRATA_TRY(start(argv, ch.b.get(), true));
-        ch.b.reset();
+        UniqueFd qmp_fd;
+        Qemu q = STRATA_TRY(launch(false, qmp_fd));
         ScopeExit kill_it([&] { end(q.pid); });
-        auto qmp = STRATA_TRY(vm::qemu::Qmp::connect(std::move(ch.a), kStepTimeoutMs));
+        auto qmp = STRATA_TRY(vm::qemu::Qmp::connect(std::move(qmp_fd), kStepTimeoutMs));
         UniqueFd state = STRATA_TRY(sys::open(m_state, O_RDONLY | O_CLOEXEC));
         STRATA_TRY(with_context(vm::qemu::load_state(qmp, state.get(), kStepTimeoutMs), "restoring bare QEMU's saved guest"));
         // The probe waits on the console for its mode.
@@ -183,29 +179,32 @@ public:
     }
 
 private:
-    std::vector<std::string> machine_argv(bool shared) const {
+    // The machine with its RAM in the file, and a QMP socket (its host end in `qmp`): shared
+    // to be saved, or mapped copy-on-write and waiting at -incoming to be restored.
+    Result<Qemu> launch(bool save, UniqueFd& qmp) const {
+        auto ch = STRATA_TRY(sys::socketpair_stream());
         auto a = m_machine.argv;
         a[2] += ",memory-backend=ram";
         a.insert(a.end(), {"-object", "memory-backend-file,id=ram,size=" + std::to_string(kMemMib) + "M,mem-path=" + m_ram +
-                                          ",share=" + (shared ? "on" : "off")});
+                                          ",share=" + (save ? "on" : "off")});
         a.insert(a.end(), {"-append", m_machine.cmdline + " -- wait"});
-        return a;
+        a.insert(a.end(), {"-chardev", "socket,id=qmp,fd=" + std::to_string(ch.b.get()), "-mon", "chardev=qmp,mode=control"});
+        if (!save) a.insert(a.end(), {"-incoming", "defer"});
+        Qemu q = STRATA_TRY(start(a, ch.b.get(), !save));
+        qmp = std::move(ch.a);
+        return q;
     }
 
     // Boots the guest with its RAM in the file (shared), waits until the probe waits for its
     // arguments, and saves the device state.
     Result<> save() {
         ::unlink(m_ram.c_str());
-        auto ch = STRATA_TRY(sys::socketpair_stream());
-        auto argv = machine_argv(true);
-        auto more = qmp_args(ch.b.get());
-        argv.insert(argv.end(), more.begin(), more.end());
-        Qemu q = STRATA_TRY(start(argv, ch.b.get(), false));
-        ch.b.reset();
+        UniqueFd qmp_fd;
+        Qemu q = STRATA_TRY(launch(true, qmp_fd));
         ScopeExit reap([&] { end(q.pid); });
         std::string console;
         STRATA_TRY(wait_for(q.out.get(), "STRATA-SAVE-POINT", kBootTimeoutMs, console));
-        auto qmp = STRATA_TRY(vm::qemu::Qmp::connect(std::move(ch.a), kStepTimeoutMs));
+        auto qmp = STRATA_TRY(vm::qemu::Qmp::connect(std::move(qmp_fd), kStepTimeoutMs));
         UniqueFd out = STRATA_TRY(sys::open(m_state, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
         STRATA_TRY(vm::qemu::save_state(qmp, out.get(), kStepTimeoutMs));
         (void)qmp.execute("quit");
@@ -229,15 +228,18 @@ Column baseline(std::string key, std::string title) {
 
 }  // namespace
 
-Column qemu_column(const std::string& work, const std::string& probe) {
-    Column c = baseline("qemu", "QEMU microvm");
-    auto m = probe_machine(work, probe);
+std::vector<Column> qemu_columns(const std::string& work, const std::string& probe) {
+    Column cold = baseline("qemu", "QEMU microvm");
+    Column restored = baseline("qemu-restore", "QEMU microvm, restored");
+    auto m = probe_machine(work, probe);  // (writes the probe's initramfs: once, for both)
     if (!m) {
-        c.available = false;
-        c.unavailable_reason = m.error().message();
-        return c;
+        for (Column* c : {&cold, &restored}) {
+            c->available = false;
+            c->unavailable_reason = m.error().message();
+        }
+        return {cold, restored};
     }
-    c.argv_for = [m = *m](const std::string& bundle) {
+    cold.argv_for = [m = *m](const std::string& bundle) {
         // The probe's arguments go to init after "--".
         std::string append = m.cmdline + " --";
         for (const auto& a : probe_args(bundle)) append += " " + a;
@@ -245,20 +247,9 @@ Column qemu_column(const std::string& work, const std::string& probe) {
         a.insert(a.end(), {"-append", append});
         return a;
     };
-    return c;
-}
-
-Column qemu_restore_column(const std::string& work, const std::string& probe) {
-    Column c = baseline("qemu-restore", "QEMU microvm, restored");
-    auto m = probe_machine(work, probe);
-    if (!m) {
-        c.available = false;
-        c.unavailable_reason = m.error().message();
-        return c;
-    }
     auto snapshot = std::make_shared<Snapshot>(std::move(*m), work);
-    c.launch = [snapshot](const std::string& bundle) { return snapshot->restore(probe_args(bundle)); };
-    return c;
+    restored.launch = [snapshot](const std::string& bundle) { return snapshot->restore(probe_args(bundle)); };
+    return {cold, restored};
 }
 
 }  // namespace strata::compare

@@ -9,12 +9,13 @@
 //                 file mapped copy-on-write (against strata's VM from a template).
 
 #include <string>
+#include <vector>
 
 #include "compare/columns.h"
 
 namespace strata::compare {
 
-Column qemu_column(const std::string& work, const std::string& probe);
-Column qemu_restore_column(const std::string& work, const std::string& probe);
+// Both, in that order (unavailable together, with the reason, where this host cannot run them).
+std::vector<Column> qemu_columns(const std::string& work, const std::string& probe);
 
 }  // namespace strata::compare
