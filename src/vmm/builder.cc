@@ -25,6 +25,7 @@
 #include "vmm/devices/virtio/console/console.h"
 #include "vmm/devices/virtio/net/mac.h"
 #include "vmm/devices/virtio/net/net.h"
+#include "vmm/devices/virtio/p9/device.h"
 #include "vmm/format.h"
 #include "vmm/machine_impl.h"
 
@@ -55,7 +56,7 @@ Result<> check_config(const MachineConfig& c) {
                          " supported)");
         if (is_multicast(n.mac)) return error(nic + "mac " + to_string(n.mac) + " is a multicast address");
     }
-    const size_t nvirtio = c.disks.size() + (c.console_fd >= 0 ? 1 : 0) + c.nics.size();
+    const size_t nvirtio = c.disks.size() + (c.console_fd >= 0 ? 1 : 0) + c.nics.size() + c.shares.size();
     if (nvirtio > virtio_irqs.size())
         return error(std::to_string(nvirtio) + " virtio devices (at most " + std::to_string(virtio_irqs.size()) + ")");
     return {};
@@ -158,6 +159,11 @@ Result<std::vector<boot::MmioDeviceDesc>> add_virtio_devices(Machine::Impl& m) {
         const std::string name = "nic " + std::to_string(i);
         auto net = STRATA_TRY(with_context(virtio::Net::create(nic, *m.loop), name));
         STRATA_TRY(add_virtio(m, std::move(net), "virtio-net " + std::to_string(i), descs));
+    }
+    for (size_t i = 0; i < m.config.shares.size(); ++i) {
+        const auto& sh = m.config.shares[i];
+        auto dev = STRATA_TRY(with_context(virtio::NineP::create(sh.dir, sh.tag), "share " + std::to_string(i)));
+        STRATA_TRY(add_virtio(m, std::move(dev), "virtio-9p " + std::to_string(i), descs));
     }
     return descs;
 }

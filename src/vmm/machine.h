@@ -8,7 +8,8 @@
 //
 // Guest devices: 8250 UART (COM1, IRQ 4) on serial_in/serial_out, CMOS/RTC, i8042 (its reset line
 // ends the VM: boot Linux with reboot=k), and virtio-mmio devices — one virtio-blk per disk, then
-// a virtio-console (hvc0) on console_fd, then one virtio-net per NIC (eth0, eth1... in Linux) —
+// a virtio-console (hvc0) on console_fd, then one virtio-net per NIC (eth0, eth1... in Linux),
+// then one virtio-9p per file share (mounted by tag) —
 // described to the kernel by virtio_mmio.device= entries that create() appends to the command
 // line. An MP table describes the vCPUs and the IOAPIC.
 //
@@ -49,6 +50,13 @@ struct NicConfig {
 Result<MacAddress> parse_mac(std::string_view text);
 std::string to_string(const MacAddress& mac);
 
+// A host directory exported to the guest over virtio-9p (9P2000.L, QEMU's passthrough security
+// model: devices/virtio/p9/server.h), mounted in the guest by `tag`.
+struct ShareConfig {
+    std::string dir;
+    std::string tag;  // 1-255 bytes
+};
+
 struct MachineConfig {
     // bzImage, vmlinux ELF (entered via its PVH note if it has one), or any ELF64 test guest.
     std::string kernel;
@@ -61,6 +69,7 @@ struct MachineConfig {
     int serial_out = -1;      // host fd COM1 output is written to (-1: dropped); not owned
     int console_fd = -1;      // virtio-console port 0 <-> this fd (socket/pipe); duplicated; -1: none
     std::vector<NicConfig> nics;
+    std::vector<ShareConfig> shares;
     // The in-kernel i8254 PIT (missed ticks are not replayed). Linux needs it without MP/ACPI
     // tables or a known TSC rate; kernels with kvm-clock, an MP table and the TSC-deadline LAPIC
     // timer do not. Off saves a few ms of VM setup and teardown.

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -21,6 +23,22 @@ bool have_kvm() {
     if (fd < 0) return false;
     ::close(fd);
     return true;
+}
+
+bool require_kvm() {
+    const char* v = std::getenv("STRATA_REQUIRE_KVM");
+    return v && std::string(v) == "1";
+}
+
+std::string kvm_absence() {
+    int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        ::close(fd);
+        return "it opens";
+    }
+    const int err = errno;
+    const char* name = strerrorname_np(err);
+    return std::string("open /dev/kvm: ") + (name ? name : "E?") + " (" + std::strerror(err) + ")";
 }
 
 bool kernel_has_filesystem(const std::string& fs) {

@@ -18,7 +18,7 @@ std::string disk_image() {
 }
 
 TEST(VmmBlock, ReadWriteFlushThroughTheVirtqueue) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     TempFile disk(disk_image());
     MachineConfig c;
     c.kernel = guest("blk.elf");
@@ -57,7 +57,7 @@ TEST(VmmBlock, ReadWriteFlushThroughTheVirtqueue) {
 }
 
 TEST(VmmBlock, ReadOnlyDiskRefusesWrites) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     TempFile disk(disk_image());
     MachineConfig c;
     c.kernel = guest("blk.elf");

@@ -21,7 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-#define REQUIRE_KVM() STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)")
+#define REQUIRE_KVM() STRATA_REQUIRE_KVM()
 
 std::string hexs(uint64_t v) {
     char b[24];

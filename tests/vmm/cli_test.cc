@@ -16,14 +16,14 @@ using strata::test::run_cmd;
 using strata::test::strata_bin;
 
 TEST(VmmCli, RunPrintsTheSerialConsoleAndExitsZeroOnReset) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     auto r = run_cmd({strata_bin(), "vmm", "run", "--kernel", guest("reset.elf"), "--mem", "8"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("reset: pulsing the i8042 reset line"), std::string::npos) << r.out;
 }
 
 TEST(VmmCli, StatusFollowsTheExitReason) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     auto r = run_cmd({strata_bin(), "vmm", "run", "--kernel", guest("triple_fault.elf"), "--mem", "8"});
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_NE(r.err.find("triple fault"), std::string::npos) << r.err;
@@ -32,7 +32,7 @@ TEST(VmmCli, StatusFollowsTheExitReason) {
 }
 
 TEST(VmmCli, DiskAndCmdlineFlags) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     TempFile disk(std::string(8 * 512, 'd'));
     auto r = run_cmd({strata_bin(), "vmm", "run", "--kernel", guest("blk.elf"), "--mem", "16", "--disk",
                       disk.path() + ":rw", "--cmdline", "strata.flag=1"});
@@ -42,7 +42,7 @@ TEST(VmmCli, DiskAndCmdlineFlags) {
 }
 
 TEST(VmmCli, NetTapFlag) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     // Not close-on-exec: strata inherits the VM's end, as a caller hands it a tap.
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
@@ -62,7 +62,7 @@ TEST(VmmCli, NetTapFlag) {
 }
 
 TEST(VmmCli, BadNetTapIsAnError) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     auto r = run_cmd({strata_bin(), "vmm", "run", "--kernel", guest("net.elf"), "--net-tap", "987"});
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find("strata: vmm: nic 0: dup fd 987: EBADF"), std::string::npos) << r.err;
@@ -79,7 +79,7 @@ TEST(VmmCli, BadNetTapIsAnError) {
 }
 
 TEST(VmmCli, BadKernelIsAnError) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     auto r = run_cmd({strata_bin(), "vmm", "run", "--kernel", "/nonexistent/kernel"});
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find("/nonexistent/kernel"), std::string::npos) << r.err;

@@ -11,7 +11,7 @@ namespace strata::vmm::test {
 namespace {
 
 TEST(VmmConsole, EchoThroughTheHostFd) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     const std::string ping = "ping from the host\n";

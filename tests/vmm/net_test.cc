@@ -74,7 +74,7 @@ void expect_guest_saw_host_frame(const GuestRun& r, uint16_t mtu) {
 }
 
 TEST(VmmNet, OneFrameEachWayThroughASocketPair) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     int sv[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
     UniqueFd host(sv[0]), vm_end(sv[1]);
@@ -95,7 +95,7 @@ TEST(VmmNet, OneFrameEachWayThroughASocketPair) {
 }
 
 TEST(VmmNet, OneFrameEachWayThroughARealTapWithVnetHeader) {
-    STRATA_REQUIRE(strata::test::have_kvm(), "needs /dev/kvm (read-write)");
+    STRATA_REQUIRE_KVM();
     STRATA_REQUIRE_ROOT();
     // 0: the tap's default vnet header (10 bytes, struct virtio_net_hdr); 12: with num_buffers.
     for (int hdr : {0, 12}) {

@@ -55,9 +55,6 @@ Result<std::unique_ptr<Vm>> OwnBackend::launch(VmConfig c) {
         return error("the own VMM describes devices on the kernel command line; this kernel needs ACPI "
                      "(Debian's modular kernel): build strata's kernel (strata vm kernel build) or use --vm-backend qemu");
     if (!c.kvm) return error("the own VMM needs hardware virtualization (KVM)");
-    // FIXME: a virtio-9p or virtio-fs device of its own (issue 14).
-    if (!c.share_dir.empty())
-        return error("the own VMM has no file share yet, which config.json's bind mounts need: use --vm-backend qemu");
     vmm::MachineConfig mc;
     mc.kernel = c.kernel;
     mc.initrd = c.initrd;
@@ -73,6 +70,9 @@ Result<std::unique_ptr<Vm>> OwnBackend::launch(VmConfig c) {
         nic.mtu = static_cast<uint16_t>(n.mtu);
         mc.nics.push_back(nic);
     }
+    // The file share: the own VMM's virtio-9p device, the same protocol and security model as
+    // QEMU's (docs/design/vm.md, "Files: the 9p share").
+    if (!c.share_dir.empty()) mc.shares.push_back({c.share_dir, c.share_tag});
     mc.serial_out = c.console_fd.get();
     mc.console_fd = c.agent_fd.get();
     auto machine = STRATA_TRY(vmm::Machine::create(mc));
