@@ -23,7 +23,6 @@ class Driver {
 public:
     Driver(std::unique_ptr<VirtioDevice> device, size_t ram, uint16_t qsize, std::string name = "device")
         : buf(ram, 0), mem(GuestMemory::wrap(buf, 0)), m_qsize(qsize) {
-        dev = device.get();
         t = std::make_unique<MmioTransport>(std::move(device), mem, &irq, std::move(name));
     }
 
@@ -111,7 +110,6 @@ public:
     std::vector<uint8_t> buf;
     GuestMemory mem;
     devices::CountingIrq irq;
-    VirtioDevice* dev = nullptr;
     std::unique_ptr<MmioTransport> t;
 
 private:

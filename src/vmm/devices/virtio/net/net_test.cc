@@ -25,6 +25,7 @@
 #include "vmm/devices/virtio/mmio.h"
 #include "vmm/devices/virtio/net/abi.h"
 #include "vmm/devices/virtio/net/mac.h"
+#include "vmm/devices/virtio/test_driver.h"
 
 namespace strata::vmm::virtio {
 namespace {
@@ -50,9 +51,10 @@ std::vector<uint8_t> frame(size_t len, uint8_t seed, bool vlan = false) {
     return f;
 }
 
-class NetTest : public ::testing::Test {
-protected:
-    NetTest() : buf(ram, 0), mem(GuestMemory::wrap(buf, 0)) {
+// The socket pair and event loop the device needs, made before the driver: a base class, so
+// that they exist when testing::Driver is given the device.
+struct NetParts {
+    NetParts() {
         auto pair = sys::socketpair_seqpacket();
         EXPECT_TRUE(pair) << pair.error().message();
         peer = std::move(pair->a);
@@ -61,85 +63,28 @@ protected:
         auto d = Net::create(NicConfig{host.get(), test_mac, 1500}, *loop);
         EXPECT_TRUE(d) << d.error().message();
         dev = d->get();
-        t = std::make_unique<MmioTransport>(std::move(*d), mem, &irq, "virtio-net");
-        EXPECT_TRUE(loop->start());
+        made = std::move(*d);
     }
+    UniqueFd peer, host;
+    std::unique_ptr<devices::EventLoop> loop;  // a base's member: it outlives the device
+    std::unique_ptr<Net> made;
+    Net* dev = nullptr;
+};
+
+class NetTest : public ::testing::Test, protected NetParts, protected testing::Driver {
+protected:
+    NetTest() : testing::Driver(std::move(made), ram, qsize, "virtio-net") { EXPECT_TRUE(loop->start()); }
     ~NetTest() override { loop->stop(); }
 
-    uint32_t rd(uint64_t off) {
-        uint32_t v = 0;
-        t->read(off, {reinterpret_cast<uint8_t*>(&v), 4});
-        return v;
-    }
-    void wr(uint64_t off, uint32_t v) { t->write(off, {reinterpret_cast<const uint8_t*>(&v), 4}); }
-    bool negotiate(uint64_t features) {
-        wr(VIRTIO_MMIO_STATUS, 0);
-        wr(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-        wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-        wr(VIRTIO_MMIO_DRIVER_FEATURES, static_cast<uint32_t>(features));
-        wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-        wr(VIRTIO_MMIO_DRIVER_FEATURES, static_cast<uint32_t>(features >> 32));
-        wr(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
-        return rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK;
-    }
-    void setup_queue(uint32_t index, uint64_t at) {
-        wr(VIRTIO_MMIO_QUEUE_SEL, index);
-        wr(VIRTIO_MMIO_QUEUE_NUM, qsize);
-        wr(VIRTIO_MMIO_QUEUE_DESC_LOW, static_cast<uint32_t>(at));
-        wr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, static_cast<uint32_t>(at + 0x200));
-        wr(VIRTIO_MMIO_QUEUE_USED_LOW, static_cast<uint32_t>(at + 0x400));
-        wr(VIRTIO_MMIO_QUEUE_READY, 1);
-    }
     // What Linux's virtio_net does up to DRIVER_OK, without posting receive buffers.
     void start(uint64_t features = linux_features) {
         ASSERT_TRUE(negotiate(features));
-        std::memset(&buf[rxq], 0, txq + 0x1000 - rxq);  // fresh rings, as a driver allocates them
         setup_queue(Net::receiveq, rxq);
         setup_queue(Net::transmitq, txq);
-        wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
+        driver_ok();
         ASSERT_FALSE(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
     }
 
-    template <class T>
-    void poke(uint64_t gpa, T v) {
-        std::memcpy(&buf[gpa], &v, sizeof v);
-    }
-    template <class T>
-    T peek(uint64_t gpa) {
-        T v;
-        std::memcpy(&v, &buf[gpa], sizeof v);
-        return v;
-    }
-    void set_desc(uint64_t q, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next = 0) {
-        poke<uint64_t>(q + 16 * i, addr);
-        poke<uint32_t>(q + 16 * i + 8, len);
-        poke<uint16_t>(q + 16 * i + 12, flags);
-        poke<uint16_t>(q + 16 * i + 14, next);
-    }
-    // Driver side: make chain `head` of queue `q` available and notify the device.
-    void offer(uint64_t q, uint16_t head, uint32_t index) {
-        const uint16_t idx = peek<uint16_t>(q + 0x200 + 2);
-        poke<uint16_t>(q + 0x200 + 4 + 2 * (idx % qsize), head);
-        std::atomic_ref<uint16_t>(*reinterpret_cast<uint16_t*>(&buf[q + 0x200 + 2]))
-            .store(static_cast<uint16_t>(idx + 1), std::memory_order_release);
-        t->notify(static_cast<uint16_t>(index));
-    }
-    uint16_t used_idx(uint64_t q) {
-        return std::atomic_ref<uint16_t>(*reinterpret_cast<uint16_t*>(&buf[q + 0x400 + 2]))
-            .load(std::memory_order_acquire);
-    }
-    struct Used {
-        uint32_t id, len;
-    };
-    Used used(uint64_t q, uint16_t i) { return {peek<uint32_t>(q + 0x404 + 8 * i), peek<uint32_t>(q + 0x408 + 8 * i)}; }
-    // Waits (the device thread delivers) until queue `q` has used `n` chains.
-    bool wait_used(uint64_t q, uint16_t n) {
-        for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;) {
-            if (used_idx(q) >= n) return true;
-            std::this_thread::sleep_for(1ms);
-        }
-        return false;
-    }
     // A receive chain at `head`: writable descriptors of the given lengths at consecutive
     // addresses from `at`.
     void rx_chain(uint16_t head, uint64_t at, std::initializer_list<uint32_t> lens) {
@@ -171,15 +116,7 @@ protected:
         EXPECT_EQ(::ioctl(host.get(), FIONREAD, &n), 0);
         return n;
     }
-    std::vector<uint8_t> guest_bytes(uint64_t gpa, size_t n) { return {buf.begin() + gpa, buf.begin() + gpa + n}; }
-
-    std::vector<uint8_t> buf;
-    GuestMemory mem;
-    devices::CountingIrq irq;
-    UniqueFd peer, host;
-    Net* dev = nullptr;
-    std::unique_ptr<MmioTransport> t;
-    std::unique_ptr<devices::EventLoop> loop;  // last: stopped before the device goes
+    std::vector<uint8_t> guest_bytes(uint64_t gpa, size_t n) { return bytes(gpa, n); }
 };
 
 TEST_F(NetTest, ConfigSpaceHoldsMacStatusAndMtu) {
