@@ -22,10 +22,21 @@ struct VmmRunFlags {
     uint32_t mem = 256, vcpus = 1;
     std::vector<std::string> disks;
     std::vector<std::string> nics;
+    std::vector<std::string> shares;
     int console_fd = -1;
     double timeout = 0;
     bool no_pit = false;
 };
+
+// DIR or DIR,tag=TAG (the mount tag "strata" unless given, as the micro-VM's share).
+vmm::ShareConfig parse_share(const std::string& flag) {
+    vmm::ShareConfig sh{flag, "strata"};
+    if (auto at = flag.rfind(",tag="); at != std::string::npos) {
+        sh.dir = flag.substr(0, at);
+        sh.tag = flag.substr(at + 5);
+    }
+    return sh;
+}
 
 // PATH, PATH:ro or PATH:rw (read-only unless :rw).
 vmm::DiskConfig parse_disk(const std::string& flag) {
@@ -116,6 +127,7 @@ Result<int> vmm_run(const VmmRunFlags& f) {
     c.serial_out = STDOUT_FILENO;
     c.console_fd = f.console_fd;
     for (const auto& n : f.nics) c.nics.push_back(STRATA_TRY(parse_nic(n)));
+    for (const auto& sh : f.shares) c.shares.push_back(parse_share(sh));
     c.pit = !f.no_pit;
     c.pit_reinject = true;  // its SRCU wait moves to the teardown, which a child does (below)
     auto machine = STRATA_TRY(vmm::Machine::create(c));
@@ -144,6 +156,8 @@ void add_vmm(CLI::App& app, Globals& g) {
     run->add_option("--net-tap", f->nics,
                     "virtio-net NIC on an inherited tap (IFF_TAP|IFF_NO_PI, optionally IFF_VNET_HDR) or "
                     "SOCK_SEQPACKET fd: FD[,mac=52:54:00:12:34:56][,mtu=1500]; repeatable");
+    run->add_option("--share", f->shares,
+                    "virtio-9p export of a host directory (9P2000.L, passthrough): DIR[,tag=strata]; repeatable");
     run->add_option("--timeout", f->timeout, "stop the guest after this many seconds (exit status 124)");
     run->add_flag("--no-pit", f->no_pit, "no i8254 PIT (for guests that only use the LAPIC timer)");
     run->parse_complete_callback([&g, f] { g.command = [f] { return vmm_run(*f); }; });

@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "tests/support/cli.h"
 #include "tests/support/require.h"
 #include "tests/vmm/guest_run.h"
@@ -76,6 +79,23 @@ TEST(VmmCli, BadNetTapIsAnError) {
     r = run_cmd({strata_bin(), "vmm", "run", "--kernel", guest("net.elf"), "--net-tap", "0,mtu=9x"});
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find("mtu \"9x\" is not a number"), std::string::npos) << r.err;
+}
+
+TEST(VmmCli, ShareFlagExportsADirectory) {
+    STRATA_REQUIRE_KVM();
+    char t[] = "/tmp/vmm-cli-share.XXXXXX";
+    ASSERT_NE(::mkdtemp(t), nullptr);
+    const std::string dir = t;
+    std::ofstream(dir + "/hello") << "hello from the host";
+    auto r = run_cmd({strata_bin(), "vmm", "run", "--kernel", guest("p9.elf"), "--mem", "16", "--share", dir + ",tag=strata"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(value(r.out, "read_data"), "hello from the host") << r.out;
+    std::ifstream created(dir + "/from-guest");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(created), {}), "guest-data");
+    auto bad = run_cmd({strata_bin(), "vmm", "run", "--kernel", guest("p9.elf"), "--mem", "16", "--share", "/nonexistent/dir"});
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.err.find("9p export \"/nonexistent/dir\""), std::string::npos) << bad.err;
+    std::filesystem::remove_all(dir);
 }
 
 TEST(VmmCli, BadKernelIsAnError) {
