@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/vm/vm_fixture.h"
@@ -62,6 +63,33 @@ TEST_F(VmShare, DirectoryReadWriteGoesThroughToTheHost) {
     // passthrough: the guest's owners are the host's (docs/design/vm.md, "Files: the 9p share").
     EXPECT_EQ(owner_of(dir.path() + "/sub/from-guest"), "1234:5678") << r.err;
     EXPECT_EQ(r.err.find("not available inside the VM"), std::string::npos) << r.err;
+}
+
+TEST_F(VmShare, TheHostSideOfEveryBindIsNodev) {
+    // The 9p server opens files as root, outside the container's device rules: a device node a
+    // guest makes in a volume must not open the host's device however the guest asks. So the
+    // staged copy of every bind is nodev on the host, whatever config.json says (here: nothing).
+    TempDir dir("strata-share");
+    bind(dir.path(), "/data", {"rbind", "rw"});
+    bundle->set_args({"sh", "-c", "echo up; sleep 60"});
+    ASSERT_EQ(strata.detached({"run", "-d", "-b", bundle->path(), id}, log_path()).status, 0);
+    ASSERT_TRUE(eventually([&] { return read_text(log_path()).find("up") != std::string::npos; }, 120000))
+        << read_text(log_path());
+    auto st = nlohmann::json::parse(strata({"state", id}).out);
+    const std::string mountinfo = read_text("/proc/" + std::to_string(st["pid"].get<int>()) + "/mountinfo");
+    int entries = 0;
+    std::istringstream lines(mountinfo);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("/vm/share/") == std::string::npos) continue;
+        ++entries;
+        // Field 6 is the per-mount options: "rw,nodev,relatime".
+        std::istringstream f(line);
+        std::string field;
+        for (int i = 0; i < 6; ++i) f >> field;
+        EXPECT_NE(("," + field + ",").find(",nodev,"), std::string::npos) << line;
+    }
+    EXPECT_EQ(entries, 1) << mountinfo;
+    EXPECT_EQ(strata({"delete", "--force", id}).status, 0);
 }
 
 TEST_F(VmShare, ReadOnlyBindRefusesWritesWithErofs) {

@@ -29,8 +29,14 @@ Result<std::vector<ShareBind>> plan_share(const spec::Spec& spec, const std::str
         b.destination = op.destination;
         b.readonly = ((op.attr_set | op.rec_attr_set) & MOUNT_ATTR_RDONLY) != 0;
         // On the host side too: a device node or setuid file the guest creates through a nodev or
-        // nosuid bind must not be one for host processes either.
-        b.attrs = (op.attr_set | op.rec_attr_set) & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        // nosuid bind must not be one for host processes either. And nodev always, on the host
+        // side only: the 9p server (QEMU's or the own VMM's) opens files as root, outside the
+        // container's device rules, so a device node a guest made in a volume must never open
+        // the host's device when a guest (its kernel is not trusted) asks the server to open it.
+        // The guest's own kernel opens device nodes on 9p itself (its own devices), so the
+        // guest sees no difference.
+        b.attrs = ((op.attr_set | op.rec_attr_set) & (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) |
+                  MOUNT_ATTR_NODEV;
         b.recursive = op.recursive;
         binds.push_back(std::move(b));
     }

@@ -20,7 +20,7 @@ struct ShareBind {
     std::string source;        // absolute host path (relative ones anchored at the bundle)
     std::string destination;   // for messages
     bool readonly = false;     // ro or rro
-    unsigned attrs = 0;        // MOUNT_ATTR_RDONLY|NOSUID|NODEV|NOEXEC, applied on the host too
+    unsigned attrs = 0;        // MOUNT_ATTR_RDONLY|NOSUID|NODEV|NOEXEC, applied on the host too (NODEV always)
     bool recursive = false;    // rbind
 };
 

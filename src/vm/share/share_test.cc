@@ -22,7 +22,7 @@ TEST(Share, PlansEveryBindButShmWithItsIndexAndAnchorsRelativeSources) {
     EXPECT_EQ((*p)[0].source, "/srv/data");
     EXPECT_TRUE((*p)[0].readonly);
     EXPECT_TRUE((*p)[0].recursive);
-    EXPECT_EQ((*p)[0].attrs, unsigned(MOUNT_ATTR_RDONLY));
+    EXPECT_EQ((*p)[0].attrs, unsigned(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV));  // nodev always, on the host
     EXPECT_EQ((*p)[1].index, 3u);
     EXPECT_EQ((*p)[1].source, "/bundle/hosts");
     EXPECT_TRUE((*p)[1].readonly);

@@ -325,6 +325,10 @@ Server::Reply Server::lopen(uint16_t tag, Reader& in) {
     struct stat st {};
     if (::fstatat(f->path.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return lerror(tag, errno);
     if (S_ISLNK(st.st_mode)) return lerror(tag, ELOOP);
+    // Only files and directories are opened on the host. A guest's kernel opens device nodes,
+    // FIFOs and sockets on 9p itself (they are its own); a server opening them as root would
+    // reach the host's devices, or block on a FIFO with no writer.
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return lerror(tag, EACCES);
     int host = host_open_flags(flags);
     if (S_ISDIR(st.st_mode)) host = (host & ~O_ACCMODE & ~O_TRUNC) | O_RDONLY | O_DIRECTORY;
     // Reopened through the O_PATH fd's link, without O_NOFOLLOW, which would refuse the magic

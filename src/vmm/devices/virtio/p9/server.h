@@ -16,6 +16,8 @@
 //  - ".." is resolved from the export root by path with RESOLVE_BENEATH, and at the root stays
 //    there;
 //  - files are reopened through their O_PATH fds, never by a name the guest could swap;
+//  - only regular files and directories are opened: not a device node (the host's device,
+//    outside the container's device rules), FIFO or socket, which a guest kernel opens itself;
 //  - `ro`, `nodev`, `nosuid` and `noexec` are the host mounts' own (vm/share sets them on each
 //    bind before it is attached), so a write to a read-only bind fails with EROFS here too.
 // Not offered: extended attributes are readable (Txattrwalk) but not writable (Txattrcreate gets

@@ -234,6 +234,24 @@ TEST_F(P9Server, AReadOnlyBindRefusesWritesWithErofs) {
     EXPECT_EQ(::umount2(ro.c_str(), MNT_DETACH), 0);
 }
 
+TEST_F(P9Server, DeviceNodesAndFifosAreNeverOpenedOnTheHost) {
+    // A guest (its kernel is not trusted) makes /dev/null's twin and a FIFO, then asks the server
+    // to open them: the server would open the host's device as root, or block on the FIFO.
+    Reply m = call(Writer(Tmknod, tag).u32(root_fid).str("null").u32(S_IFCHR | 0666).u32(1).u32(3).u32(0));
+    if (m.err == EPERM) GTEST_SKIP() << "needs CAP_MKNOD";
+    ASSERT_EQ(m.type, Rmknod) << m.err;
+    ASSERT_EQ(::mkfifo((exp / "fifo").c_str(), 0600), 0);
+    for (const char* name : {"null", "fifo"}) {
+        walk_to(2, {name});
+        EXPECT_EQ(lopen(2, O_RDWR).err, EACCES) << name;
+        EXPECT_EQ(lopen(2, O_RDONLY | O_NONBLOCK).err, EACCES) << name;
+        clunk(2);
+    }
+    struct ::stat st {};
+    ASSERT_EQ(::stat((exp / "null").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode));  // it exists, for the guest to open as its own device
+}
+
 TEST_F(P9Server, ReaddirListsEveryEntryAcrossSmallReplies) {
     std::set<std::string> want = {".", ".."};
     for (int i = 0; i < 40; ++i) {
