@@ -26,6 +26,7 @@
 // Requests are answered in order, synchronously (like virtio-blk here): Tflush has nothing in
 // flight to cancel.
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
