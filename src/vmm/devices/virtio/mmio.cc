@@ -159,6 +159,10 @@ void MmioTransport::write_status(uint32_t v) {
     m_active = true;
 }
 
+// The device goes first: one with a thread of its own (virtio-9p) stops it there, before the
+// queues that thread uses are freed with the other members.
+MmioTransport::~MmioTransport() { m_device.reset(); }
+
 void MmioTransport::read(uint64_t offset, std::span<uint8_t> data) {
     std::lock_guard lock(m_device->lock());
     if (offset >= VIRTIO_MMIO_CONFIG) {

@@ -23,6 +23,7 @@ public:
     // `name` ("virtio-blk 0") is used in log messages.
     MmioTransport(std::unique_ptr<VirtioDevice> device, const GuestMemory& mem, devices::IrqLine* irq,
                   std::string name);
+    ~MmioTransport() override;
 
     void read(uint64_t offset, std::span<uint8_t> data) override;
     void write(uint64_t offset, std::span<const uint8_t> data) override;

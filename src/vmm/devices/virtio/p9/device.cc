@@ -17,6 +17,18 @@ Result<std::unique_ptr<NineP>> NineP::create(const std::string& root, const std:
     return std::unique_ptr<NineP>(new NineP(std::move(server), tag));
 }
 
+NineP::NineP(std::unique_ptr<p9::Server> server, std::string tag)
+    : m_server(std::move(server)), m_tag(std::move(tag)), m_worker([this] { work(); }) {}
+
+NineP::~NineP() {
+    {
+        std::lock_guard lock(m_lock);
+        m_stop = true;
+    }
+    m_wake.notify_one();
+    m_worker.join();
+}
+
 uint32_t NineP::device_id() const { return VIRTIO_ID_9P; }
 
 uint64_t NineP::device_features() const {
@@ -43,16 +55,17 @@ Result<> NineP::activate(uint64_t, const GuestMemory& mem, std::span<Queue> queu
 }
 
 void NineP::reset() {
+    ++m_generation;  // what the worker has in hand is not returned to the old rings
     m_mem = nullptr;
     m_queue = nullptr;
     m_irq = nullptr;
 }
 
-Result<uint32_t> NineP::serve(const Chain& chain) {
+Result<uint32_t> NineP::serve(const GuestMemory& mem, const Chain& chain) {
     std::vector<uint8_t> request(chain.readable_bytes());
-    request.resize(STRATA_TRY(chain.read(*m_mem, 0, request)));
+    request.resize(STRATA_TRY(chain.read(mem, 0, request)));
     const auto reply = m_server->handle(request, chain.writable_bytes());
-    const size_t put = STRATA_TRY(chain.write(*m_mem, 0, reply));
+    const size_t put = STRATA_TRY(chain.write(mem, 0, reply));
     if (put != reply.size()) {
         log::warn("vmm: virtio-9p: a reply of " + std::to_string(reply.size()) + " bytes did not fit the chain");
         return 0;
@@ -61,28 +74,57 @@ Result<uint32_t> NineP::serve(const Chain& chain) {
 }
 
 void NineP::queue_notify(uint16_t index) {
+    // Lock held (the transport's): wake the worker.
     if (index != 0 || !m_queue) return;
+    m_notified = true;
+    m_wake.notify_one();
+}
+
+void NineP::work() {
+    std::unique_lock lock(m_lock);
     for (;;) {
-        auto next = m_queue->pop(*m_mem);
-        if (!next) {
-            log::warn("vmm: virtio-9p " + quote(m_tag) + ": " + next.error().message());
-            m_irq->needs_reset();
-            return;
+        m_wake.wait(lock, [this] { return m_notified || m_stop; });
+        if (m_stop) return;
+        m_notified = false;
+        if (!m_queue) continue;
+        // Take what is available, under the lock.
+        std::vector<Chain> chains;
+        for (;;) {
+            auto next = m_queue->pop(*m_mem);
+            if (!next) {
+                log::warn("vmm: virtio-9p " + quote(m_tag) + ": " + next.error().message());
+                m_irq->needs_reset();
+                break;
+            }
+            if (!*next) break;
+            chains.push_back(std::move(**next));
         }
-        if (!*next) break;
-        auto len = serve(**next);
-        if (!len) {
-            log::warn("vmm: virtio-9p " + quote(m_tag) + ": " + len.error().message());
-            m_irq->needs_reset();
-            return;
+        if (chains.empty()) continue;
+        const GuestMemory& mem = *m_mem;  // guest RAM outlives the device
+        const uint64_t generation = m_generation;
+        // Serve them without it: the host's file I/O must not stall the transport or the loop.
+        lock.unlock();
+        std::vector<Result<uint32_t>> lens;
+        lens.reserve(chains.size());
+        for (const auto& c : chains) lens.push_back(serve(mem, c));
+        lock.lock();
+        if (generation != m_generation || !m_queue) continue;  // the driver reset the device
+        bool broken = false;
+        for (size_t i = 0; i < chains.size() && !broken; ++i) {
+            if (!lens[i]) {
+                log::warn("vmm: virtio-9p " + quote(m_tag) + ": " + lens[i].error().message());
+                broken = true;
+            } else if (!m_queue->push_used(mem, chains[i].head, *lens[i])) {
+                broken = true;
+            }
         }
-        if (auto r = m_queue->push_used(*m_mem, (*next)->head, *len); !r) {
+        if (broken) {
             m_irq->needs_reset();
-            return;
+            continue;
         }
+        auto notify = m_queue->should_notify(mem);
+        if (!notify || *notify) m_irq->used_buffer();
     }
-    auto notify = m_queue->should_notify(*m_mem);
-    if (!notify || *notify) m_irq->used_buffer();
 }
 
 }  // namespace strata::vmm::virtio

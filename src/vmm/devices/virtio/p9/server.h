@@ -3,8 +3,8 @@
 // share (vm/share stages config.json's bind mounts in that directory; the guest agent mounts it
 // with trans=virtio,version=9p2000.L,cache=none,access=client, as it does under QEMU).
 //
-// Transport-free: handle() takes one T-message and returns its R-message; p9::Device carries them
-// over a virtqueue, the tests call it directly.
+// Transport-free: handle() takes one T-message and returns its R-message; virtio::NineP
+// carries them over a virtqueue, the tests call it directly.
 //
 // The security model is QEMU's "passthrough", the one documented for the share in
 // docs/design/vm.md: the server acts as the VMM's user (root), files the guest creates get the
@@ -23,8 +23,8 @@
 // Not offered: extended attributes are readable (Txattrwalk) but not writable (Txattrcreate gets
 // EOPNOTSUPP); Tlock/Tgetlock answer success without locking on the host, as QEMU does.
 //
-// Requests are answered in order, synchronously (like virtio-blk here): Tflush has nothing in
-// flight to cancel.
+// Requests are answered in order, one at a time (virtio::NineP's worker thread): Tflush has
+// nothing in flight to cancel.
 
 #include <sys/stat.h>
 #include <sys/types.h>
