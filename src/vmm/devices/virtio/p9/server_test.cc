@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -363,6 +364,25 @@ TEST_F(P9Server, MalformedOrUnknownRequestsGetAnErrorNotACrash) {
     EXPECT_EQ(attach(root_fid, 0).err, EBADF);
     EXPECT_EQ(walk(42, 43, {}).err, EBADF);
     EXPECT_EQ(server->open_fids(), 1u);
+}
+
+TEST_F(P9Server, StatfsDescribesTheExportsFilesystem) {
+    Reply r = call(Writer(Tstatfs, tag).u32(root_fid));
+    ASSERT_EQ(r.type, Rstatfs) << r.err;
+    struct statfs host {};
+    ASSERT_EQ(::statfs(exp.c_str(), &host), 0);
+    Reader b = r.body();
+    EXPECT_EQ(b.u32(), static_cast<uint32_t>(host.f_type));
+    EXPECT_EQ(b.u32(), static_cast<uint32_t>(host.f_bsize));
+    EXPECT_EQ(b.u64(), host.f_blocks);
+    b.u64();  // bfree, bavail, files, ffree: they move as the host writes
+    b.u64();
+    b.u64();
+    b.u64();
+    b.u64();  // fsid
+    EXPECT_EQ(b.u32(), static_cast<uint32_t>(host.f_namelen));
+    EXPECT_FALSE(b.failed());
+    EXPECT_EQ(b.remaining(), 0u);
 }
 
 TEST_F(P9Server, ANewVersionForgetsEveryFid) {
