@@ -173,12 +173,7 @@ TEST_F(VmFaults, PauseKilledAfterFreezing) {
 // once they exist, and a running VM killed with KILL, leave neither after delete.
 TEST_F(VmFaults, NoTapOrRedirectIsLeftInTheNetworkNamespace) {
     TestNetns net;
-    auto& nss = bundle->config["linux"]["namespaces"];
-    nlohmann::json kept = nlohmann::json::array();
-    for (auto& n : nss)
-        if (n["type"] != "network") kept.push_back(n);
-    kept.push_back({{"type", "network"}, {"path", net.path()}});
-    nss = kept;
+    join_netns(bundle->config, net.path());
     bundle->save();
     for (const std::string stage : {"init.vm_restoring", "init.vm_prepared", "create.saved"}) {
         std::string id = next_id(), what = "create killed at " + stage + " with a network namespace";

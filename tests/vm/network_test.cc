@@ -23,14 +23,7 @@ protected:
         if (IsSkipped() || HasFailure()) return;
         STRATA_REQUIRE(run_cmd({"ip", "netns", "list"}).status == 0, "no `ip netns` (install iproute2)");
     }
-    void use_netns(const std::string& path) {
-        auto& nss = bundle->config["linux"]["namespaces"];
-        nlohmann::json kept = nlohmann::json::array();
-        for (auto& n : nss)
-            if (n["type"] != "network") kept.push_back(n);
-        kept.push_back({{"type", "network"}, {"path", path}});
-        nss = kept;
-    }
+    void use_netns(const std::string& path) { join_netns(bundle->config, path); }
 };
 
 // Connects to ip:port until it answers (the guest is still booting) and returns what it sends.

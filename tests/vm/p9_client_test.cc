@@ -122,12 +122,7 @@ TEST_F(Vm, LinuxsNinePClientMountsTheOwnVmmsServer) {
     for (int i = 0; i < 300; ++i) write_text(exported.path() + "/many/entry-with-a-long-name-" + std::to_string(i), "");
     TcpShare share(exported.path(), ns.subnet + ".1");
 
-    auto& nss = bundle->config["linux"]["namespaces"];
-    nlohmann::json kept = nlohmann::json::array();
-    for (auto& n : nss)
-        if (n["type"] != "network") kept.push_back(n);
-    kept.push_back({{"type", "network"}, {"path", ns.path()}});
-    nss = kept;
+    join_netns(bundle->config, ns.path());
     // A bind mount, so the guest boots a kernel with 9p and loads 9pnet.
     bundle->config["mounts"].push_back({{"destination", "/bound"}, {"type", "bind"}, {"source", bound.path()}, {"options", {"bind"}}});
     for (const char* set : {"bounding", "effective", "permitted"})

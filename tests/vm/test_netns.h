@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/cli.h"
 
 namespace strata::test {
@@ -46,5 +48,15 @@ public:
     }
     std::string name, host_if, subnet;
 };
+
+// Makes config.json join the network namespace at `path`, as engines write it.
+inline void join_netns(nlohmann::json& config, const std::string& path) {
+    auto& nss = config["linux"]["namespaces"];
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& n : nss)
+        if (n["type"] != "network") kept.push_back(n);
+    kept.push_back({{"type", "network"}, {"path", path}});
+    nss = kept;
+}
 
 }  // namespace strata::test

@@ -50,6 +50,12 @@ int host_open_flags(uint32_t guest) {
     return static_cast<int>(guest & allowed) | O_NOFOLLOW | O_CLOEXEC;
 }
 
+Result<UniqueFd> dup_fd(int fd) {
+    const int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0) return os_error(errno, "dup fd " + std::to_string(fd));
+    return UniqueFd(d);
+}
+
 // Rread's and Rreaddir's count[4], known only once the data is in.
 void patch_count(std::vector<uint8_t>& msg, size_t count) {
     const auto c = static_cast<uint32_t>(count);
@@ -124,7 +130,7 @@ Server::Fid* Server::find(uint32_t fid) {
     return it == m_fids.end() ? nullptr : &it->second;
 }
 
-uint32_t Server::iounit() const { return m_msize - static_cast<uint32_t>(io_header_size) - 12; }
+uint32_t Server::iounit() const { return m_msize - static_cast<uint32_t>(write_header_size); }
 
 Result<UniqueFd> Server::resolve(const std::vector<std::string>& names, size_t n) const {
     return sys::openat2(m_root.get(), join(names, n), O_PATH | O_NOFOLLOW | O_CLOEXEC,
@@ -192,12 +198,9 @@ Server::Reply Server::walk(uint16_t tag, Reader& in) {
     if (!from) return lerror(tag, EBADF);
     if (newfid != fid && find(newfid)) return lerror(tag, EBADF);
 
-    UniqueFd cur;
-    {
-        int d = ::fcntl(from->path.get(), F_DUPFD_CLOEXEC, 0);
-        if (d < 0) return lerror(tag, errno);
-        cur = UniqueFd(d);
-    }
+    auto start = dup_fd(from->path.get());
+    if (!start) return lerror(tag, start.error().code);
+    UniqueFd cur = std::move(*start);
     std::vector<std::string> path = from->names;
     std::vector<Qid> qids;
     int failure = 0;
@@ -209,9 +212,9 @@ Server::Reply Server::walk(uint16_t tag, Reader& in) {
             if (!r) { failure = r.error().code; break; }
             next = std::move(*r);
         } else if (name == ".") {
-            int d = ::fcntl(cur.get(), F_DUPFD_CLOEXEC, 0);
-            if (d < 0) { failure = errno; break; }
-            next = UniqueFd(d);
+            auto d = dup_fd(cur.get());
+            if (!d) { failure = d.error().code; break; }
+            next = std::move(*d);
         } else {
             if (!valid_name(name)) { failure = EINVAL; break; }
             // One name under the current directory, never following it: through a symlink the
@@ -248,8 +251,9 @@ Server::Reply Server::getattr(uint16_t tag, Reader& in) {
     if (in.failed()) return lerror(tag, bad_message);
     Fid* f = find(fid);
     if (!f) return lerror(tag, EBADF);
-    struct stat st {};
-    if (::fstatat(f->path.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return lerror(tag, errno);
+    auto got = sys::fstat(f->path.get(), "");
+    if (!got) return lerror(tag, got.error().code);
+    const struct stat& st = *got;
     Writer w(Rgetattr, tag);
     w.u64(getattr_basic).qid(qid_of(st)).u32(st.st_mode).u32(st.st_uid).u32(st.st_gid);
     w.u64(st.st_nlink).u64(st.st_rdev).u64(static_cast<uint64_t>(st.st_size)).u64(static_cast<uint64_t>(st.st_blksize));
@@ -274,8 +278,9 @@ Server::Reply Server::setattr(uint16_t tag, Reader& in) {
     Fid* f = find(fid);
     if (!f) return lerror(tag, EBADF);
     const std::string self = proc_fd(f->path.get());
-    struct stat st {};
-    if (::fstatat(f->path.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return lerror(tag, errno);
+    auto got = sys::fstat(f->path.get(), "");
+    if (!got) return lerror(tag, got.error().code);
+    const struct stat& st = *got;
     // An O_PATH fd cannot be written through, so mode, size and times go through its
     // /proc/self/fd link, which names this very inode, not a path the guest could swap.
     if ((valid & attr_mode) && !S_ISLNK(st.st_mode) && ::chmod(self.c_str(), mode & 07777) < 0)
@@ -322,8 +327,9 @@ Server::Reply Server::lopen(uint16_t tag, Reader& in) {
     Fid* f = find(fid);
     if (!f) return lerror(tag, EBADF);
     if (f->open.get() >= 0) return lerror(tag, EBADF);  // a fid is opened once
-    struct stat st {};
-    if (::fstatat(f->path.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return lerror(tag, errno);
+    auto got = sys::fstat(f->path.get(), "");
+    if (!got) return lerror(tag, got.error().code);
+    const struct stat& st = *got;
     if (S_ISLNK(st.st_mode)) return lerror(tag, ELOOP);
     // Only files and directories are opened on the host. A guest's kernel opens device nodes,
     // FIFOs and sockets on 9p itself (they are its own); a server opening them as root would
@@ -473,8 +479,8 @@ Server::Reply Server::remove(uint16_t tag, Reader& in) {
     // The fid goes whatever happens (9P's Tremove is also a clunk).
     std::vector<std::string> names = f->names;
     const bool dir = f->is_dir || [&] {
-        struct stat st {};
-        return ::fstatat(f->path.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+        auto st = sys::fstat(f->path.get(), "");
+        return st && S_ISDIR(st->st_mode);
     }();
     m_fids.erase(fid);
     if (names.empty()) return lerror(tag, EBUSY);  // the export root itself
@@ -574,6 +580,16 @@ void Server::renamed(const std::vector<std::string>& from, const std::vector<std
     }
 }
 
+int Server::move(int from_dir, const std::vector<std::string>& from_names, const std::string& from_name,
+                 const Fid& to_dir, const std::string& to_name) {
+    if (::renameat(from_dir, from_name.c_str(), to_dir.path.get(), to_name.c_str()) < 0) return errno;
+    std::vector<std::string> from = from_names, to = to_dir.names;
+    from.push_back(from_name);
+    to.push_back(to_name);
+    renamed(from, to);
+    return 0;
+}
+
 Server::Reply Server::rename(uint16_t tag, Reader& in) {
     const uint32_t fid = in.u32();
     const uint32_t dfid = in.u32();
@@ -586,10 +602,8 @@ Server::Reply Server::rename(uint16_t tag, Reader& in) {
     if (f->names.empty()) return lerror(tag, EBUSY);
     auto parent = resolve(f->names, f->names.size() - 1);
     if (!parent) return lerror(tag, parent.error().code);
-    if (::renameat(parent->get(), f->names.back().c_str(), d->path.get(), name.c_str()) < 0) return lerror(tag, errno);
-    std::vector<std::string> to = d->names;
-    to.push_back(name);
-    renamed(std::vector<std::string>(f->names), to);
+    std::vector<std::string> from_dir(f->names.begin(), f->names.end() - 1);
+    if (int err = move(parent->get(), from_dir, f->names.back(), *d, name)) return lerror(tag, err);
     return Writer(Rrename, tag).finish();
 }
 
@@ -603,11 +617,7 @@ Server::Reply Server::renameat(uint16_t tag, Reader& in) {
     Fid* n = find(newdir);
     if (!o || !n) return lerror(tag, EBADF);
     if (!valid_name(oldname) || !valid_name(newname)) return lerror(tag, EINVAL);
-    if (::renameat(o->path.get(), oldname.c_str(), n->path.get(), newname.c_str()) < 0) return lerror(tag, errno);
-    std::vector<std::string> from = o->names, to = n->names;
-    from.push_back(oldname);
-    to.push_back(newname);
-    renamed(from, to);
+    if (int err = move(o->path.get(), o->names, oldname, *n, newname)) return lerror(tag, err);
     return Writer(Rrenameat, tag).finish();
 }
 
@@ -642,8 +652,9 @@ Server::Reply Server::xattrwalk(uint16_t tag, Reader& in) {
     Fid* f = find(fid);
     if (!f) return lerror(tag, EBADF);
     if (newfid != fid && find(newfid)) return lerror(tag, EBADF);
-    struct stat st {};
-    if (::fstatat(f->path.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) return lerror(tag, errno);
+    auto got = sys::fstat(f->path.get(), "");
+    if (!got) return lerror(tag, got.error().code);
+    const struct stat& st = *got;
     // Symlinks carry no user xattrs the guest can use, and their /proc link would be followed.
     if (S_ISLNK(st.st_mode)) return lerror(tag, ENODATA);
     const std::string self = proc_fd(f->path.get());
@@ -652,12 +663,10 @@ Server::Reply Server::xattrwalk(uint16_t tag, Reader& in) {
                                    : ::getxattr(self.c_str(), name.c_str(), value.data(), value.size());
     if (n < 0) return lerror(tag, errno);
     value.resize(static_cast<size_t>(n));
+    auto d = dup_fd(f->path.get());
+    if (!d) return lerror(tag, d.error().code);
     Fid x;
-    {
-        const int d = ::fcntl(f->path.get(), F_DUPFD_CLOEXEC, 0);
-        if (d < 0) return lerror(tag, errno);
-        x.path = UniqueFd(d);
-    }
+    x.path = std::move(*d);
     x.names = f->names;
     x.uid = f->uid;
     x.xattr = std::move(value);

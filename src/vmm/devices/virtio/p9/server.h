@@ -103,6 +103,10 @@ private:
     Result<Qid> qid_at(int dirfd, const std::string& name);
     // After a rename on the host: fids under the old path now live under the new one.
     void renamed(const std::vector<std::string>& from, const std::vector<std::string>& to);
+    // Renames from_dir/from_name (from_names: that directory's names from the root) to
+    // to_dir/to_name and moves the fids beneath; 0 or the errno.
+    int move(int from_dir, const std::vector<std::string>& from_names, const std::string& from_name, const Fid& to_dir,
+             const std::string& to_name);
     uint32_t iounit() const;
 
     UniqueFd m_root;

@@ -50,6 +50,7 @@ inline constexpr uint32_t no_fid = 0xffffffff;
 inline constexpr uint16_t no_tag = 0xffff;
 inline constexpr size_t header_size = 7;       // size[4] type[1] tag[2]
 inline constexpr size_t io_header_size = 11;   // Rread: header + count[4]
+inline constexpr size_t write_header_size = 23; // Twrite: header + fid[4] offset[8] count[4]
 inline constexpr size_t max_walk_names = 16;   // the protocol's limit per Twalk
 inline constexpr std::string_view version_l = "9P2000.L";
 
