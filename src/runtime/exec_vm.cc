@@ -17,6 +17,7 @@
 #include "runtime/terminal.h"
 #include "sys/clock.h"
 #include "sys/file.h"
+#include "sys/pipe.h"
 #include "sys/process.h"
 #include "sys/socket.h"
 #include "vm/monitor/exec_socket.h"
@@ -185,9 +186,13 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
     // subreaper the proxy is reparented to), so that pid is a proxy whose exit is the guest's.
     // With a pty of ours the proxy is its session leader, so a resize of the master (by whoever
     // holds it) reaches the proxy as SIGWINCH.
+    // The pid is published only once the proxy is what it says it is (named, detached from the
+    // caller's stdio, leading the pty's session): an engine that looks at it at once sees the proxy.
+    auto ready = STRATA_TRY(sys::make_pipe("the exec proxy's start"));
     pid_t child = ::fork();
     if (child < 0) return os_error(errno, "exec " + o.id + ": fork the exec proxy");
     if (child == 0) {
+        ready.read.reset();
         (void)sys::set_name("strata:exec");
         // The monitor writes the process's output to the engine's fds itself: this copy must not
         // hold them open (the engine reads until EOF).
@@ -195,11 +200,16 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
         for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
         if (host_pty && (::setsid() < 0 || ::ioctl(host_pty->slave.get(), TIOCSCTTY, 0) < 0))
             log::warn("exec " + o.id + ": the terminal's resizes will not reach the VM: " + Error{errno, "setsid/TIOCSCTTY"}.message());
+        ready.write.reset();
         auto status = proxy(conn->get(), o.id, t_started, tty);
         ::_exit(status ? *status : 255);
     }
     conn->reset();
     host_pty.reset();
+    ready.write.reset();
+    char byte;
+    while (::read(ready.read.get(), &byte, 1) < 0 && errno == EINTR) {
+    }
     if (!o.detach) return wait_for_proxy(child);
     if (!o.pid_file.empty()) {
         auto written = write_pid_file(o.pid_file, child);

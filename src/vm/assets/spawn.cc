@@ -10,6 +10,7 @@
 
 #include "base/strings.h"
 #include "base/unique_fd.h"
+#include "sys/pipe.h"
 
 extern char** environ;
 
@@ -30,9 +31,7 @@ std::string find_program(const std::string& name) {
 Result<> run_program(const std::vector<std::string>& argv, const std::function<void(const std::string&)>& on_line) {
     std::string exe = find_program(argv.at(0));
     if (exe.empty()) return os_error(ENOENT, "run " + argv[0] + ": not found in PATH");
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) return os_error(errno, "pipe for " + argv[0]);
-    UniqueFd rd(p[0]), wr(p[1]);
+    auto [rd, wr] = STRATA_TRY(sys::make_pipe(argv[0]));
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
