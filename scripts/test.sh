@@ -5,16 +5,20 @@
 # fuzzer for a bounded time. Ends with CTest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each phase says when it starts, so a slow CI run shows where its time went.
+phase() { echo "== $* (at ${SECONDS}s)"; }
+phase "set-up: packages and the build"
 scripts/setup.sh test
 
-echo "== sanitizer build (ASan + UBSan): unit and integration tests"
+phase "sanitizer build (ASan + UBSan): unit and integration tests"
 cmake -S . -B build-asan -DSTRATA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$(nproc)"
+phase "sanitizer tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j1 -L 'unit|integration' -LE 'slow|clients|vm|vmm|cgroupv2|compare')
 
-echo "== fuzzing config.json (STRATA_FUZZ_SECONDS, default 60 s)"
+phase "fuzzing config.json and the 9P server (STRATA_FUZZ_SECONDS, default 60 s)"
 scripts/fuzz.sh
 
-echo "== full test suite (faults included: ctest -L faults runs them alone)"
+phase "full test suite (faults included: ctest -L faults runs them alone)"
 cd build
 ctest --output-on-failure -j1 "$@"
