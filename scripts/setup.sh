@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 profile=${1:-demo}
 
 build=(build-essential cmake pkg-config libseccomp-dev nlohmann-json3-dev libcli11-dev
-       libarchive-dev libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev)
+       libarchive-dev libssl-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libfuse3-dev)
 # linux-image-amd64: the VM file share needs 9p, which the cloud kernel lacks (vm/assets/assets.h).
 run=(busybox-static crun runc erofs-utils qemu-system-x86 linux-image-cloud-amd64 linux-image-amd64 gnuplot-nox
-     iproute2 procps util-linux)
+     iproute2 procps util-linux libfuse3-3)
 tests=(podman conmon containerd skopeo umoci docker-registry uidmap tmux linux-source-6.1
        bc flex bison libelf-dev cpio xz-utils zstd e2fsprogs clang libclang-rt-14-dev hyperfine
        containernetworking-plugins catatonit time openssl debootstrap

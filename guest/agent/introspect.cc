@@ -1,6 +1,7 @@
 #include "agent/introspect.h"
 
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,10 +56,13 @@ std::optional<Raw> read_process(pid_t pid, const std::string& ns, long ticks) {
     auto ppid = status_numbers(*status, "PPid");
     r.parent = ppid.empty() ? 0 : static_cast<uint32_t>(ppid[0]);
     auto uid = status_numbers(*status, "Uid"), gid = status_numbers(*status, "Gid");
-    r.p.uid = uid.empty() ? 0 : static_cast<uint32_t>(uid[0]);
-    r.p.gid = gid.empty() ? 0 : static_cast<uint32_t>(gid[0]);
-    auto rss = status_numbers(*status, "VmRSS");
+    for (size_t i = 0; i < 4 && i < uid.size(); ++i) r.p.uids[i] = static_cast<uint32_t>(uid[i]);
+    for (size_t i = 0; i < 4 && i < gid.size(); ++i) r.p.gids[i] = static_cast<uint32_t>(gid[i]);
+    auto rss = status_numbers(*status, "VmRSS"), vsize = status_numbers(*status, "VmSize");
     r.p.rss_kib = rss.empty() ? 0 : rss[0];
+    r.p.vsize_kib = vsize.empty() ? 0 : vsize[0];
+    auto threads = status_numbers(*status, "Threads");
+    r.p.threads = threads.empty() ? 1 : static_cast<uint32_t>(threads[0]);
     // stat: "pid (comm) S ppid ..."; after the last ')' field 3 is the state, 14/15 utime and
     // stime, 22 the start time, in clock ticks.
     auto close = stat->rfind(')');
@@ -98,13 +102,17 @@ Result<std::string> processes(const Workload& w) {
         }
     }
     ::closedir(d);
-    std::vector<GuestProcess> out;
+    vm::agent::GuestProcesses out;
+    timespec boot{};
+    ::clock_gettime(CLOCK_BOOTTIME, &boot);
+    out.uptime_ms = static_cast<uint64_t>(boot.tv_sec) * 1000 + static_cast<uint64_t>(boot.tv_nsec) / 1000000;
+    out.pid_ns = ns;
     for (auto& r : raw) {
         auto parent = in_ns.find(r.parent);
         r.p.ppid = parent == in_ns.end() ? 0 : parent->second;
-        out.push_back(std::move(r.p));
+        out.list.push_back(std::move(r.p));
     }
-    std::sort(out.begin(), out.end(), [](const GuestProcess& a, const GuestProcess& b) { return a.pid < b.pid; });
+    std::sort(out.list.begin(), out.list.end(), [](const GuestProcess& a, const GuestProcess& b) { return a.pid < b.pid; });
     return vm::agent::encode_processes(out);
 }
 
@@ -125,7 +133,7 @@ Result<std::string> stats(const Workload& w) {
             }
         }
         auto listed = vm::agent::decode_processes(STRATA_TRY(processes(w)));
-        if (listed) files["pids.current"] = std::to_string(listed->size()) + "\n";
+        if (listed) files["pids.current"] = std::to_string(listed->list.size()) + "\n";
     }
     return vm::agent::encode_files(files);
 }

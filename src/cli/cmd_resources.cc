@@ -51,7 +51,7 @@ Result<int> print_guest_processes(const std::string& root, const std::string& id
         char time[32];
         std::snprintf(time, sizeof time, "%02llu:%02llu:%02llu", static_cast<unsigned long long>(s / 3600),
                       static_cast<unsigned long long>(s / 60 % 60), static_cast<unsigned long long>(s % 60));
-        std::printf("%-8u %6u %6u %c %8llu %8s %s\n", p.uid, p.pid, p.ppid, p.state, static_cast<unsigned long long>(p.rss_kib),
+        std::printf("%-8u %6u %6u %c %8llu %8s %s\n", p.uid(), p.pid, p.ppid, p.state, static_cast<unsigned long long>(p.rss_kib),
                     time, cmd.c_str());
     }
     return 0;

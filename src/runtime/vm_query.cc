@@ -1,8 +1,5 @@
 #include "runtime/vm_query.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include "base/strings.h"
 #include "cgroup/files.h"
 #include "cgroup/manager.h"
@@ -10,8 +7,7 @@
 #include "runtime/events.h"
 #include "runtime/lifecycle.h"
 #include "sys/file.h"
-#include "sys/socket.h"
-#include "vm/monitor/exec_socket.h"
+#include "vm/monitor/query_client.h"
 #include "vm/protocol/agent_protocol.h"
 
 namespace strata::runtime {
@@ -22,30 +18,8 @@ namespace {
 constexpr int kAnswerTimeoutS = 15;
 
 Result<std::string> ask(const std::string& state_dir, const std::string& id, vm::agent::Query what) {
-    std::string what_name = what == vm::agent::Query::processes ? "ps" : "events";
-    UniqueFd vm_dir = STRATA_TRY(with_context(sys::open(state_dir + "/vm", O_PATH | O_DIRECTORY | O_CLOEXEC), what_name + " " + id));
-    auto conn = sys::connect_at(vm_dir.get(), vm::kExecSocket, SOCK_SEQPACKET);
-    if (!conn) {
-        if (conn.error().code == ENOENT || conn.error().code == ECONNREFUSED)
-            return os_error(conn.error().code, what_name + " " + id + ": the VM is not running (nothing listens on " + state_dir +
-                                                   "/vm/" + vm::kExecSocket + ")");
-        return wrap(conn.error(), what_name + " " + id);
-    }
-    timeval tv{kAnswerTimeoutS, 0};
-    ::setsockopt(conn->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string q = {vm::kQueryRequest, static_cast<char>(what)};
-    STRATA_TRY(with_context(sys::send_msg(conn->get(), q), what_name + " " + id + ": ask the VM's monitor"));
-    auto reply = sys::recv_msg(conn->get(), vm::agent::kMaxPayload);
-    if (!reply && reply.error().code == EAGAIN)
-        return os_error(ETIMEDOUT, what_name + " " + id + ": the guest did not answer within " + std::to_string(kAnswerTimeoutS) + " s");
-    if (!reply) return wrap(reply.error(), what_name + " " + id + ": the VM's answer");
-    if (reply->eof || reply->data.empty()) return error(what_name + " " + id + ": the VM's monitor hung up (the VM stopped?)");
-    if (reply->data[0] == vm::kExecFailed) {
-        Error e = vm::agent::decode_error(std::string_view(reply->data).substr(1));
-        return std::unexpected(Error{e.code, what_name + " " + id + " (in the VM): " + e.context});
-    }
-    if (reply->data[0] != vm::kQueryAnswer) return error(what_name + " " + id + ": unexpected reply from the VM's monitor");
-    return reply->data.substr(1);
+    std::string who = (what == vm::agent::Query::processes ? "ps " : "events ") + id;
+    return vm::ask_guest(state_dir + "/vm", what, who, kAnswerTimeoutS);
 }
 
 Result<vm::agent::CgroupFiles> cgroup_files(const std::string& state_dir, const std::string& id) {
@@ -86,7 +60,7 @@ Result<std::vector<vm::agent::GuestProcess>> guest_processes(const std::string& 
     if (current_status(s) != Status::running) return error("ps " + id + ": the container is not running");
     auto ps = vm::agent::decode_processes(STRATA_TRY(ask(dir.path(), id, vm::agent::Query::processes)));
     if (!ps) return wrap(ps.error(), "ps " + id + ": the guest's answer");
-    return std::move(*ps);
+    return std::move(ps->list);
 }
 
 Result<nlohmann::json> guest_stats(const std::string& state_dir, const State& s) {

@@ -8,11 +8,23 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include <sstream>
+#include <thread>
+
 #include "tests/support/http.h"
 #include "tests/support/podman.h"
 
 namespace strata::test {
 namespace {
+
+// The non-empty pieces of `s` between `sep`s.
+std::vector<std::string> words(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string w; std::getline(in, w, sep);)
+        if (!w.empty()) out.push_back(w);
+    return out;
+}
 
 class PodmanVm : public Podman {
 protected:
@@ -152,6 +164,42 @@ TEST_F(PodmanVm, HealthcheckRunsInTheGuestAndReportsHealthy) {
     EXPECT_EQ(h.status, 0) << h.out << h.err;
     auto st = env->run({"inspect", "-f", "{{.State.Health.Status}}", "vmhealth"});
     EXPECT_EQ(st.out, "healthy\n") << st.err;
+}
+
+// `podman top` lists the guest's workload with the guest's pids, users and commands (Podman reads
+// /proc in the mount namespace of the container's pid: the monitor's, whose root is the view of
+// the guest, vm/procview), never a host process. `ps -ef`-style descriptors psgo does not know
+// fall back to `ps` run in the container, which is an exec into the guest.
+TEST_F(PodmanVm, TopListsTheGuestsProcessesAndNoHostProcess) {
+    auto d = env->run(vm_args({"-d", "--name", "vmtop", "--user", "nobody", kImage, "sh", "-c", "sleep 1000 & exec sleep 999"}),
+                      std::chrono::seconds(180));
+    ASSERT_EQ(d.status, 0) << d.err;
+    CmdResult top;
+    for (int i = 0; i < 30; ++i) {  // until the workload's shell has started its child
+        top = env->run({"top", "vmtop"});
+        if (top.status != 0 || top.out.find("sleep 1000") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    ASSERT_EQ(top.status, 0) << top.err;
+    auto lines = words(top.out, '\n');
+    ASSERT_EQ(lines.size(), 3u) << "a header and the guest's two processes: " << top.out;
+    EXPECT_TRUE(lines[0].starts_with("USER")) << top.out;
+    // USER PID PPID %CPU ELAPSED TTY TIME COMMAND: the guest's pid 1 and its child, as nobody
+    // (the name is the image's /etc/passwd's).
+    auto first = words(lines[1], ' '), second = words(lines[2], ' ');
+    ASSERT_GE(first.size(), 8u) << lines[1];
+    ASSERT_GE(second.size(), 8u) << lines[2];
+    EXPECT_EQ(first[0], "nobody") << top.out;
+    EXPECT_EQ(first[1], "1") << top.out;
+    EXPECT_EQ(second[2], "1") << "its parent is the guest's pid 1: " << top.out;
+    EXPECT_NE(lines[1].find("sleep 999"), std::string::npos) << top.out;
+    EXPECT_NE(lines[2].find("sleep 1000"), std::string::npos) << top.out;
+    for (const char* host : {"strata", "qemu", "conmon", "systemd", "kthreadd", "init"})
+        EXPECT_EQ(top.out.find(host), std::string::npos) << host << " is a host process: " << top.out;
+    // Chosen descriptors, psgo's own.
+    auto picked = env->run({"top", "vmtop", "pid", "comm", "user"});
+    ASSERT_EQ(picked.status, 0) << picked.err;
+    EXPECT_NE(picked.out.find("1           sleep       nobody"), std::string::npos) << picked.out;
 }
 
 // Podman's default seccomp profile is in force in the guest, and `--security-opt

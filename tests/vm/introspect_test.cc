@@ -7,7 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sched.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "tests/vm/vm_fixture.h"
 
@@ -63,6 +68,83 @@ TEST_F(VmIntrospect, PsListsTheGuestsProcessesWithTheGuestsPids) {
     auto gone = strata({"ps", "ps"});
     EXPECT_EQ(gone.status, 1);
     EXPECT_NE(gone.err.find("ps"), std::string::npos) << gone.err;
+}
+
+// What an engine that joins the mount namespace of the container's pid reads as /proc there:
+// Podman's `top` (psgo) opens /proc/PID/ns/mnt, unshares and setns's one thread, and reads
+// /proc, /proc/stat and /etc/passwd at that namespace's root. The monitor is that pid.
+std::string joined_view_of(int pid, const std::function<std::string()>& read) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return "pipe";
+    pid_t child = ::fork();
+    if (child == 0) {
+        int ns = ::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
+        std::string out = ns < 0 || ::unshare(CLONE_NEWNS) < 0 || ::setns(ns, CLONE_NEWNS) < 0 ? "<join failed>" : read();
+        (void)!::write(p[1], out.data(), out.size());
+        ::_exit(0);
+    }
+    ::close(p[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    ::close(p[0]);
+    ::waitpid(child, nullptr, 0);
+    return out;
+}
+
+std::vector<std::string> numeric_entries(const std::string& dir) {
+    std::vector<std::string> pids;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        std::string name = e.path().filename();
+        if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) pids.push_back(name);
+    }
+    std::sort(pids.begin(), pids.end(), [](const std::string& a, const std::string& b) { return std::stoi(a) < std::stoi(b); });
+    return pids;
+}
+
+TEST_F(VmIntrospect, TheMonitorsMountNamespaceShowsTheGuestsProcessesAsProc) {
+    start("top", "sleep 1000 & exec sleep 999");
+    int monitor = state_pid("top");
+    int qemu = vmm_of(monitor);
+    ASSERT_GT(qemu, 0);
+    std::string listing;
+    ASSERT_TRUE(eventually([&] {
+        listing = joined_view_of(monitor, [] {
+            std::string out;
+            for (const auto& pid : numeric_entries("/proc")) out += pid + " ";
+            return out;
+        });
+        return listing == "1 2 ";  // sh exec'd into sleep 999 (1), and sleep 1000
+    }, 20000)) << "the pids in the view's /proc: " << listing;
+
+    std::string files = joined_view_of(monitor, [] {
+        auto cmdline = read_text("/proc/1/cmdline");
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        return read_text("/proc/1/status") + "|" + cmdline + "|" + read_text("/proc/2/stat") + "|" + read_text("/proc/stat") +
+               "|" + read_text("/etc/passwd") + "|" + (std::filesystem::exists("/.host/proc/self") ? "host" : "no host") + "|" +
+               (std::filesystem::exists("/dev/pts") ? "pts" : "no pts");
+    });
+    EXPECT_NE(files.find("Name:\tsleep\n"), std::string::npos) << files;
+    EXPECT_NE(files.find("Pid:\t1\n"), std::string::npos) << files;
+    EXPECT_NE(files.find("Uid:\t0\t0\t0\t0\n"), std::string::npos) << files;
+    EXPECT_NE(files.find("|sleep 999 |"), std::string::npos) << files;
+    EXPECT_NE(files.find("|2 (sleep) S 1 "), std::string::npos) << files;
+    // btime: the guest's boot on the host's clock, so the workload's age is what it is.
+    auto btime_at = files.find("btime ");
+    ASSERT_NE(btime_at, std::string::npos) << files;
+    long long btime = std::stoll(files.substr(btime_at + 6));
+    EXPECT_LE(btime, ::time(nullptr)) << files;
+    EXPECT_GT(btime, ::time(nullptr) - 24 * 3600) << files;
+    EXPECT_NE(files.find("|" + read_text(bundle->rootfs() + "/etc/passwd") + "|host|pts"), std::string::npos)
+        << "the image's /etc/passwd, for user names: " << files;
+    for (int host_pid : {monitor, qemu}) EXPECT_EQ(listing.find(std::to_string(host_pid) + " "), std::string::npos) << listing;
+
+    // The monitor and QEMU keep the host's tree: their root is the host's, not the view.
+    for (int host_pid : {monitor, qemu})
+        EXPECT_TRUE(std::filesystem::exists("/proc/" + std::to_string(host_pid) + "/root" + bundle->path() + "/config.json"))
+            << host_pid;
+    ASSERT_EQ(strata({"delete", "--force", "top"}).status, 0);
 }
 
 TEST_F(VmIntrospect, StatsAreTheGuestCgroupsWithTheVmsHostCostBeside) {

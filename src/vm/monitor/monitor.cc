@@ -1,7 +1,9 @@
 #include "vm/monitor/monitor.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -18,6 +20,8 @@
 #include "ns/uts.h"
 #include "sys/clock.h"
 #include "sys/file.h"
+#include "sys/mount.h"
+#include "sys/ns.h"
 #include "sys/process.h"
 #include "sys/socket.h"
 #include "vm/assets/assets.h"
@@ -29,7 +33,10 @@
 #include "vm/monitor/plan.h"
 #include "vm/monitor/preflight.h"
 #include "vm/monitor/relay.h"
+#include "vm/monitor/query_client.h"
 #include "vm/net/network.h"
+#include "vm/procview/proc_fs.h"
+#include "vm/procview/view.h"
 #include "vm/protocol/frame_io.h"
 #include "vm/protocol/spec_codec.h"
 #include "vm/share/share.h"
@@ -46,6 +53,7 @@ struct Booted {
     agent::FrameParser parser;
     std::string console_log, vmm_log;
     std::string share_dir;  // the staged file share ("" none): every VM of this container gets it
+    UniqueFd view_proc;     // the /proc of the namespace's view (procview/view.h), served once the VM runs
 };
 
 Error with_guest_logs(Error e, const Booted& b) {
@@ -184,6 +192,13 @@ Result<> launch_from_template(Booted& b, const std::string& qemu, const VmConfig
     return {};
 }
 
+// Moves the monitor into a mount namespace of its own whose mounts do not propagate back to the
+// host's. Slave, not private: the host's later mounts (a volume's submounts) still arrive.
+Result<> own_mount_namespace() {
+    STRATA_TRY(with_context(sys::unshare(CLONE_NEWNS), "vm: a mount namespace for the monitor"));
+    return with_context(sys::mount("", "/", "", MS_REC | MS_SLAVE, ""), "vm: the monitor's mount namespace");
+}
+
 // Everything before `ready`: assets, the VM (restored from a booted template, or booted), the
 // agent's hello on a boot, the prepared workload.
 Result<> prepare(const MonitorOptions& opts, Booted& b) {
@@ -193,6 +208,17 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     warn_unsupported(spec);
     // First of all: a bad namespace fails before anything is built or launched.
     spec::Spec guest_spec = STRATA_TRY(with_joined_uts_names(spec));
+    // A mount namespace of the monitor's own, before it starts anything: the file share's binds
+    // live there, and its root becomes the view an engine joining it sees (Podman's `top`).
+    {
+        int64_t tv = sys::monotonic_us();
+        STRATA_TRY(own_mount_namespace());
+        if (auto proc = procview::enter_view(opts.work_dir + "/view", opts.rootfs); proc)
+            b.view_proc = std::move(*proc);
+        else
+            log::warn(proc.error().message() + ": `podman top` will show the VM's host processes");
+        log::debug("vm: own mount namespace and its view in " + std::to_string(sys::monotonic_us() - tv) + " us");
+    }
     {
         auto tn = std::chrono::steady_clock::now();
         b.net = STRATA_TRY(attach_network(spec));
@@ -305,6 +331,26 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     return {};
 }
 
+// The guest's workload as the /proc of the namespace's view. Only once the VM runs: the FUSE
+// server is a thread, and until QEMU is started the monitor forks and allocates in the child.
+std::unique_ptr<procview::ProcFs> serve_guest_proc(const std::string& work_dir, int view_proc) {
+    auto ask = [work_dir]() -> Result<agent::GuestProcesses> {
+        std::string answer = STRATA_TRY(ask_guest(work_dir, agent::Query::processes, "procview", 15));
+        return agent::decode_processes(answer);
+    };
+    auto served = [&]() -> Result<std::unique_ptr<procview::ProcFs>> {
+        auto fs = STRATA_TRY(procview::ProcFs::create(std::move(ask)));
+        STRATA_TRY(fs->mount_on(view_proc));
+        fs->serve();
+        return fs;
+    }();
+    if (!served) {
+        log::warn("vm: " + served.error().message() + ": `podman top` will list no process");
+        return nullptr;
+    }
+    return std::move(*served);
+}
+
 // The exec socket (exec_socket.h), 0600 in the 0700 work dir.
 Result<UniqueFd> open_exec_socket(const std::string& work_dir) {
     UniqueFd dir = STRATA_TRY(sys::open(work_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -367,6 +413,8 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     if (!exec_listener) log::warn("vm: exec will not work in this container: " + exec_listener.error().message());
     hooks.started();
     int64_t t_start = sys::monotonic_ms();
+    std::unique_ptr<procview::ProcFs> guest_proc;
+    if (b.view_proc && exec_listener) guest_proc = serve_guest_proc(opts.work_dir, b.view_proc.get());
     RelayOptions ro;
     ro.exec_listener = exec_listener ? exec_listener->get() : -1;
     ro.terminal = opts.terminal ? 0 : -1;

@@ -109,8 +109,9 @@ inline constexpr uint32_t kMaxPayload = 4u << 20;  // config.json plus headroom
 inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
 // 4: NICs; 5: bind mounts from the 9p share; 6: exec; 7: the workload's terminal (resize);
-// 8: linux.seccomp (a compiled filter in the spec); queries (the guest's processes, its stats)
-inline constexpr const char* kVersion = "8";
+// 8: linux.seccomp (a compiled filter in the spec); queries (the guest's processes, its stats);
+// 9: the processes answer has the guest's uptime, the pid namespace and all four uids and gids
+inline constexpr const char* kVersion = "9";
 
 // What an output frame of `payload` bytes counts against the output window: its bytes, plus
 // what the host socket may charge beyond them (a kernel buffer per piece the guest's tty driver

@@ -5,6 +5,7 @@
 // turns the answer into ps rows and runc's stats JSON. Asked over the exec socket (a session
 // that ends with one query_result) so that a query never waits behind the workload's output.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -24,16 +25,30 @@ enum class Query : uint8_t {
 // process is 1), as `ps` inside the container would show them.
 struct GuestProcess {
     uint32_t pid = 0, ppid = 0;  // ppid 0: its parent is outside the workload (the agent)
-    uint32_t uid = 0, gid = 0;   // real ids
+    // /proc/PID/status's Uid and Gid: real, effective, saved, filesystem.
+    std::array<uint32_t, 4> uids{}, gids{};
     char state = '?';            // R S D Z T ...
+    uint32_t threads = 1;
     uint64_t rss_kib = 0;
+    uint64_t vsize_kib = 0;
     uint64_t cpu_ms = 0;         // user + system
     uint64_t started_ms = 0;     // since the guest booted
     std::string comm;            // /proc/PID/comm
     std::vector<std::string> args;  // /proc/PID/cmdline (empty for a zombie)
+
+    uint32_t uid() const { return uids[0]; }
+    uint32_t gid() const { return gids[0]; }
 };
-std::string encode_processes(const std::vector<GuestProcess>& ps);
-Result<std::vector<GuestProcess>> decode_processes(std::string_view payload);
+
+// The answer to Query::processes: the processes and what is needed to read their times and
+// namespace as a /proc inside the guest would (vm/procview).
+struct GuestProcesses {
+    uint64_t uptime_ms = 0;  // the guest's CLOCK_BOOTTIME when it answered
+    std::string pid_ns;      // the workload's /proc/PID/ns/pid link, "pid:[INODE]"
+    std::vector<GuestProcess> list;
+};
+std::string encode_processes(const GuestProcesses& ps);
+Result<GuestProcesses> decode_processes(std::string_view payload);
 
 // The workload's cgroup files (name -> content) that runc's stats come from: cpu.stat,
 // memory.current, memory.max, memory.peak, memory.events, memory.stat, memory.swap.current,

@@ -86,10 +86,6 @@ Result<> stage_one(const ShareBind& b, int dir, int rootfs) {
 
 Result<> stage_share(const std::vector<ShareBind>& binds, const std::string& dir, const std::string& rootfs) {
     auto staged = [&]() -> Result<> {
-        STRATA_TRY(sys::unshare(CLONE_NEWNS));
-        // Slave, not private: the host's later mounts (a volume's submounts) still arrive, and
-        // nothing of ours goes back.
-        STRATA_TRY(sys::mount("", "/", "", MS_REC | MS_SLAVE, ""));
         STRATA_TRY(sys::mkdir_all(dir, 0700));
         // Only the entries live here (a few inodes): the guest cannot fill the host's memory.
         STRATA_TRY(sys::mount("strata-share", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=4096"));

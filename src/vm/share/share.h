@@ -32,8 +32,8 @@ Result<std::vector<ShareBind>> plan_share(const spec::Spec& spec, const std::str
 // --shm-size), else agent::kDefaultShmBytes.
 uint64_t guest_shm_bytes(const spec::Spec& spec, const std::string& bundle);
 
-// Stages `binds` at `dir` (created if missing): moves the calling process into a new mount
-// namespace whose mounts do not propagate back to the host's, mounts a small tmpfs at `dir` and
+// Stages `binds` at `dir` (created if missing), in the calling process's mount namespace, which
+// must be its own and must not propagate back to the host's: mounts a small tmpfs at `dir` and
 // binds each source at dir/<index> (a directory or an empty file, matching the source), read-only
 // where asked; and creates each destination in `rootfs` (the host's image directory, as runc
 // does) so the guest finds its mount point under a read-only root. Must run before the VMM
