@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 
+#include "tests/support/child.h"
 #include "tests/vm/vm_fixture.h"
 
 namespace strata::test {
@@ -74,23 +75,10 @@ TEST_F(VmIntrospect, PsListsTheGuestsProcessesWithTheGuestsPids) {
 // Podman's `top` (psgo) opens /proc/PID/ns/mnt, unshares and setns's one thread, and reads
 // /proc, /proc/stat and /etc/passwd at that namespace's root. The monitor is that pid.
 std::string joined_view_of(int pid, const std::function<std::string()>& read) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) return "pipe";
-    pid_t child = ::fork();
-    if (child == 0) {
+    return output_of_child([&] {
         int ns = ::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
-        std::string out = ns < 0 || ::unshare(CLONE_NEWNS) < 0 || ::setns(ns, CLONE_NEWNS) < 0 ? "<join failed>" : read();
-        (void)!::write(p[1], out.data(), out.size());
-        ::_exit(0);
-    }
-    ::close(p[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    ::close(p[0]);
-    ::waitpid(child, nullptr, 0);
-    return out;
+        return ns < 0 || ::unshare(CLONE_NEWNS) < 0 || ::setns(ns, CLONE_NEWNS) < 0 ? std::string("<join failed>") : read();
+    });
 }
 
 std::vector<std::string> numeric_entries(const std::string& dir) {

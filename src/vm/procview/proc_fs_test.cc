@@ -13,6 +13,7 @@
 #include <set>
 
 #include "sys/file.h"
+#include "tests/support/child.h"
 
 namespace strata::vm::procview {
 namespace {
@@ -39,38 +40,20 @@ agent::GuestProcesses two_processes() {
 // Runs `body` in a child with a mount namespace of its own and a ProcFs mounted at a fresh
 // directory; returns what the child reported ("" when all its checks held).
 std::string in_mounted_procfs(ProcFs::Ask ask, const std::function<std::string(const std::string&)>& body) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) return "pipe";
-    pid_t child = ::fork();
-    if (child == 0) {
-        ::close(p[0]);
-        auto report = [&](const std::string& what) {
-            (void)!::write(p[1], what.data(), what.size());
-            ::_exit(what.empty() ? 0 : 1);
-        };
-        if (::unshare(CLONE_NEWNS) < 0 || ::mount("", "/", "", MS_REC | MS_PRIVATE, "") < 0) report("unshare/private");
+    return test::output_of_child([&]() -> std::string {
+        if (::unshare(CLONE_NEWNS) < 0 || ::mount("", "/", "", MS_REC | MS_PRIVATE, "") < 0) return "unshare/private";
         char dir[] = "/tmp/procfs-test.XXXXXX";
-        if (!::mkdtemp(dir)) report("mkdtemp");
+        if (!::mkdtemp(dir)) return "mkdtemp";
         auto fs = ProcFs::create(std::move(ask));
-        if (!fs) report(fs.error().message());
+        if (!fs) return fs.error().message();
         int fd = ::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (auto m = (*fs)->mount_on(fd); !m) report(m.error().message());
+        if (auto m = (*fs)->mount_on(fd); !m) return m.error().message();
         (*fs)->serve();
         std::string result = body(dir);
         (*fs)->stop(dir);
         ::rmdir(dir);
-        report(result);
-    }
-    ::close(p[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    ::close(p[0]);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    if (!WIFEXITED(status)) return "the child died: " + out;
-    return out;
+        return result;
+    });
 }
 
 std::set<std::string> names_in(const std::string& dir) {
