@@ -17,7 +17,7 @@ fragment=$here/config.fragment
 
 [ -r "$tarball" ] || { echo "strata-kernel: error: $tarball is missing (apt-get install linux-source-6.1)" >&2; exit 1; }
 for tool in make gcc flex bison bc strip; do
-    command -v $tool >/dev/null || { echo "strata-kernel: error: $tool is missing (scripts/setup.sh test installs the build tools)" >&2; exit 1; }
+    command -v $tool >/dev/null || { echo "strata-kernel: error: $tool is missing (scripts/setup.sh dev installs the build tools)" >&2; exit 1; }
 done
 [ -f /usr/include/libelf.h ] || { echo "strata-kernel: error: libelf-dev is missing" >&2; exit 1; }
 
