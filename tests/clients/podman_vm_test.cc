@@ -200,6 +200,13 @@ TEST_F(PodmanVm, TopListsTheGuestsProcessesAndNoHostProcess) {
     auto picked = env->run({"top", "vmtop", "pid", "comm", "user"});
     ASSERT_EQ(picked.status, 0) << picked.err;
     EXPECT_NE(picked.out.find("1           sleep       nobody"), std::string::npos) << picked.out;
+    // Paused, the monitor is frozen with QEMU: Podman refuses before reading the view, no hang.
+    ASSERT_EQ(env->run({"pause", "vmtop"}).status, 0);
+    auto paused = env->run({"top", "vmtop"}, std::chrono::seconds(30));
+    EXPECT_NE(paused.status, 0);
+    EXPECT_NE(paused.err.find("running"), std::string::npos) << paused.err;
+    ASSERT_EQ(env->run({"unpause", "vmtop"}).status, 0);
+    EXPECT_EQ(env->run({"top", "vmtop"}).status, 0);
 }
 
 // Podman's default seccomp profile is in force in the guest, and `--security-opt
