@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "compare/machine.h"
 #include "compare/measure.h"
+#include "compare/interrupt.h"
 #include "compare/report.h"
 #include "sys/file.h"
 
@@ -63,28 +64,32 @@ void add_compare(CLI::App& app, Globals& g) {
             if (!::mkdtemp(tmpl)) return os_error(errno, "create a work directory in /var/tmp");
             std::string dir = tmpl;
             std::string self = STRATA_TRY(sys::readlink("/proc/self/exe"));
-            auto t0 = std::chrono::steady_clock::now();
-            auto result = [&]() -> Result<compare::Report> {
-                compare::Workload w = STRATA_TRY(compare::make_workload(dir));
-                compare::Report r;
-                r.machine = compare::describe_machine();
-                r.options = o;
-                r.date = rfc3339_now();
-                r.columns = STRATA_TRY(compare::measure(compare::make_columns(self, dir, w.probe), w, o, progress_bar));
-                r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                return r;
-            }();
-            if (!keep) (void)sys::remove_tree(dir);
-            compare::Report r = STRATA_TRY(std::move(result));
-            if (json) std::cout << compare::to_json(r).dump(2) << "\n";
-            else if (markdown) std::cout << compare::to_markdown(r);
-            else std::cout << compare::to_table(r);
-            if (!svg.empty()) {
-                STRATA_TRY(compare::write_svg(r, svg));
-                if (!json) std::cout << "\nchart: " << STRATA_TRY(sys::absolute(svg)) << "\n";
-            }
-            if (keep) std::cerr << "work directory kept: " << dir << "\n";
-            return 0;
+            // Which runtimes' roots an interruption must empty (the probe path does not matter there).
+            auto cleanup_columns = compare::make_columns(self, dir, "");
+            return compare::run_interruptible(cleanup_columns, dir, keep, [&]() -> Result<int> {
+                auto t0 = std::chrono::steady_clock::now();
+                auto result = [&]() -> Result<compare::Report> {
+                    compare::Workload w = STRATA_TRY(compare::make_workload(dir));
+                    compare::Report r;
+                    r.machine = compare::describe_machine();
+                    r.options = o;
+                    r.date = rfc3339_now();
+                    r.columns = STRATA_TRY(compare::measure(compare::make_columns(self, dir, w.probe), w, o, progress_bar));
+                    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    return r;
+                }();
+                if (!keep) (void)sys::remove_tree(dir);
+                compare::Report r = STRATA_TRY(std::move(result));
+                if (json) std::cout << compare::to_json(r).dump(2) << "\n";
+                else if (markdown) std::cout << compare::to_markdown(r);
+                else std::cout << compare::to_table(r);
+                if (!svg.empty()) {
+                    STRATA_TRY(compare::write_svg(r, svg));
+                    if (!json) std::cout << "\nchart: " << STRATA_TRY(sys::absolute(svg)) << "\n";
+                }
+                if (keep) std::cerr << "work directory kept: " << dir << "\n";
+                return 0;
+            });
         };
     });
 }

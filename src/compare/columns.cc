@@ -43,6 +43,7 @@ Column runtime_column(std::string key, std::string title, Group group, bool peer
     c.detach = with(run, {"-d", "-b", "{bundle}", "{id}"});
     c.state = with(base, {"state", "{id}"});
     c.remove = with(base, {"delete", "--force", "{id}"});
+    c.list = with(base, {"list", "-q"});
     return c;
 }
 

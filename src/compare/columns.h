@@ -34,6 +34,7 @@ struct Column {
     std::vector<std::string> detach;    // run -d
     std::vector<std::string> state;     // state {id}
     std::vector<std::string> remove;    // delete --force {id}
+    std::vector<std::string> list;      // list -q: every instance under the column's root
     bool private_v1_namespace = false;  // crun on hybrid hosts: a mount namespace without cgroup2
     // A VMM run directly (the bare-QEMU baseline): argv comes from the bundle's probe arguments,
     // the foreground process is the instance itself, and its memory is the VMM's RSS (it has no

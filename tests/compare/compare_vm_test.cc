@@ -4,7 +4,16 @@
 // schema, and the VM's cells come from inside its own kernel, host-directory I/O through its
 // file share included.
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include <set>
 
@@ -76,6 +85,55 @@ TEST(CompareVm, StrataVmAndBareQemuAreMeasuredFromInsideTheirGuests) {
     EXPECT_LT((*vm)["startup"]["exitMs"]["min"].get<double>(), (*boot)["startup"]["exitMs"]["min"].get<double>());
     // Bare QEMU's restore is a restore, not a second cold boot in disguise.
     EXPECT_LT((*restored)["startup"]["exitMs"]["min"].get<double>(), (*qemu)["startup"]["exitMs"]["min"].get<double>());
+}
+
+// ^C in the middle of the density count, with idle micro-VMs running (their monitors and QEMU
+// live outside compare's process group): the run exits 130 and nothing it started is left, not
+// a process, a mount nor its work directory.
+TEST(CompareVm, AnInterruptedRunLeavesNothingBehind) {
+    STRATA_REQUIRE_ROOT();
+    auto info = nlohmann::json::parse(run_cmd({strata_bin(), "info", "--json"}).out)["vm"];
+    STRATA_REQUIRE(!info["backend"].is_null() && info["kernel"].contains("path"), "no VM backend or guest kernel: " + info.dump());
+    std::set<std::string> before;
+    for (const auto& e : std::filesystem::directory_iterator("/var/tmp")) before.insert(e.path());
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::execl(strata_bin().c_str(), "strata", "compare", "--only", "vm", "-n", "1", "--budget", "4096", nullptr);
+        ::_exit(127);
+    }
+    std::string dir;
+    bool idle = false;
+    for (int i = 0; i < 1800 && !idle; ++i) {  // up to 3 minutes to reach the density count
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (dir.empty())
+            for (const auto& e : std::filesystem::directory_iterator("/var/tmp"))
+                if (!before.count(e.path()) && e.path().filename().string().starts_with("strata-compare.")) dir = e.path();
+        if (dir.empty()) continue;
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(dir + "/state-strata", ec))
+            if (e.path().filename().string().starts_with("cmp-vm-idle-")) idle = true;
+    }
+    ASSERT_TRUE(idle) << "no idle VM appeared under " << dir;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    ASSERT_EQ(::kill(pid, SIGINT), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
+    EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+    std::string left;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        std::string name = e.path().filename();
+        if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+        std::ifstream f(e.path() / "cmdline");
+        std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        if (cmdline.find(dir) != std::string::npos) left += name + " ";
+    }
+    EXPECT_EQ(left, "") << "processes of the interrupted run";
+    EXPECT_EQ(read_text("/proc/self/mountinfo").find(dir), std::string::npos) << "a mount of the interrupted run";
 }
 
 }  // namespace
