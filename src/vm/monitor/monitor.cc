@@ -331,8 +331,9 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     return {};
 }
 
-// The guest's workload as the /proc of the namespace's view. Only once the VM runs: the FUSE
-// server is a thread, and until QEMU is started the monitor forks and allocates in the child.
+// The guest's workload as the /proc of the namespace's view. Only once the VM runs (the FUSE
+// server is a thread, and until QEMU is started the monitor forks and allocates in the child),
+// but before `start` returns.
 std::unique_ptr<procview::ProcFs> serve_guest_proc(const std::string& work_dir, int view_proc) {
     auto ask = [work_dir]() -> Result<agent::GuestProcesses> {
         std::string answer = STRATA_TRY(ask_guest(work_dir, agent::Query::processes, "procview", 15));
@@ -411,10 +412,15 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     // then a healthcheck).
     auto exec_listener = open_exec_socket(opts.work_dir);
     if (!exec_listener) log::warn("vm: exec will not work in this container: " + exec_listener.error().message());
+    // Served before start returns too: an engine may list the processes the moment it does.
+    std::unique_ptr<procview::ProcFs> guest_proc;
+    if (b.view_proc && exec_listener) {
+        int64_t t = sys::monotonic_us();
+        guest_proc = serve_guest_proc(opts.work_dir, b.view_proc.get());
+        log::debug("vm: the guest's /proc served in " + std::to_string(sys::monotonic_us() - t) + " us");
+    }
     hooks.started();
     int64_t t_start = sys::monotonic_ms();
-    std::unique_ptr<procview::ProcFs> guest_proc;
-    if (b.view_proc && exec_listener) guest_proc = serve_guest_proc(opts.work_dir, b.view_proc.get());
     RelayOptions ro;
     ro.exec_listener = exec_listener ? exec_listener->get() : -1;
     ro.terminal = opts.terminal ? 0 : -1;
