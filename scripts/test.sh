@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up (packages + build) and runs every test: unit, integration, clients, VM, VMM, and the
 # crash-safety fault-injection tests (label `faults`, ~1 min, through build/strata-faults); then the
-# unit and integration tests again against an AddressSanitizer/UBSan build, and the config.json
-# fuzzer for a bounded time. Ends with CTest's summary.
+# unit and integration tests again against an AddressSanitizer/UBSan build, and the config.json and
+# 9P server fuzzers for a bounded time. Ends with CTest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each phase says when it starts, so a slow CI run shows where its time went.
