@@ -13,12 +13,11 @@
 #include <set>
 #include <thread>
 
+#include "tests/faults/trials.h"
 #include "tests/integration/fixture.h"
 #include "tests/vm/vm_fixture.h"
 
 namespace strata::test {
-
-constexpr int kTrials = 3;  // per stage and substrate: the stages are deterministic, not timed
 
 inline const std::string& faults_bin() {
     static const std::string bin = STRATA_FAULTS_BIN;

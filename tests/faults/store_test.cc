@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "tests/faults/trials.h"
 #include "tests/image/fixture.h"
 #include "tests/image/registry.h"
 
@@ -18,8 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-constexpr int kTrials = 3;
 
 class StoreFaults : public ImageTest {
 protected:
@@ -57,9 +56,11 @@ protected:
                 EXPECT_TRUE(fs::is_directory(e.path() / "diff")) << what << ": " << e.path();
                 EXPECT_TRUE(fs::exists(e.path() / "size")) << what << ": " << e.path();
             }
-        if (fs::exists(root + "/l"))
-            for (const auto& e : fs::directory_iterator(root + "/l"))
+        if (fs::exists(root + "/l")) {
+            for (const auto& e : fs::directory_iterator(root + "/l")) {
                 EXPECT_TRUE(fs::exists(e.path())) << what << ": dangling link " << e.path();
+            }
+        }
         if (fs::exists(root + "/blobs/sha256"))
             for (const auto& e : fs::directory_iterator(root + "/blobs/sha256")) {
                 std::string name = e.path().filename();

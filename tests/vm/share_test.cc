@@ -143,7 +143,9 @@ TEST_F(VmShare, SymlinkPointingOutsideTheShareResolvesInTheGuest) {
     EXPECT_EQ(r.out.substr(0, r.out.find('\n')), outside.path() + "/secret");
     EXPECT_EQ(r.out.find("host-only-secret"), std::string::npos) << r.out;
     std::string shadow = read_text("/etc/shadow");
-    if (!shadow.empty()) EXPECT_EQ(r.out.find(shadow.substr(0, shadow.find('\n'))), std::string::npos) << r.out;
+    if (!shadow.empty()) {
+        EXPECT_EQ(r.out.find(shadow.substr(0, shadow.find('\n'))), std::string::npos) << r.out;
+    }
 }
 
 TEST_F(VmShare, RewriteOfABoundFileOnTheHostShowsInTheGuest) {
