@@ -15,7 +15,7 @@
 namespace strata::test {
 namespace {
 
-// Runs against the racing swapper. The sanitizer build's runs take ~0.4 s each and are there for
+// Runs against the racing swapper. The sanitizer build's runs take ~0.7 s each and are there for
 // memory errors on this path; the race itself gets the normal build's 1000 (scripts/test.sh runs
 // both).
 #ifdef __SANITIZE_ADDRESS__
