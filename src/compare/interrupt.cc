@@ -1,7 +1,6 @@
 #include "compare/interrupt.h"
 
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -13,13 +13,9 @@
 namespace strata::runtime {
 namespace {
 
-// A guest under emulation on a loaded host answers in milliseconds; one that does not answer
-// within this is hung, and saying so beats waiting.
-constexpr int kAnswerTimeoutS = 15;
-
 Result<std::string> ask(const std::string& state_dir, const std::string& id, vm::agent::Query what) {
     std::string who = (what == vm::agent::Query::processes ? "ps " : "events ") + id;
-    return vm::ask_guest(state_dir + "/vm", what, who, kAnswerTimeoutS);
+    return vm::ask_guest(state_dir + "/vm", what, who, vm::kGuestAnswerTimeoutS);
 }
 
 Result<vm::agent::CgroupFiles> cgroup_files(const std::string& state_dir, const std::string& id) {

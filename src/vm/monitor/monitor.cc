@@ -336,7 +336,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
 // but before `start` returns.
 std::unique_ptr<procview::ProcFs> serve_guest_proc(const std::string& work_dir, int view_proc) {
     auto ask = [work_dir]() -> Result<agent::GuestProcesses> {
-        std::string answer = STRATA_TRY(ask_guest(work_dir, agent::Query::processes, "procview", 15));
+        std::string answer = STRATA_TRY(ask_guest(work_dir, agent::Query::processes, "procview", kGuestAnswerTimeoutS));
         return agent::decode_processes(answer);
     };
     auto served = [&]() -> Result<std::unique_ptr<procview::ProcFs>> {

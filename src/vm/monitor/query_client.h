@@ -11,6 +11,10 @@
 
 namespace strata::vm {
 
+// A guest under emulation on a loaded host answers in milliseconds; one that does not answer
+// within this is hung, and saying so beats waiting.
+inline constexpr int kGuestAnswerTimeoutS = 15;
+
 // `vm_dir` is the container's <state dir>/vm; `who` starts every error ("ps ID"). A guest that
 // does not answer within `timeout_s` is an ETIMEDOUT error, not a wait.
 Result<std::string> ask_guest(const std::string& vm_dir, agent::Query what, const std::string& who, int timeout_s);

@@ -236,12 +236,11 @@ void on_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
 void on_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     ProcFs::State& s = state_of(req);
     if ((fi->flags & O_ACCMODE) != O_RDONLY) return (void)s.lib->reply_err(req, EACCES);
+    if (!s.fresh_enough()) return (void)s.lib->reply_err(req, s.last_error);
     std::string text;
     if (ino == kStatIno) {
-        if (!s.fresh_enough()) return (void)s.lib->reply_err(req, s.last_error);
         text = stat_summary_file(*s.answer, s.answered_s);
     } else {
-        if (!s.fresh_enough()) return (void)s.lib->reply_err(req, s.last_error);
         const agent::GuestProcess* p = s.find(pid_of(ino));
         if (!p) return (void)s.lib->reply_err(req, ENOENT);
         switch (kind_of(ino)) {
