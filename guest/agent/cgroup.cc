@@ -16,7 +16,6 @@ namespace strata::agent {
 namespace {
 
 constexpr const char* kRoot = kRootCgroup;
-constexpr const char* kWorkload = kWorkloadCgroup;
 
 std::string max_or(int64_t v) { return v < 0 ? "max" : std::to_string(v); }
 
@@ -55,7 +54,7 @@ std::vector<std::pair<std::string, std::string>> cgroup_v2_writes(const spec::Re
     return w;
 }
 
-Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings) {
+Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings, const std::string& dir) {
     std::vector<std::pair<std::string, std::string>> writes;
     if (spec.linux && spec.linux->resources) writes = cgroup_v2_writes(*spec.linux->resources);
     // Without limits the workload stays in the guest's root cgroup: every controller enabled
@@ -75,9 +74,9 @@ Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::s
         enabled.push_back(controller);
         (void)sys::write_file(std::string(kRoot) + "/cgroup.subtree_control", "+" + controller);
     }
-    if (::mkdir(kWorkload, 0755) < 0 && errno != EEXIST) return os_error(errno, "create cgroup " + std::string(kWorkload));
+    if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return os_error(errno, "create cgroup " + dir);
     for (const auto& [file, value] : writes) {
-        auto r = sys::write_file(std::string(kWorkload) + "/" + file, value);
+        auto r = sys::write_file(dir + "/" + file, value);
         if (!r) {
             if (r.error().code == ENOENT) {
                 warnings.push_back("cgroup " + file + " is not available in the guest kernel; not applied");
@@ -86,7 +85,7 @@ Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::s
             return os_error(r.error().code, "set cgroup " + file + " to " + quote(value));
         }
     }
-    return sys::open(kWorkload, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 }  // namespace strata::agent

@@ -18,9 +18,11 @@ inline constexpr const char* kWorkloadCgroup = "/sys/fs/cgroup/workload";
 // The cgroup v2 file writes for `r` ({"memory.max", "268435456"}, ...), in order. Pure.
 std::vector<std::pair<std::string, std::string>> cgroup_v2_writes(const spec::Resources& r);
 
-// Creates the workload's cgroup, enables the controllers it needs and writes the limits.
-// Returns the cgroup's directory fd (for clone3's CLONE_INTO_CGROUP), or an invalid fd when the
-// config sets no limits or the guest has no cgroup2 mount.
-Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings);
+// Creates the workload's cgroup at `dir` (a pod VM's further container has one of its own),
+// enables the controllers it needs and writes the limits. Returns the cgroup's directory fd (for
+// clone3's CLONE_INTO_CGROUP), or an invalid fd when the config sets no limits or the guest has
+// no cgroup2 mount.
+Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings,
+                                      const std::string& dir = kWorkloadCgroup);
 
 }  // namespace strata::agent

@@ -16,6 +16,7 @@
 #include "agent/exec.h"
 #include "agent/fresh_state.h"
 #include "agent/introspect.h"
+#include "agent/member.h"
 #include "agent/network.h"
 #include "agent/terminal.h"
 #include "agent/timeline.h"
@@ -103,6 +104,7 @@ private:
 
     Result<> on_exec_frame(const Frame& f);
     Result<> start_exec(const Frame& f);
+    Result<> start_member_session(const Frame& f);
     Result<> pump_exec_output(uint32_t id, Session& s, UniqueFd& fd, Msg type);
     Result<> pump_exec_stdin(uint32_t id, Session& s);
     // Sends exec_exit once its output is out (or the drain time is up); the session ends.
@@ -138,6 +140,8 @@ private:
     std::optional<ExitStatus> m_exit;
     size_t m_exec_window, m_exec_chunk;
     std::map<uint32_t, Session> m_exec;
+    // A pod VM's further containers (member.h), by the session that carries each.
+    std::map<uint32_t, std::unique_ptr<Member>> m_members;
 };
 
 Result<> Relay::on_frame(const Frame& f) {
@@ -177,7 +181,8 @@ Result<> Relay::on_frame(const Frame& f) {
         case Msg::exec_stdin_eof:
         case Msg::exec_signal:
         case Msg::exec_output_ack:
-        case Msg::exec_resize: return on_exec_frame(f);
+        case Msg::exec_resize:
+        case Msg::member_start: return on_exec_frame(f);
         case Msg::query: {
             vm::agent::Reader r(f.payload);
             uint32_t id = STRATA_TRY(r.u32());
@@ -200,8 +205,17 @@ Result<> Relay::start_exec(const Frame& f) {
     if (m_exec.size() >= vm::agent::kMaxExecSessions)
         return refuse(Error{EBUSY, "exec: " + std::to_string(vm::agent::kMaxExecSessions) + " exec'd processes run already"});
     if (m_exit || m_w.pid <= 0) return refuse(Error{ESRCH, "exec: the workload has exited"});
+    const Workload* target = &m_w;
+    if (!req->container.empty()) {
+        target = nullptr;
+        for (const auto& [sid, m] : m_members) {
+            auto carrier = m_exec.find(sid);
+            if (m->name == req->container && carrier != m_exec.end() && !carrier->second.exit) target = &m->w;
+        }
+        if (!target) return refuse(Error{ESRCH, "exec: container " + req->container + " is not running in this pod's VM"});
+    }
     int64_t t0 = sys::monotonic_us();
-    auto p = spawn_exec(m_w, *req);
+    auto p = spawn_exec(*target, *req);
     if (!p) return refuse(p.error());
     auto spawn_us = static_cast<uint32_t>(sys::monotonic_us() - t0);
     pid_t pid = p->pid;
@@ -209,8 +223,38 @@ Result<> Relay::start_exec(const Frame& f) {
     return send_session(Msg::exec_started, id, vm::agent::Writer().u32(static_cast<uint32_t>(pid)).u32(spawn_us).take());
 }
 
+Result<> Relay::start_member_session(const Frame& f) {
+    auto req = vm::agent::decode_member(f.payload);
+    if (!req) return error("agent: " + req.error().message());
+    uint32_t id = req->session;
+    auto refuse = [&](const Error& e) { return send_session(Msg::exec_error, id, vm::agent::encode_error(e)); };
+    if (m_exec.count(id)) return refuse(Error{EEXIST, "pod container: session " + std::to_string(id) + " exists"});
+    if (m_exec.size() >= vm::agent::kMaxExecSessions)
+        return refuse(Error{EBUSY, "pod container " + req->name + ": " + std::to_string(vm::agent::kMaxExecSessions) +
+                                       " containers and exec'd processes run already"});
+    if (m_exit || m_w.pid <= 0) return refuse(Error{ESRCH, "pod container " + req->name + ": the pod's workload has exited"});
+    for (const auto& [sid, m] : m_members)
+        if (m->name == req->name) return refuse(Error{EEXIST, "pod container " + req->name + " runs already"});
+    int64_t t0 = sys::monotonic_us();
+    std::vector<std::string> warnings;
+    auto m = start_member(m_w, *req, warnings);
+    for (const auto& warning : warnings) STRATA_TRY(write_frame(m_ch, Msg::log, "pod container " + req->name + ": " + warning));
+    if (!m) return refuse(m.error());
+    auto spawn_us = static_cast<uint32_t>(sys::monotonic_us() - t0);
+    Member& member = **m;
+    Session& s = m_exec[id];
+    s.p.pid = member.w.pid;
+    s.p.stdin_w = std::move(member.w.stdin_w);
+    s.p.stdout_r = std::move(member.w.stdout_r);
+    s.p.stderr_r = std::move(member.w.stderr_r);
+    pid_t pid = member.w.pid;
+    m_members[id] = std::move(*m);
+    return send_session(Msg::exec_started, id, vm::agent::Writer().u32(static_cast<uint32_t>(pid)).u32(spawn_us).take());
+}
+
 Result<> Relay::on_exec_frame(const Frame& f) {
     if (f.type == Msg::exec_start) return start_exec(f);
+    if (f.type == Msg::member_start) return start_member_session(f);
     vm::agent::Reader r(f.payload);
     uint32_t id = STRATA_TRY(r.u32());
     auto it = m_exec.find(id);
@@ -268,6 +312,10 @@ Result<> Relay::finish_exec_sessions() {
             continue;
         }
         STRATA_TRY(send_session(Msg::exec_exit, it->first, vm::agent::encode(*s.exit)));
+        if (auto m = m_members.find(it->first); m != m_members.end()) {
+            remove_member(*m->second);
+            m_members.erase(m);
+        }
         it = m_exec.erase(it);
     }
     return {};

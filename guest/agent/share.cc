@@ -14,6 +14,12 @@ namespace strata::agent {
 
 Result<> mount_share(const std::vector<vm::agent::GuestMount>& mounts) {
     if (!vm::agent::uses_share(mounts)) return {};
+    return mount_share_device();
+}
+
+Result<> mount_share_device() {
+    static bool mounted = false;  // the agent is single-threaded
+    if (mounted) return {};
     STRATA_TRY(sys::mkdir_all(vm::agent::kGuestShareDir, 0700));
     // cache=none: every read goes to the host, so a file the engine rewrites there (Podman's
     // /etc/hosts and /etc/resolv.conf) shows its new content at once, as through a bind mount.
@@ -24,6 +30,7 @@ Result<> mount_share(const std::vector<vm::agent::GuestMount>& mounts) {
                 "trans=virtio,version=9p2000.L,msize=512000,cache=none,access=client") < 0)
         return os_error(errno, std::string("mount the file share (9p, tag ") + quote(vm::agent::kShareTag) + ") at " +
                                    vm::agent::kGuestShareDir);
+    mounted = true;
     return {};
 }
 

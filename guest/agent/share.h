@@ -10,6 +10,8 @@ namespace strata::agent {
 
 // Mounts the share if any of `mounts` binds from it; nothing otherwise.
 Result<> mount_share(const std::vector<vm::agent::GuestMount>& mounts);
+// Mounts the share unless it is mounted already (a pod VM's further containers all need it).
+Result<> mount_share_device();
 
 // Binds m.source (a share entry) at m.destination inside the root `root_dir` (resolved there,
 // created as a directory or an empty file like the entry), with m.flags' attributes (MS_RDONLY...).

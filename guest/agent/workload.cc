@@ -19,6 +19,7 @@
 #include "agent/timeline.h"
 #include "base/strings.h"
 #include "sys/file.h"
+#include "sys/ns.h"
 #include "sys/process.h"
 #include "sys/socket.h"
 
@@ -121,15 +122,8 @@ Result<> take_terminal(Workload& w) {
 
 }  // namespace
 
-Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& guest,
-                                  std::vector<std::string>& warnings) {
-    const spec::Spec& spec = guest.spec;
-    STRATA_TRY(mount_rootfs(sc));
-    STRATA_TRY(mount_share(guest.mounts));
-    NsChoice ns = choose_namespaces(spec, warnings);
-    UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings));
-    mark("rootfs");
-
+Result<Workload> clone_workload(ChildContext ctx, uint64_t flags, UniqueFd cgroup, int join_pid, bool own_pid_namespace) {
+    const spec::Spec& spec = ctx.guest->spec;
     int in[2], out[2], err[2];
     if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0)
         return os_error(errno, "pipes for the workload's stdio");
@@ -139,33 +133,37 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
     if (spec.process->terminal) term = STRATA_TRY(sys::socketpair_seqpacket());
 
     sys::CloneArgs ca;
-    ca.flags = ns.flags;
+    ca.flags = flags;
     if (cgroup) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup_fd = cgroup.get();
     }
-    auto child = STRATA_TRY(with_context(sys::clone3(ca), "start the workload"));
-    if (child.pid == 0) {
-        ChildContext ctx;
-        ctx.guest = &guest;
-        ctx.wait_for_go = !sc.start_at_once;
+    // Joining a pid namespace applies to children: the agent enters it for the clone only.
+    UniqueFd own_pid;
+    if (join_pid >= 0) {
+        own_pid = STRATA_TRY(sys::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+        STRATA_TRY(sys::setns(join_pid, CLONE_NEWPID, "the pod's pid namespace"));
+    }
+    auto child = sys::clone3(ca);
+    if (child && child->pid == 0) {
         ctx.sync = pair.b.get();
         ctx.stdio[0] = in_r.get();
         ctx.stdio[1] = out_w.get();
         ctx.stdio[2] = err_w.get();
-        ctx.new_uts = ns.uts;
         ctx.terminal = term.b ? term.b.get() : -1;
         run_child(ctx);
     }
+    if (own_pid) STRATA_TRY(sys::setns(own_pid.get(), CLONE_NEWPID, "the agent's pid namespace again"));
+    if (!child) return wrap(child.error(), "start the workload");
     pair.b.reset();
     term.b.reset();
     Workload w;
-    w.pid = child.pid;
+    w.pid = child->pid;
     w.sync = std::move(pair.a);
-    w.own_pid_namespace = ns.pid;
-    w.waits_for_go = !sc.start_at_once;
+    w.own_pid_namespace = own_pid_namespace;
+    w.waits_for_go = ctx.wait_for_go;
     w.cgroup = std::move(cgroup);
-    w.seccomp = guest.seccomp ? &*guest.seccomp : nullptr;
+    w.seccomp = ctx.guest->seccomp ? &*ctx.guest->seccomp : nullptr;
     mark("cloned");
     for (const char* type : {"mnt", "ipc"}) {
         int fd = ::open(("/proc/" + std::to_string(w.pid) + "/ns/" + type).c_str(), O_RDONLY | O_CLOEXEC);
@@ -184,6 +182,21 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
     for (int fd : {w.stdin_w.get(), w.stdout_r.get(), w.stderr_r.get()})
         ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     return w;
+}
+
+Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::agent::GuestSpec& guest,
+                                  std::vector<std::string>& warnings) {
+    const spec::Spec& spec = guest.spec;
+    STRATA_TRY(mount_rootfs(sc));
+    STRATA_TRY(mount_share(guest.mounts));
+    NsChoice ns = choose_namespaces(spec, warnings);
+    UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings));
+    mark("rootfs");
+    ChildContext ctx;
+    ctx.guest = &guest;
+    ctx.wait_for_go = !sc.start_at_once;
+    ctx.new_uts = ns.uts;
+    return clone_workload(std::move(ctx), ns.flags, std::move(cgroup), -1, ns.pid);
 }
 
 Result<> start_workload(Workload& w) {

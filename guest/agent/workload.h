@@ -42,6 +42,9 @@ Result<Workload> prepare_workload(const vm::agent::StartConfig& sc, const vm::ag
 // Lets the workload exec; returns once execve succeeded (the child's sync end is CLOEXEC).
 Result<> start_workload(Workload& w);
 
+// Where the workload's root is assembled in the agent's mount namespace.
+inline constexpr const char* kWorkloadRoot = "/run/strata/root";
+
 // The child side (workload_child.cc): never returns.
 struct ChildContext {
     const vm::agent::GuestSpec* guest = nullptr;
@@ -50,11 +53,20 @@ struct ChildContext {
     int terminal = -1;  // process.terminal: where the pty's master goes (terminal.h)
     bool new_uts = false;
     bool wait_for_go = true;  // report ready and wait for 'go' before the irreversible steps
+    // Where its root is assembled. A pod VM's further container (member.h) has its root bound
+    // there first, in its own mount namespace, from `root_source` (its rootfs in the share).
+    std::string root = kWorkloadRoot;
+    std::string root_source;
+    // Namespaces it enters first (fd, CLONE_NEW*): a pod's, which its further containers join.
+    std::vector<std::pair<int, int>> joins;
 };
 [[noreturn]] void run_child(const ChildContext& ctx);
 
-// Where the workload's root is assembled in the agent's mount namespace.
-inline constexpr const char* kWorkloadRoot = "/run/strata/root";
+// Clones the child of `ctx` (its sync, stdio and terminal fds are made here) with `flags`, into
+// `cgroup` (may be unset), in the pid namespace `join_pid` if >= 0, and waits until it is ready
+// (ctx.wait_for_go) or returns at once (it goes on to exec). For the workload and a pod VM's
+// further containers alike.
+Result<Workload> clone_workload(ChildContext ctx, uint64_t flags, UniqueFd cgroup, int join_pid, bool own_pid_namespace);
 
 // Child -> agent: 'R' ready (unless it does not wait for go), 'E' i32 errno + context; agent ->
 // child: 'G' go. EOF after 'G' (or, without go, without an 'E') = exec'd.

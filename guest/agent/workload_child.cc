@@ -24,6 +24,7 @@
 #include "sys/exec_path.h"
 #include "sys/file.h"
 #include "sys/mount.h"
+#include "sys/ns.h"
 #include "sys/process.h"
 #include "sys/run_hook.h"
 #include "sys/socket.h"
@@ -41,7 +42,10 @@ namespace {
     ::_exit(127);
 }
 
-std::string inside(const std::string& path) { return std::string(kWorkloadRoot) + path; }
+// The child's root (ChildContext::root), set first thing in the child.
+std::string g_root = kWorkloadRoot;
+
+std::string inside(const std::string& path) { return g_root + path; }
 
 // The OCI mounts, as the host planned them (spec_codec.h), in config.json's order. Filesystems
 // with classic mount(2), not fsopen/fsmount as on the host: inside the guest nothing can race us
@@ -51,7 +55,7 @@ std::string inside(const std::string& path) { return std::string(kWorkloadRoot) 
 Result<> apply_mounts(const std::vector<vm::agent::GuestMount>& mounts) {
     for (const auto& m : mounts) {
         if (m.fstype.empty() && (m.flags & MS_BIND)) {
-            STRATA_TRY(bind_from_share(m, kWorkloadRoot));
+            STRATA_TRY(bind_from_share(m, g_root.c_str()));
             continue;
         }
         std::string target = inside(m.destination);
@@ -134,7 +138,7 @@ Result<> mask_and_protect(const spec::Spec& spec) {
 // is moved over "/" and chroot'ed into, as switch_root does. The agent's initramfs stays
 // underneath; it holds nothing of the host's.
 Result<> switch_root() {
-    if (::chdir(kWorkloadRoot) < 0) return os_error(errno, std::string("chdir ") + kWorkloadRoot);
+    if (::chdir(g_root.c_str()) < 0) return os_error(errno, "chdir " + g_root);
     if (::mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) return os_error(errno, "move the workload's root to /");
     if (::chroot(".") < 0) return os_error(errno, "chroot to the workload's root");
     if (::chdir("/") < 0) return os_error(errno, "chdir /");
@@ -151,19 +155,26 @@ Result<Prepared> setup(const ChildContext& ctx) {
     const spec::Process& proc = *spec.process;
     for (int i = 0; ctx.terminal < 0 && i < 3; ++i)
         if (::dup2(ctx.stdio[i], i) < 0) return os_error(errno, "set up the workload's stdio");
+    // A pod's namespaces first: its hostname, IPC objects and mqueue are those it joins.
+    for (auto [fd, type] : ctx.joins) STRATA_TRY(sys::setns(fd, type, "the pod's namespace (" + std::to_string(type) + ")"));
     if (ctx.new_uts && !spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
         return os_error(errno, "set hostname " + quote(spec.hostname));
     if (ctx.new_uts && !spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
         return os_error(errno, "set domainname " + quote(spec.domainname));
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
         return os_error(errno, "make the workload's mounts private");
+    if (!ctx.root_source.empty()) {
+        STRATA_TRY(sys::mkdir_all(ctx.root, 0755));
+        if (::mount(ctx.root_source.c_str(), ctx.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            return os_error(errno, "bind the container's root from the share (" + ctx.root_source + ")");
+    }
     STRATA_TRY(apply_mounts(ctx.guest->mounts));
     mark("c.mounts");
     STRATA_TRY(create_devices(spec));
     STRATA_TRY(write_sysctls(spec));
     STRATA_TRY(mask_and_protect(spec));
     // Last, as runc does: the mount points above were made in the still-writable root.
-    if (spec.root.readonly && ::mount(nullptr, kWorkloadRoot, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) < 0)
+    if (spec.root.readonly && ::mount(nullptr, g_root.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) < 0)
         return os_error(errno, "make the root read-only (root.readonly)");
     mark("c.masks");
     STRATA_TRY(switch_root());
@@ -187,6 +198,7 @@ Result<Prepared> setup(const ChildContext& ctx) {
 }  // namespace
 
 void run_child(const ChildContext& ctx) {
+    g_root = ctx.root;
     auto prepared = setup(ctx);
     if (!prepared) report_and_exit(ctx.sync, prepared.error());
     if (ctx.wait_for_go) {

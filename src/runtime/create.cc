@@ -104,6 +104,22 @@ Result<> refuse_notify_in_vm(const spec::Seccomp& sc, const std::string& file) {
     return {};
 }
 
+// The sandbox whose VM a pod's container on the vm substrate joins: the one it names, if that is
+// a strata VM pod sandbox in the same root. "" otherwise: the container is a VM of its own.
+std::string pod_vm_of(const std::string& root, const spec::Spec& spec) {
+    std::string sandbox = pod_sandbox_of(spec);
+    if (sandbox.empty() || !validate_id(sandbox)) return "";
+    auto dir = ContainerDir::open(root, sandbox);
+    if (!dir) return "";
+    auto st = dir->load();
+    if (!st || st->substrate != "vm" || !st->pod_sandbox.empty()) return "";
+    auto type = st->annotations.find(kCriContainerType);
+    auto crio = st->annotations.find(kCrioContainerType);
+    bool is_sandbox = (type != st->annotations.end() && type->second == "sandbox") ||
+                      (crio != st->annotations.end() && crio->second == "sandbox");
+    return is_sandbox ? sandbox : "";
+}
+
 // Kills and reaps a half-created init so a failed create leaves no process behind.
 void kill_and_reap(pid_t pid) {
     if (pid <= 0) return;
@@ -133,13 +149,16 @@ Result<Created> create(const CreateOptions& opts) {
         if (!S_ISDIR(st->st_mode)) return os_error(ENOTDIR, "rootfs " + quote(rootfs));
     }
     Substrate substrate = STRATA_TRY(substrate_of(spec, opts.substrate));
-    // A VM pod's sandbox is a host container that holds the pod's namespaces (runtime/pod.h); it
-    // fails here, before the pod exists, if the pod's VMs could not start.
+    // A VM pod's sandbox is the pod's VM (runtime/pod.h). The checks a VM's start would fail on
+    // come first, so that RunPodSandbox fails naming the cause before anything exists.
+    std::string pod_sandbox;  // a VM pod's further container: the sandbox whose VM runs it
     if (substrate == Substrate::vm && is_pod_sandbox(spec)) {
         STRATA_TRY(with_context(vm::preflight(spec, opts.vm_kernel, opts.vm_backend, true),
                                 "pod sandbox " + opts.id + " (org.strata.substrate=vm)"));
-        log::debug("create: pod sandbox " + opts.id + ": a host container; the pod's containers get the micro-VMs");
-        substrate = Substrate::container;
+        log::debug("create: pod sandbox " + opts.id + ": the pod's VM");
+    } else if (substrate == Substrate::vm) {
+        pod_sandbox = pod_vm_of(opts.root, spec);
+        if (!pod_sandbox.empty()) log::debug("create: " + opts.id + " joins the VM of pod sandbox " + pod_sandbox);
     }
     // Bare processes and micro-VMs get no namespaces and no mounts on the host: the init is a
     // plain process (bare) or the VM's monitor (vm).
@@ -210,6 +229,7 @@ Result<Created> create(const CreateOptions& opts) {
     st.substrate = std::string(substrate_name(substrate));
     st.owned_mounts = opts.owned_mounts;
     st.owned_paths = opts.owned_paths;
+    st.pod_sandbox = pod_sandbox;
     st.cgroup = cg->to_json();
     STRATA_TRY(dir.save(st));
     fault::point("create.recorded");
@@ -257,6 +277,7 @@ Result<Created> create(const CreateOptions& opts) {
     ctx.substrate = substrate;
     ctx.console_fd = console.get();
     ctx.seccomp = seccomp ? &*seccomp : nullptr;
+    ctx.pod_sandbox = pod_sandbox;
 
     // Only the pid namespace (the child must be its pid 1) and a user namespace (it owns the
     // others) are made by clone; the child unshares the rest itself at once, on the other CPU,

@@ -162,9 +162,10 @@ Result<int> exec(const ExecOptions& o) {
     if (proc.terminal && o.console_socket.empty() && o.detach)
         return error("exec " + o.id + ": a detached exec with a terminal needs --console-socket");
     if (st.substrate == "vm") {
-        std::string state_dir = dir.path();
+        // A pod VM's further container runs in its sandbox's VM: the exec goes there, naming it.
+        std::string state_dir = st.pod_sandbox.empty() ? dir.path() : o.root + "/" + st.pod_sandbox;
         dir = ContainerDir{};  // unlock: the process may run for long
-        return exec_in_vm(o, state_dir, proc);
+        return exec_in_vm(o, state_dir, proc, st.pod_sandbox.empty() ? "" : o.id);
     }
     // The container's seccomp profile confines exec'd processes too, as with runc.
     std::optional<security::seccomp::Program> seccomp;

@@ -45,9 +45,9 @@ std::string winsize_message(int tty) {
     return std::string(1, vm::kExecResize) + vm::agent::Writer().u32(ws.ws_row).u32(ws.ws_col).take();
 }
 
-// The session until the guest process exits: signals this process gets go to it, except
-// SIGWINCH with a terminal (`tty` >= 0), which sends the terminal's new size instead.
-Result<int> proxy(int conn, const std::string& id, int64_t t_started, int tty = -1) {
+}  // namespace
+
+Result<int> proxy_vm_session(int conn, const std::string& id, int64_t t_started, int tty) {
     sigset_t sigs;
     sigfillset(&sigs);
     for (int s : {SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&sigs, s);
@@ -80,6 +80,8 @@ Result<int> proxy(int conn, const std::string& id, int64_t t_started, int tty = 
     }
 }
 
+namespace {
+
 // The waiting parent of a forked proxy in the foreground: its status, with signals passed on.
 Result<int> wait_for_proxy(pid_t child) {
     sigset_t sigs;
@@ -101,7 +103,7 @@ Result<int> wait_for_proxy(pid_t child) {
 
 }  // namespace
 
-Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const spec::Process& given) {
+Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const spec::Process& given, const std::string& container) {
     if (o.preserve_fds > 0) log::warn("exec " + o.id + ": --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
     spec::Process proc = given;
     // A terminal: the guest makes the process's pty and relays it as stdout. On the host the
@@ -134,6 +136,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
     vm::agent::ExecRequest req;
     req.process = proc;
     req.user = o.user;
+    req.container = container;
     std::string payload = std::string(1, vm::kExecRequest) + STRATA_TRY(vm::agent::encode_exec(req));
     int64_t t_request = sys::monotonic_us();
 
@@ -180,7 +183,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
     }
     if (!o.detach && !host_pty) {
         if (!o.pid_file.empty()) STRATA_TRY(write_pid_file(o.pid_file, ::getpid()));
-        return proxy(conn->get(), o.id, t_started, tty);
+        return proxy_vm_session(conn->get(), o.id, t_started, tty);
     }
     // Detached: the engine waits for the pid in --pid-file as for a host process (it is the
     // subreaper the proxy is reparented to), so that pid is a proxy whose exit is the guest's.
@@ -201,7 +204,7 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
         if (host_pty && (::setsid() < 0 || ::ioctl(host_pty->slave.get(), TIOCSCTTY, 0) < 0))
             log::warn("exec " + o.id + ": the terminal's resizes will not reach the VM: " + Error{errno, "setsid/TIOCSCTTY"}.message());
         ready.write.reset();
-        auto status = proxy(conn->get(), o.id, t_started, tty);
+        auto status = proxy_vm_session(conn->get(), o.id, t_started, tty);
         ::_exit(status ? *status : 255);
     }
     conn->reset();

@@ -14,6 +14,15 @@ namespace strata::runtime {
 // `state_dir`: the container's state directory (its vm/ holds the exec socket). Foreground: the
 // process's exit status (128+N for a signal). Detached: 0 once it runs; a forked proxy then
 // carries the session and is the pid in --pid-file.
-Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const spec::Process& proc);
+// `container`: a pod VM's further container to exec into, in the VM of the sandbox whose state
+// directory `state_dir` is ("": the VM's own workload).
+Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const spec::Process& proc,
+                       const std::string& container = "");
+
+// A session's host side once its guest process runs (an exec's, a pod VM's further container's):
+// the signals this process gets go to it over the exec socket `conn`, except SIGWINCH with a
+// terminal (`tty` >= 0), which sends the terminal's new size instead; returns its exit status
+// (128+N for a signal) once the monitor reports it. `what` names it in errors.
+Result<int> proxy_vm_session(int conn, const std::string& what, int64_t t_started, int tty = -1);
 
 }  // namespace strata::runtime

@@ -28,6 +28,7 @@ struct InitContext {
     int console_fd = -1;                      // terminal: where the pty master goes
     std::string hook_state;                   // state JSON for the hooks the init runs itself
     const security::seccomp::Program* seccomp = nullptr;  // compiled by create; loaded last
+    std::string pod_sandbox;  // vm: the pod sandbox whose VM runs this container (runtime/pod.h)
 };
 
 // Stage 1 of the two-stage path: joins, new user namespace, the rest, then forks stage 2 (as a

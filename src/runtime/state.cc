@@ -26,7 +26,7 @@ Status parse_status(const std::string& s) {
 }  // namespace
 
 json State::to_json() const {
-    return json{{"ociVersion", oci_version},   {"id", id},
+    json j{{"ociVersion", oci_version},   {"id", id},
                 {"status", status_name(status)}, {"pid", pid},
                 {"pidStartTime", pid_start_time}, {"bundle", bundle},
                 {"rootfs", rootfs},             {"created", created},
@@ -34,6 +34,8 @@ json State::to_json() const {
                 {"substrate", substrate},       {"cgroup", cgroup},
                 {"extra", extra},               {"newPidNamespace", new_pid_namespace},
                 {"ownedMounts", owned_mounts},  {"ownedPaths", owned_paths}};
+    if (!pod_sandbox.empty()) j["podSandbox"] = pod_sandbox;
+    return j;
 }
 
 Result<State> State::from_json(const std::string& text, const std::string& where) {
@@ -58,6 +60,7 @@ Result<State> State::from_json(const std::string& text, const std::string& where
         s.new_pid_namespace = j.value("newPidNamespace", true);
         s.owned_mounts = j.value("ownedMounts", std::vector<std::string>{});
         s.owned_paths = j.value("ownedPaths", std::vector<std::string>{});
+        s.pod_sandbox = j.value("podSandbox", std::string());
     } catch (const json::exception& e) {
         return error(where + ": corrupt state file: " + e.what());
     }

@@ -34,6 +34,8 @@ struct State {
     nlohmann::json extra;                  // backend-specific (vm: pids, sockets, temp dirs)
     bool new_pid_namespace = true;
     std::vector<std::string> owned_mounts, owned_paths;  // released by delete
+    // vm: a pod VM's further container runs in its sandbox's VM: the sandbox's id ("" otherwise).
+    std::string pod_sandbox;
 
     nlohmann::json to_json() const;
     static Result<State> from_json(const std::string& text, const std::string& where);

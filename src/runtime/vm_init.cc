@@ -3,14 +3,18 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "runtime/pod.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "runtime/vm_pod_member.h"
 #include "vm/monitor/monitor.h"
 
 namespace strata::runtime {
 
 void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
+    if (!ctx.pod_sandbox.empty()) run_vm_pod_member(ctx, channel);
     vm::MonitorOptions o;
+    o.pod_sandbox = is_pod_sandbox(*ctx.spec);
     o.spec = ctx.spec;
     o.rootfs = ctx.rootfs;
     o.bundle = ctx.opts->bundle;

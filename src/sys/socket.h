@@ -25,7 +25,7 @@ struct Message {
     std::vector<UniqueFd> fds;
     bool eof = false;
 };
-// Receives one message of at most `max` bytes and up to 8 fds.
+// Receives one message of at most `max` bytes and up to 32 fds.
 Result<Message> recv_msg(int sock, size_t max = 65536);
 
 // A listening SOCK_SEQPACKET socket bound at dirfd/name.

@@ -193,6 +193,12 @@ class CriTest(unittest.TestCase):
                     raise
                 time.sleep(0.5)
 
+    def strata_record(self, cid):
+        """strata's own state record of a container (substrate, podSandbox...)."""
+        import json
+        with open(os.path.join(self.containerd.shim_root, self.cri_mod.NAMESPACE, cid, "state.json")) as f:
+            return json.load(f)
+
     def host_pid(self, cid):
         import json
         r = self.containerd.strata("state", cid)
@@ -305,14 +311,16 @@ class CriTest(unittest.TestCase):
         self.assertEqual(status.state, self.api.SANDBOX_READY)
         ip = status.network.ip
         self.assertTrue(ip.startswith(self.containerd.subnet + "."), ip)
-        # The sandbox holds the pod's namespaces as a host container (runtime/pod.h).
+        # The sandbox is the pod's VM (runtime/pod.h), and the container runs in it.
         import json
         sandbox = json.loads(self.containerd.strata("state", pod).stdout)
         self.assertEqual(sandbox.get("annotations", {}).get("org.strata.substrate"), "vm")
+        self.assertEqual(self.strata_record(pod)["substrate"], "vm")
         cid = self.start_container(pod, config, self.container_config("web", [
             "sh", "-c", "echo hello-from-the-guest; mkdir -p /tmp/www && echo served-by-a-vm > /tmp/www/index.html && "
                         "exec httpd -f -p 8080 -h /tmp/www"]))
         self.wait_running(cid, timeout=300)
+        self.assertEqual(self.strata_record(cid).get("podSandbox"), pod, "the container is not in the pod's VM")
         # Another kernel: its boot id is not the host's.
         with open("/proc/sys/kernel/random/boot_id") as f:
             host_boot = f.read().strip()
@@ -339,21 +347,59 @@ class CriTest(unittest.TestCase):
         self.remove_pod(pod)
         self.assert_nothing_left([pod, cid])
 
-    def test_6_a_second_vm_container_in_one_pod_is_refused_naming_the_namespace(self):
-        import grpc
-
+    def test_6_two_vm_containers_run_in_the_pod_vm_sharing_its_ip_ipc_and_pid(self):
+        """The pod VM: the sandbox is the VM, each container of the pod a workload in it (Kata's
+        model). What kubelet sees: both running, one pod IP reaching both, localhost between them,
+        the pod's IPC and pid namespaces shared, and each container its own root and lifetime."""
         self.require_vm()
         config = self.pod_config("vmpair", {"org.strata.substrate": "vm"})
         pod = self.run_pod(config)
-        first = self.start_container(pod, config, self.container_config("first", ["sleep", "1000"]))
-        self.wait_running(first, timeout=300)
-        with self.assertRaises(grpc.RpcError) as caught:
-            self.start_container(pod, config, self.container_config("second", ["sleep", "1000"]))
-        self.assertIn("one VM per network namespace", caught.exception.details())
-        self.assertEqual(self.client.runtime("ContainerStatus", container_id=first).status.state, self.api.CONTAINER_RUNNING)
+        ip = self.client.runtime("PodSandboxStatus", pod_sandbox_id=pod).status.network.ip
+        self.assertTrue(ip.startswith(self.containerd.subnet + "."), ip)
+
+        def server(name, port):
+            return self.container_config(name, [
+                "sh", "-c", "mkdir -p /tmp/www && echo served-by-%s > /tmp/www/index.html && echo only-%s > /marker && "
+                            "exec httpd -f -p %d -h /tmp/www" % (name, name, port)])
+
+        web = self.start_container(pod, config, server("web", 8080))
+        api = self.start_container(pod, config, server("api", 8081))
+        for cid in (web, api):
+            self.wait_running(cid, timeout=300)
+            self.assertEqual(self.strata_record(cid).get("podSandbox"), pod, "%s is not in the pod's VM" % cid)
+        # One guest kernel for both, not the host's.
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            host_boot = f.read().strip()
+        boots = [self.exec_sync(c, ["cat", "/proc/sys/kernel/random/boot_id"], timeout=120).stdout.decode().strip() for c in (web, api)]
+        self.assertRegex(boots[0], r"^[0-9a-f-]{36}$")
+        self.assertEqual(boots[0], boots[1], "the containers run in two kernels")
+        self.assertNotEqual(boots[0], host_boot, "the containers run on the host's kernel")
+        # The pod IP reaches both, from the host.
+        self.assertEqual(self.http_get(ip, 8080, 120), b"served-by-web\n")
+        self.assertEqual(self.http_get(ip, 8081, 120), b"served-by-api\n")
+        # localhost between them, and the pod's network, IPC and pid namespaces.
+        fetch = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 8080"
+        r = self.exec_sync(api, ["sh", "-c", fetch], timeout=120)
+        self.assertEqual(r.exit_code, 0, r.stderr)
+        self.assertIn(b"served-by-web", r.stdout)
+        ns = "readlink /proc/self/ns/net /proc/self/ns/ipc /proc/self/ns/pid /proc/self/ns/uts"
+        a, b = (self.exec_sync(c, ["sh", "-c", ns], timeout=120).stdout for c in (web, api))
+        self.assertEqual(a, b, "the containers do not share the pod's namespaces")
+        ps = self.exec_sync(api, ["sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"], timeout=120).stdout
+        self.assertIn(b"httpd -f -p 8080", ps)
+        self.assertEqual(self.exec_sync(api, ["hostname"], timeout=120).stdout, b"vmpair\n")
+        # Each its own root: what one wrote is not in the other's.
+        self.assertEqual(self.exec_sync(web, ["cat", "/marker"], timeout=120).stdout, b"only-web\n")
+        self.assertEqual(self.exec_sync(api, ["cat", "/marker"], timeout=120).stdout, b"only-api\n")
+        # Each its own lifetime: one stopped, the other runs on and serves.
+        self.client.runtime("StopContainer", container_id=web, timeout=10)
+        self.assertEqual(self.client.runtime("ContainerStatus", container_id=web).status.state, self.api.CONTAINER_EXITED)
+        self.assertEqual(self.client.runtime("ContainerStatus", container_id=api).status.state, self.api.CONTAINER_RUNNING)
+        self.assertEqual(self.http_get(ip, 8081, 60), b"served-by-api\n")
+        self.client.runtime("RemoveContainer", container_id=web)
         self.remove_pod(pod)
         self.assertEqual(len(self.client.runtime("ListContainers").containers), 0)
-        self.assert_nothing_left([pod, first])
+        self.assert_nothing_left([pod, web, api])
 
     def test_7_a_vm_pod_whose_guest_kernel_is_missing_fails_run_pod_sandbox(self):
         import grpc

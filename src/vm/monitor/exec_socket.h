@@ -11,6 +11,10 @@
 //                     'S' + i32 signal             (to the guest process)
 //                     'W' + u32 rows + u32 columns (a terminal session's new window size)
 //                     'Q' + u8 vm::agent::Query    (instead of 'X': one question, no stdio)
+//                     'C' + str name + str encoded spec + u32 n + n x str entry name, with
+//                         stdin, stdout, stderr and the n entries' detached mounts as
+//                         SCM_RIGHTS (instead of 'X', only to a pod sandbox's VM): a pod's
+//                         further container (vm/share/member_share.h); then a session as an exec's
 //   monitor -> proxy: 'P' + u32 pid in the guest + u32 µs the guest took from request to exec
 //                     'E' + encode_error           (it could not; the session is over)
 //                     'Z' + encode(ExitStatus)     (its exit, after all its output was written)
@@ -26,6 +30,7 @@ inline constexpr char kExecStarted = 'P';
 inline constexpr char kExecFailed = 'E';
 inline constexpr char kExecExited = 'Z';
 inline constexpr char kQueryRequest = 'Q';
+inline constexpr char kMemberRequest = 'C';
 inline constexpr char kQueryAnswer = 'R';
 
 }  // namespace strata::vm

@@ -232,7 +232,8 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
                                             opts.seccomp ? &*opts.seccomp : nullptr, opts.hook_state));
     // The file share first: a bind source that vanished fails create before any asset work.
     std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, opts.bundle));
-    if (!binds.empty()) {
+    const bool share = !binds.empty() || opts.pod_sandbox;
+    if (share) {
         auto ts = std::chrono::steady_clock::now();
         b.share_dir = opts.work_dir + "/share";
         STRATA_TRY(stage_share(binds, b.share_dir, opts.rootfs));
@@ -240,7 +241,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
         log::debug("vm: file share of " + std::to_string(binds.size()) + " bind mount(s) staged in " + std::to_string(us) + " us");
     }
     const HostVirt& host = host_virt();
-    HostParts parts = STRATA_TRY(find_host_parts(plan, !binds.empty()));
+    HostParts parts = STRATA_TRY(find_host_parts(plan, share));
     const BackendChoice& choice = parts.choice;
     const Kernel& kernel = parts.kernel;
     const std::string& agent_bin = parts.agent;
@@ -281,7 +282,7 @@ Result<> prepare(const MonitorOptions& opts, Booted& b) {
     shape.mem_mib = plan.mem_mib;
     shape.cmdline = guest_cmdline(choice.kvm, host.tsc_khz);
     // With a share the template has the 9p device too (vm/template/template.cc).
-    if (!binds.empty()) shape.share_tag = agent::kShareTag;
+    if (share) shape.share_tag = agent::kShareTag;
 
     STRATA_TRY(sys::mkdir_all(opts.work_dir, 0700));
     STRATA_TRY(b.net->save_record(opts.work_dir + "/" + kNetworkRecord));
@@ -424,6 +425,7 @@ void run_monitor(const MonitorOptions& opts, const MonitorHooks& hooks) {
     RelayOptions ro;
     ro.exec_listener = exec_listener ? exec_listener->get() : -1;
     ro.terminal = opts.terminal ? 0 : -1;
+    if (opts.pod_sandbox) ro.share_dir = b.share_dir;
     auto status = relay_workload(b.agent.get(), b.parser, *b.vm, sigfd.get(), ro);
     if (status) log::debug("vm: workload exited " + std::to_string(sys::monotonic_ms() - t_start) + " ms after start");
     // The guest has nothing left to do once the status is in. The monitor exits at once and the

@@ -34,6 +34,9 @@ struct MonitorOptions {
     std::optional<agent::GuestFilter> seccomp;
     // The state JSON for the startContainer hooks, which the agent runs in the guest.
     std::string hook_state;
+    // A pod's sandbox (runtime/pod.h): its VM is the pod's, and the pod's further containers join
+    // it (vm/share/member_share.h), so it always has a file share, to which they are added.
+    bool pod_sandbox = false;
 };
 
 // The lifecycle protocol of the runtime's init channel, passed in so vm/ does not depend on

@@ -19,6 +19,8 @@
 #include "vm/monitor/exec_socket.h"
 #include "vm/monitor/output_sink.h"
 #include "vm/protocol/frame_io.h"
+#include "vm/protocol/spec_codec.h"
+#include "vm/share/member_share.h"
 
 namespace strata::vm {
 namespace {
@@ -52,6 +54,7 @@ struct HostExec {
     size_t in_flight = 0;
     bool stdin_open = false;
     agent::ExitStatus status;
+    MemberShare share;  // a pod VM's further container: its entries in the share, until the session ends
 };
 
 class HostRelay {
@@ -68,6 +71,8 @@ private:
     Result<> flush(int stream);
     Result<> accept_exec();
     Result<> on_exec_conn(uint32_t id, HostExec& e);
+    // A pod VM's further container: stages its entries and sends member_start.
+    Result<std::string> stage_member(uint32_t id, HostExec& e, sys::Message& m);
     Result<> read_exec_stdin(uint32_t id, HostExec& e);
     Result<> flush_exec(uint32_t id, OutputSink& sink);
     // Ends sessions whose process exited and whose output is written, or whose caller is gone.
@@ -213,6 +218,17 @@ Result<> HostRelay::on_exec_conn(uint32_t id, HostExec& e) {
         e.requested = true;
         return send_session(Msg::query, id, agent::Writer().u8(static_cast<uint8_t>(m->data[1])).take());
     }
+    if (m->data[0] == kMemberRequest && !e.requested) {
+        e.requested = true;
+        auto start = stage_member(id, e, *m);
+        if (!start) {
+            (void)sys::send_msg(e.conn.get(), std::string(1, kExecFailed) + agent::encode_error(start.error()));
+            e.conn.reset();
+            e.failed = true;
+            return {};
+        }
+        return send(Msg::member_start, *start);
+    }
     if (m->data[0] != kExecRequest || e.requested) return {};
     e.requested = true;
     if (m->fds.size() != 3 || m->data.size() < 5) {
@@ -229,6 +245,26 @@ Result<> HostRelay::on_exec_conn(uint32_t id, HostExec& e) {
     std::string sid = agent::Writer().u32(id).take();
     req.replace(0, 4, sid);
     return send(Msg::exec_start, req);
+}
+
+Result<std::string> HostRelay::stage_member(uint32_t id, HostExec& e, sys::Message& m) {
+    if (m_opts.share_dir.empty()) return os_error(ENOTSUP, "this VM is not a pod sandbox's: it runs no further containers");
+    agent::Reader r(std::string_view(m.data).substr(1));
+    agent::MemberRequest req;
+    req.session = id;
+    req.name = STRATA_TRY(r.str());
+    req.spec = STRATA_TRY(r.str());
+    uint32_t n = STRATA_TRY(r.u32());
+    if (m.fds.size() != 3 + size_t(n)) return os_error(EINVAL, "pod container " + req.name + ": a request needs stdio and one fd per share entry");
+    std::vector<MemberEntry> entries;
+    for (uint32_t i = 0; i < n; ++i) entries.push_back({STRATA_TRY(r.str()), std::move(m.fds[3 + i])});
+    e.share = STRATA_TRY(MemberShare::stage(m_opts.share_dir, req.name, std::move(entries)));
+    e.in = std::move(m.fds[0]);
+    e.out_fd = std::move(m.fds[1]);
+    e.err_fd = std::move(m.fds[2]);
+    e.out = std::make_unique<OutputSink>(e.out_fd.get());
+    e.err = std::make_unique<OutputSink>(e.err_fd.get());
+    return agent::encode_member(req);
 }
 
 Result<> HostRelay::read_exec_stdin(uint32_t id, HostExec& e) {

@@ -4,6 +4,8 @@
 // and the exec sessions that `strata exec` opens on the exec socket (exec_socket.h), until the
 // agent reports the workload's exit status (or the VM dies).
 
+#include <string>
+
 #include "base/result.h"
 #include "vm/backend/agent_channel.h"
 #include "vm/backend/backend.h"
@@ -19,6 +21,9 @@ struct RelayOptions {
     // Every frame to the agent waits at most this long for room: a guest that stops reading
     // ends the relay with ETIMEDOUT (and the monitor then ends the VM) instead of hanging it.
     int write_timeout_ms = kAgentWriteTimeoutMs;
+    // A pod sandbox's VM: its file share, where the pod's further containers are staged
+    // (vm/share/member_share.h). "": this VM runs no further containers.
+    std::string share_dir;
 };
 
 Result<agent::ExitStatus> relay_workload(int agent_fd, agent::FrameParser& parser, Vm& vm, int sigfd,

@@ -35,6 +35,7 @@ std::string_view msg_name(Msg m) {
         case Msg::exec_resize: return "exec_resize";
         case Msg::resize: return "resize";
         case Msg::query: return "query";
+        case Msg::member_start: return "member_start";
         case Msg::exec_started: return "exec_started";
         case Msg::exec_stdout: return "exec_stdout";
         case Msg::exec_stderr: return "exec_stderr";

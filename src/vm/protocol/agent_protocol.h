@@ -28,6 +28,8 @@
 //                  exec_stdin_eof {u32 id}     exec_signal {u32 id, i32 signal}
 //                  exec_output_ack {u32 id, u32 window units}
 //                  exec_resize {u32 id, u32 rows, u32 columns}   (a terminal session's pty)
+//                  member_start {u32 id, MemberRequest}  (a pod VM's further container: a
+//                                 session as an exec's, answered by exec_started or exec_error)
 //   agent -> host: exec_started {u32 id, u32 pid in the guest, u32 µs from request to exec'd}
 //                  | exec_error {u32 id, error}
 //                  exec_stdout / exec_stderr {u32 id, bytes}     exec_stdin_ack {u32 id, u32 n}
@@ -82,6 +84,7 @@ enum class Msg : uint8_t {
     exec_resize = 14,
     resize = 15,
     query = 16,  // u32 session + u8 vm::agent::Query (guest_query.h); answered by query_result or exec_error
+    member_start = 17,  // MemberRequest (spec_codec.h); answered as exec_start is, then a session like it
     // agent -> host
     hello = 64,
     prepared = 65,
@@ -110,8 +113,9 @@ inline constexpr size_t kMaxData = 32 * 1024;      // one stdio frame
 inline constexpr size_t kStdinWindow = 256 * 1024;
 // 4: NICs; 5: bind mounts from the 9p share; 6: exec; 7: the workload's terminal (resize);
 // 8: linux.seccomp (a compiled filter in the spec); queries (the guest's processes, its stats);
-// 9: the processes answer has the guest's uptime, the pid namespace and all four uids and gids
-inline constexpr const char* kVersion = "9";
+// 9: the processes answer has the guest's uptime, the pid namespace and all four uids and gids;
+// 10: a pod VM's further containers (member_start; exec names its container)
+inline constexpr const char* kVersion = "10";
 
 // What an output frame of `payload` bytes counts against the output window: its bytes, plus
 // what the host socket may charge beyond them (a kernel buffer per piece the guest's tty driver

@@ -100,7 +100,9 @@ Result<> decode_process(Reader& r, spec::Process& p, security::CapSets& caps) {
 
 }  // namespace
 
-std::string guest_share_entry(size_t index) { return std::string(kGuestShareDir) + "/" + std::to_string(index); }
+std::string guest_share_entry(size_t index, const std::string& dir) { return dir + "/" + std::to_string(index); }
+
+std::string guest_member_share_dir(const std::string& name) { return std::string(kGuestShareDir) + "/c/" + name; }
 
 bool guest_tmpfs_bind(const rootfs::MountOp& op) {
     return op.kind == rootfs::MountOp::Kind::bind && op.destination == "/dev/shm";
@@ -113,7 +115,7 @@ bool uses_share(const std::vector<GuestMount>& mounts) {
 }
 
 Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes, const GuestFilter* seccomp,
-                                const std::string& hook_state) {
+                                const std::string& hook_state, const std::string& share_dir) {
     // Every filesystem mount (proc, sysfs, tmpfs, devpts, mqueue...), cgroup as the guest's
     // cgroup v2, and the bind mounts from the share. The bundle anchors only bind sources, which
     // the host stages (the guest sees them by index).
@@ -129,7 +131,7 @@ Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes, const G
         if (op.kind == rootfs::MountOp::Kind::bind) {
             // In the guest the share is one 9p mount: the entry's subtree is one mount there, so
             // rro is ro and rbind is bind.
-            mounts.push_back({op.destination, "", guest_share_entry(i), "",
+            mounts.push_back({op.destination, "", guest_share_entry(i, share_dir), "",
                               MS_BIND | ms_flags(op.attr_set | op.rec_attr_set)});
             continue;
         }
@@ -287,7 +289,7 @@ Result<GuestSpec> decode_spec(std::string_view payload) {
 
 Result<std::string> encode_exec(const ExecRequest& req) {
     Writer w;
-    w.u32(req.session).str(req.user);
+    w.u32(req.session).str(req.user).str(req.container);
     STRATA_TRY(encode_process(w, req.process));
     return w.take();
 }
@@ -297,8 +299,20 @@ Result<GuestExec> decode_exec(std::string_view payload) {
     GuestExec e;
     e.session = STRATA_TRY(r.u32());
     e.user = STRATA_TRY(r.str());
+    e.container = STRATA_TRY(r.str());
     STRATA_TRY(decode_process(r, e.process, e.caps));
     return e;
+}
+
+std::string encode_member(const MemberRequest& req) { return Writer().u32(req.session).str(req.name).str(req.spec).take(); }
+
+Result<MemberRequest> decode_member(std::string_view payload) {
+    Reader r(payload);
+    MemberRequest m;
+    m.session = STRATA_TRY(r.u32());
+    m.name = STRATA_TRY(r.str());
+    m.spec = STRATA_TRY(r.str());
+    return m;
 }
 
 }  // namespace strata::vm::agent

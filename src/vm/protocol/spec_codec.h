@@ -43,8 +43,13 @@ struct GuestMount {
 // with this mount tag, which the agent mounts at kGuestShareDir (outside the workload's root).
 inline constexpr const char* kShareTag = "strata";
 inline constexpr const char* kGuestShareDir = "/run/strata/share";
-// Where the share holds config.json's mounts[index].
-std::string guest_share_entry(size_t index);
+// Where the share holds config.json's mounts[index]: under kGuestShareDir, or under `dir` for a
+// pod VM's further container (guest_member_share_dir).
+std::string guest_share_entry(size_t index, const std::string& dir = kGuestShareDir);
+// A pod VM's further container `name` has its entries under this directory of the share: its
+// rootfs (kMemberRootfsEntry) and its bind mounts by index (vm/pod/member_share.h on the host).
+std::string guest_member_share_dir(const std::string& name);
+inline constexpr const char* kMemberRootfsEntry = "rootfs";
 // A bind mount the guest replaces by a tmpfs of its own instead of sharing the host's: /dev/shm
 // (shared memory between host and guest processes cannot work through a file share).
 bool guest_tmpfs_bind(const rootfs::MountOp& op);
@@ -74,8 +79,10 @@ struct GuestSpec {
 // must stage them: vm/share/share.h), or a tmpfs of `shm_bytes` for guest_tmpfs_bind ones.
 // `seccomp` is linux.seccomp as the host compiled it (none: no filter); `hook_state` the state
 // JSON for s.hooks.startContainer.
+// `share_dir`: where the share holds this spec's bind sources (guest_share_entry).
 Result<std::string> encode_spec(const spec::Spec& s, uint64_t shm_bytes = kDefaultShmBytes,
-                                const GuestFilter* seccomp = nullptr, const std::string& hook_state = "");
+                                const GuestFilter* seccomp = nullptr, const std::string& hook_state = "",
+                                const std::string& share_dir = kGuestShareDir);
 // Whether the encoded mounts need the share (a bind from it).
 bool uses_share(const std::vector<GuestMount>& mounts);
 Result<GuestSpec> decode_spec(std::string_view payload);
@@ -87,6 +94,7 @@ struct ExecRequest {
     uint32_t session = 0;
     spec::Process process;
     std::string user;  // "" (process.user holds the ids), or "name[:group]" / "uid[:gid]"
+    std::string container;  // a pod VM's further container to exec into ("": the VM's workload)
 };
 Result<std::string> encode_exec(const ExecRequest& req);
 // What the agent decodes: process.capabilities left empty, `caps` resolved on the host.
@@ -94,8 +102,22 @@ struct GuestExec {
     uint32_t session = 0;
     spec::Process process;
     std::string user;
+    std::string container;
     security::CapSets caps;
 };
 Result<GuestExec> decode_exec(std::string_view payload);
+
+// A pod VM's further container (the member_start frame, docs/design/kubernetes-cri.md "Micro-VM
+// pods"): its name (the container's id), and its config as encode_spec encoded it with its bind
+// sources under guest_member_share_dir(name). The agent runs it as a session of its own, like an
+// exec'd process, in a mount namespace on its own root (the share's entry) and its own cgroup,
+// joining the pod workload's namespaces where config.json gives a namespace path.
+struct MemberRequest {
+    uint32_t session = 0;
+    std::string name;
+    std::string spec;
+};
+std::string encode_member(const MemberRequest& req);
+Result<MemberRequest> decode_member(std::string_view payload);
 
 }  // namespace strata::vm::agent

@@ -1,0 +1,125 @@
+#include "runtime/vm_pod_member.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "base/fault.h"
+#include "base/log.h"
+#include "runtime/exec_vm.h"
+#include "runtime/sync.h"
+#include "sys/clock.h"
+#include "sys/file.h"
+#include "sys/process.h"
+#include "sys/socket.h"
+#include "vm/monitor/exec_socket.h"
+#include "vm/protocol/agent_protocol.h"
+#include "vm/protocol/spec_codec.h"
+#include "vm/share/member_share.h"
+#include "vm/share/share.h"
+
+namespace strata::runtime {
+namespace {
+
+struct Request {
+    UniqueFd conn;         // to the pod VM's monitor
+    std::string message;   // 'C' ... (vm/monitor/exec_socket.h)
+    std::vector<UniqueFd> trees;
+};
+
+// Everything that can fail before `ready`: the pod's VM is reachable, the config encodes, the
+// bind sources exist.
+Result<Request> prepare(const InitContext& ctx) {
+    const spec::Spec& spec = *ctx.spec;
+    const std::string& id = ctx.opts->id;
+    std::string sandbox = ctx.opts->root + "/" + ctx.pod_sandbox;
+    if (spec.process->terminal)
+        return os_error(ENOTSUP, "process.terminal: a terminal is not supported yet for a container in a pod's VM");
+    Request r;
+    UniqueFd vm_dir = STRATA_TRY(with_context(sys::open(sandbox + "/vm", O_PATH | O_DIRECTORY | O_CLOEXEC), "the VM of pod sandbox " + ctx.pod_sandbox));
+    auto conn = sys::connect_at(vm_dir.get(), vm::kExecSocket, SOCK_SEQPACKET);
+    if (!conn) {
+        if (conn.error().code == ENOENT || conn.error().code == ECONNREFUSED)
+            return os_error(conn.error().code, "the VM of pod sandbox " + ctx.pod_sandbox + " is not running (nothing listens on " + sandbox +
+                                                   "/vm/" + vm::kExecSocket + ")");
+        return wrap(conn.error(), "the VM of pod sandbox " + ctx.pod_sandbox);
+    }
+    r.conn = std::move(*conn);
+    std::optional<vm::agent::GuestFilter> filter;
+    if (ctx.seccomp) filter = vm::agent::GuestFilter{ctx.seccomp->flags, ctx.seccomp->code};
+    std::string hook_state;
+    if (!spec.hooks.start_container.empty()) {
+        auto state = nlohmann::json::parse(ctx.hook_state);
+        state["status"] = "created";
+        hook_state = state.dump();
+    }
+    std::string encoded = STRATA_TRY(vm::agent::encode_spec(spec, vm::guest_shm_bytes(spec, ctx.opts->bundle), filter ? &*filter : nullptr,
+                                                            hook_state, vm::agent::guest_member_share_dir(id)));
+    auto entries = STRATA_TRY(vm::member_entries(spec, ctx.opts->bundle, ctx.rootfs));
+    vm::agent::Writer w;
+    w.str(id).str(encoded).u32(static_cast<uint32_t>(entries.size()));
+    for (auto& e : entries) {
+        w.str(e.name);
+        r.trees.push_back(std::move(e.tree));
+    }
+    r.message = std::string(1, vm::kMemberRequest) + w.take();
+    return r;
+}
+
+// Hands the container over at start; returns once the guest runs it.
+Result<> start_in_guest(Request& r, const std::string& id) {
+    std::vector<int> fds = {0, 1, 2};
+    for (const auto& t : r.trees) fds.push_back(t.get());
+    STRATA_TRY(with_context(sys::send_msg(r.conn.get(), r.message, fds), "send the container to the pod VM's monitor"));
+    r.trees.clear();
+    auto reply = STRATA_TRY(sys::recv_msg(r.conn.get(), 65536));
+    if (reply.eof || reply.data.empty()) return error("the pod VM's monitor hung up (the VM stopped?)");
+    if (reply.data[0] == vm::kExecFailed) {
+        Error e = vm::agent::decode_error(std::string_view(reply.data).substr(1));
+        return std::unexpected(Error{e.code, "in the pod's VM: " + e.context});
+    }
+    if (reply.data[0] != vm::kExecStarted) return error("unexpected reply from the pod VM's monitor");
+    vm::agent::Reader started(std::string_view(reply.data).substr(1));
+    uint32_t guest_pid = STRATA_TRY(started.u32());
+    uint32_t guest_us = STRATA_TRY(started.u32());
+    log::debug("pod container " + id + ": guest pid " + std::to_string(guest_pid) + ", " + std::to_string(guest_us) + " us in the guest");
+    return {};
+}
+
+}  // namespace
+
+void run_vm_pod_member(InitContext& ctx, InitChannel& channel) {
+    (void)sys::set_name("strata:pod");
+    ::signal(SIGPIPE, SIG_IGN);
+    const std::string& id = ctx.opts->id;
+    auto request = prepare(ctx);
+    if (!request) channel.fail(wrap(request.error(), "pod container " + id).error());
+    const auto& hooks = ctx.spec->hooks;
+    if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
+        // The parent (create) runs them in the runtime's namespaces, as for a container.
+        auto ran = [&]() -> Result<> {
+            STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
+            STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
+            return {};
+        }();
+        if (!ran) channel.fail(ran.error());
+    }
+    if (!channel.ready()) ::_exit(1);
+    if (!channel.wait_for_go()) ::_exit(1);
+    int64_t t0 = sys::monotonic_us();
+    if (auto started = start_in_guest(*request, id); !started) channel.fail(wrap(started.error(), "pod container " + id).error());
+    // The monitor writes the container's output to the engine's fds itself: this copy must not
+    // hold them open (the engine reads until EOF).
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+    channel.started();
+    fault::point("init.pod_member_started");
+    auto status = proxy_vm_session(request->conn.get(), id, t0);
+    if (!status) {
+        log::error("pod container " + id + ": " + status.error().message());
+        ::_exit(255);
+    }
+    ::_exit(*status);
+}
+
+}  // namespace strata::runtime
