@@ -119,7 +119,7 @@ Result<std::string> processes(const Workload& w) {
 Result<std::string> stats(const Workload& w) {
     vm::agent::CgroupFiles files;
     bool own = static_cast<bool>(w.cgroup);
-    std::string dir = own ? kWorkloadCgroup : kRootCgroup;
+    std::string dir = own ? w.cgroup_path : kRootCgroup;
     for (const char* name : vm::agent::kStatsFiles)
         if (auto text = sys::read_file(dir + "/" + name)) files[name] = *text;
     if (!own) {

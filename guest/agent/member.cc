@@ -87,6 +87,7 @@ Result<std::unique_ptr<Member>> start_member(const Workload& pod, const vm::agen
         ctx.root_source = vm::agent::guest_member_share_dir(req.name) + "/" + vm::agent::kMemberRootfsEntry;
         ctx.joins = ns.join_list;
         m->w = STRATA_TRY(clone_workload(std::move(ctx), ns.flags, std::move(cgroup), ns.join_pid ? ns.join_pid.get() : -1, ns.own_pid));
+        m->w.cgroup_path = m->cgroup_dir;
         return start_workload(m->w);
     }();
     if (!made) {

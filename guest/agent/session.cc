@@ -105,6 +105,14 @@ private:
     Result<> on_exec_frame(const Frame& f);
     Result<> start_exec(const Frame& f);
     Result<> start_member_session(const Frame& f);
+    // The running further container of a pod VM named `name`, or null.
+    const Workload* member_named(const std::string& name) {
+        for (const auto& [sid, m] : m_members) {
+            auto carrier = m_exec.find(sid);
+            if (m->name == name && carrier != m_exec.end() && !carrier->second.exit) return &m->w;
+        }
+        return nullptr;
+    }
     Result<> pump_exec_output(uint32_t id, Session& s, UniqueFd& fd, Msg type);
     Result<> pump_exec_stdin(uint32_t id, Session& s);
     // Sends exec_exit once its output is out (or the drain time is up); the session ends.
@@ -187,7 +195,15 @@ Result<> Relay::on_frame(const Frame& f) {
             vm::agent::Reader r(f.payload);
             uint32_t id = STRATA_TRY(r.u32());
             auto what = static_cast<vm::agent::Query>(STRATA_TRY(r.u8()));
-            auto answer = m_exit ? Result<std::string>(os_error(ESRCH, "the workload has exited")) : answer_query(m_w, what);
+            const Workload* target = &m_w;
+            std::string about;
+            if (std::string_view rest = r.rest(); !rest.empty()) {
+                about = STRATA_TRY(vm::agent::Reader(rest).str());
+                target = member_named(about);
+            }
+            auto answer = m_exit ? Result<std::string>(os_error(ESRCH, "the workload has exited"))
+                          : !target ? Result<std::string>(os_error(ESRCH, "container " + about + " is not running in this pod's VM"))
+                                    : answer_query(*target, what);
             if (!answer) return send_session(Msg::exec_error, id, vm::agent::encode_error(answer.error()));
             return send_session(Msg::query_result, id, *answer);
         }
@@ -208,10 +224,7 @@ Result<> Relay::start_exec(const Frame& f) {
     const Workload* target = &m_w;
     if (!req->container.empty()) {
         target = nullptr;
-        for (const auto& [sid, m] : m_members) {
-            auto carrier = m_exec.find(sid);
-            if (m->name == req->container && carrier != m_exec.end() && !carrier->second.exit) target = &m->w;
-        }
+        target = member_named(req->container);
         if (!target) return refuse(Error{ESRCH, "exec: container " + req->container + " is not running in this pod's VM"});
     }
     int64_t t0 = sys::monotonic_us();

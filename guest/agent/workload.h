@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/cgroup.h"
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "vm/protocol/agent_protocol.h"
@@ -29,6 +30,7 @@ struct Workload {
     // powers off right after, and that teardown is ~all first-run kernel code under emulation.
     std::vector<UniqueFd> kept_namespaces;
     UniqueFd cgroup;                     // its cgroup (exec'd processes are born there); may be unset
+    std::string cgroup_path = kWorkloadCgroup;  // where it is, if set
     const vm::agent::GuestFilter* seccomp = nullptr;  // linux.seccomp, for exec'd processes too
 };
 

@@ -67,7 +67,7 @@ namespace {
 Result<> stream_vm_events(const std::string& root, const State& s, std::chrono::milliseconds interval,
                           const std::function<void(const json&)>& emit) {
     const std::string dir = root + "/" + s.id;
-    uint64_t ooms = guest_oom_kills(dir, s.id).value_or(0);
+    uint64_t ooms = guest_oom_kills(dir, s).value_or(0);
     auto next_stats = std::chrono::steady_clock::now();
     const auto poll_every = std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(1));
     for (;;) {
@@ -77,7 +77,7 @@ Result<> stream_vm_events(const std::string& root, const State& s, std::chrono::
             if (auto data = guest_stats(dir, s)) emit({{"type", "stats"}, {"id", s.id}, {"data", *data}});
             next_stats = now + interval;
         }
-        if (auto count = guest_oom_kills(dir, s.id))
+        if (auto count = guest_oom_kills(dir, s))
             for (; ooms < *count; ++ooms) emit({{"type", "oom"}, {"id", s.id}});
         std::this_thread::sleep_for(std::min(poll_every, std::chrono::duration_cast<std::chrono::milliseconds>(next_stats - now) +
                                                              std::chrono::milliseconds(1)));

@@ -13,14 +13,17 @@
 namespace strata::runtime {
 namespace {
 
-Result<std::string> ask(const std::string& state_dir, const std::string& id, vm::agent::Query what) {
-    std::string who = (what == vm::agent::Query::processes ? "ps " : "events ") + id;
-    return vm::ask_guest(state_dir + "/vm", what, who, vm::kGuestAnswerTimeoutS);
+// A pod VM's further container is asked about through its sandbox's VM, by name.
+Result<std::string> ask(const std::string& state_dir, const State& s, vm::agent::Query what) {
+    std::string who = (what == vm::agent::Query::processes ? "ps " : "events ") + s.id;
+    if (s.pod_sandbox.empty()) return vm::ask_guest(state_dir + "/vm", what, who, vm::kGuestAnswerTimeoutS);
+    std::string sandbox = sys::dirname(state_dir) + "/" + s.pod_sandbox;
+    return vm::ask_guest(sandbox + "/vm", what, who, vm::kGuestAnswerTimeoutS, s.id);
 }
 
-Result<vm::agent::CgroupFiles> cgroup_files(const std::string& state_dir, const std::string& id) {
-    auto files = vm::agent::decode_files(STRATA_TRY(ask(state_dir, id, vm::agent::Query::stats)));
-    if (!files) return wrap(files.error(), "events " + id + ": the guest's answer");
+Result<vm::agent::CgroupFiles> cgroup_files(const std::string& state_dir, const State& s) {
+    auto files = vm::agent::decode_files(STRATA_TRY(ask(state_dir, s, vm::agent::Query::stats)));
+    if (!files) return wrap(files.error(), "events " + s.id + ": the guest's answer");
     return std::move(*files);
 }
 
@@ -54,13 +57,13 @@ Result<std::vector<vm::agent::GuestProcess>> guest_processes(const std::string& 
     ContainerDir dir = STRATA_TRY(ContainerDir::open(root, id));
     State s = STRATA_TRY(dir.load());
     if (current_status(s) != Status::running) return error("ps " + id + ": the container is not running");
-    auto ps = vm::agent::decode_processes(STRATA_TRY(ask(dir.path(), id, vm::agent::Query::processes)));
+    auto ps = vm::agent::decode_processes(STRATA_TRY(ask(dir.path(), s, vm::agent::Query::processes)));
     if (!ps) return wrap(ps.error(), "ps " + id + ": the guest's answer");
     return std::move(ps->list);
 }
 
 Result<nlohmann::json> guest_stats(const std::string& state_dir, const State& s) {
-    auto files = STRATA_TRY(cgroup_files(state_dir, s.id));
+    auto files = STRATA_TRY(cgroup_files(state_dir, s));
     auto st = cgroup::v2::stats_from([&](const std::string& name) -> std::optional<std::string> {
         auto it = files.find(name);
         return it == files.end() ? std::nullopt : std::optional<std::string>(it->second);
@@ -70,8 +73,8 @@ Result<nlohmann::json> guest_stats(const std::string& state_dir, const State& s)
     return data;
 }
 
-Result<uint64_t> guest_oom_kills(const std::string& state_dir, const std::string& id) {
-    auto files = STRATA_TRY(cgroup_files(state_dir, id));
+Result<uint64_t> guest_oom_kills(const std::string& state_dir, const State& s) {
+    auto files = STRATA_TRY(cgroup_files(state_dir, s));
     auto it = files.find("memory.events");
     if (it == files.end()) return 0;
     return cgroup::parse_keyed(it->second)["oom_kill"];

@@ -26,6 +26,6 @@ Result<std::vector<vm::agent::GuestProcess>> guest_processes(const std::string& 
 Result<nlohmann::json> guest_stats(const std::string& state_dir, const State& s);
 
 // The guest's count of OOM kills in the workload's cgroup (memory.events oom_kill).
-Result<uint64_t> guest_oom_kills(const std::string& state_dir, const std::string& id);
+Result<uint64_t> guest_oom_kills(const std::string& state_dir, const State& s);
 
 }  // namespace strata::runtime

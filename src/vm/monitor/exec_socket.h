@@ -10,7 +10,8 @@
 //                     guest process's stdio to and from these fds itself
 //                     'S' + i32 signal             (to the guest process)
 //                     'W' + u32 rows + u32 columns (a terminal session's new window size)
-//                     'Q' + u8 vm::agent::Query    (instead of 'X': one question, no stdio)
+//                     'Q' + u8 vm::agent::Query [+ a pod VM's further container's name]
+//                                                  (instead of 'X': one question, no stdio)
 //                     'C' + str name + str encoded spec + u32 n + n x str entry name, with
 //                         stdin, stdout, stderr and the n entries' detached mounts as
 //                         SCM_RIGHTS (instead of 'X', only to a pod sandbox's VM): a pod's

@@ -11,7 +11,8 @@
 
 namespace strata::vm {
 
-Result<std::string> ask_guest(const std::string& vm_dir, agent::Query what, const std::string& who, int timeout_s) {
+Result<std::string> ask_guest(const std::string& vm_dir, agent::Query what, const std::string& who, int timeout_s,
+                              const std::string& container) {
     UniqueFd dir = STRATA_TRY(with_context(sys::open(vm_dir, O_PATH | O_DIRECTORY | O_CLOEXEC), who));
     auto conn = sys::connect_at(dir.get(), kExecSocket, SOCK_SEQPACKET);
     if (!conn) {
@@ -22,7 +23,7 @@ Result<std::string> ask_guest(const std::string& vm_dir, agent::Query what, cons
     }
     timeval tv{timeout_s, 0};
     ::setsockopt(conn->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string q = {kQueryRequest, static_cast<char>(what)};
+    std::string q = std::string{kQueryRequest, static_cast<char>(what)} + container;
     STRATA_TRY(with_context(sys::send_msg(conn->get(), q), who + ": ask the VM's monitor"));
     auto reply = sys::recv_msg(conn->get(), agent::kMaxPayload);
     if (!reply && reply.error().code == EAGAIN)

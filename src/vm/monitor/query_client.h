@@ -17,6 +17,8 @@ inline constexpr int kGuestAnswerTimeoutS = 15;
 
 // `vm_dir` is the container's <state dir>/vm; `who` starts every error ("ps ID"). A guest that
 // does not answer within `timeout_s` is an ETIMEDOUT error, not a wait.
-Result<std::string> ask_guest(const std::string& vm_dir, agent::Query what, const std::string& who, int timeout_s);
+// `container`: a pod VM's further container to ask about ("": the VM's workload).
+Result<std::string> ask_guest(const std::string& vm_dir, agent::Query what, const std::string& who, int timeout_s,
+                              const std::string& container = "");
 
 }  // namespace strata::vm

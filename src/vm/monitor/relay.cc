@@ -213,10 +213,13 @@ Result<> HostRelay::on_exec_conn(uint32_t id, HostExec& e) {
     }
     if (m->data[0] == kExecResize && e.started && !e.exited)
         return send_session(Msg::exec_resize, id, std::string_view(m->data).substr(1, 8));
-    if (m->data[0] == kQueryRequest && !e.requested && m->data.size() == 2) {
+    if (m->data[0] == kQueryRequest && !e.requested && m->data.size() >= 2) {
         // A question instead of a process: the agent answers with query_result or exec_error.
         e.requested = true;
-        return send_session(Msg::query, id, agent::Writer().u8(static_cast<uint8_t>(m->data[1])).take());
+        agent::Writer q;
+        q.u8(static_cast<uint8_t>(m->data[1]));
+        if (m->data.size() > 2) q.str(std::string_view(m->data).substr(2));  // about a pod's further container
+        return send_session(Msg::query, id, q.take());
     }
     if (m->data[0] == kMemberRequest && !e.requested) {
         e.requested = true;

@@ -83,7 +83,9 @@ enum class Msg : uint8_t {
     exec_output_ack = 13,
     exec_resize = 14,
     resize = 15,
-    query = 16,  // u32 session + u8 vm::agent::Query (guest_query.h); answered by query_result or exec_error
+    // u32 session + u8 vm::agent::Query (guest_query.h) [+ str: about a pod VM's further
+    // container, by name]; answered by query_result or exec_error
+    query = 16,
     member_start = 17,  // MemberRequest (spec_codec.h); answered as exec_start is, then a session like it
     // agent -> host
     hello = 64,
