@@ -8,8 +8,8 @@ interleaved. Medians, minimums and the ratio; removal is not timed.
                                      build/tests/cri/strata-cri-pause: scripts/setup.sh test)
 
 Three columns: strata's container substrate, strata's vm substrate (the pod annotated
-org.strata.substrate=vm: the sandbox a host container, the app a micro-VM restored from a booted
-template; docs/design/kubernetes-cri.md) and runc. The vm column is a VM start against a
+org.strata.substrate=vm: the sandbox is the pod's micro-VM, restored from a booted template, and
+the app a container in it; docs/design/kubernetes-cri.md) and runc. The vm column is a VM start against a
 container start: the price of the guest kernel, not a like-for-like runtime ratio."""
 
 import os

@@ -257,6 +257,7 @@ Result<> Relay::start_member_session(const Frame& f) {
     Member& member = **m;
     Session& s = m_exec[id];
     s.p.pid = member.w.pid;
+    s.p.pty = std::move(member.w.pty);  // process.terminal: stdin_w and stdout_r are copies of it
     s.p.stdin_w = std::move(member.w.stdin_w);
     s.p.stdout_r = std::move(member.w.stdout_r);
     s.p.stderr_r = std::move(member.w.stderr_r);

@@ -34,6 +34,11 @@ Result<> pause(const std::string& root, const std::string& id) {
     State s = STRATA_TRY(dir.load());
     if (current_status(s) != Status::running)
         return error("cannot pause container " + quote(id) + ": it is " + std::string(status_name(current_status(s))));
+    // Its host cgroup holds only its host process: freezing that would leave the guest process
+    // running while the state said paused. The pod's VM pauses as a whole, with its sandbox.
+    if (!s.pod_sandbox.empty())
+        return os_error(EOPNOTSUPP, "pause " + id + ": a container in a pod's VM cannot be paused alone (pausing the pod's sandbox " +
+                                        s.pod_sandbox + " pauses the VM and every container in it)");
     auto cg = STRATA_TRY(running_cgroup(s, "pause"));
     STRATA_TRY(with_context(cg->set_frozen(true), "pause " + id));
     fault::point("pause.frozen");

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "runtime/exec_vm.h"
 #include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -25,16 +26,15 @@ struct Request {
     UniqueFd conn;         // to the pod VM's monitor
     std::string message;   // 'C' ... (vm/monitor/exec_socket.h)
     std::vector<UniqueFd> trees;
+    UniqueFd tty;          // process.terminal: the host pty's slave (this process's terminal)
 };
 
 // Everything that can fail before `ready`: the pod's VM is reachable, the config encodes, the
 // bind sources exist.
-Result<Request> prepare(const InitContext& ctx) {
+Result<Request> prepare(InitContext& ctx) {
     const spec::Spec& spec = *ctx.spec;
     const std::string& id = ctx.opts->id;
     std::string sandbox = ctx.opts->root + "/" + ctx.pod_sandbox;
-    if (spec.process->terminal)
-        return os_error(ENOTSUP, "process.terminal: a terminal is not supported yet for a container in a pod's VM");
     Request r;
     UniqueFd vm_dir = STRATA_TRY(with_context(sys::open(sandbox + "/vm", O_PATH | O_DIRECTORY | O_CLOEXEC), "the VM of pod sandbox " + ctx.pod_sandbox));
     auto conn = sys::connect_at(vm_dir.get(), vm::kExecSocket, SOCK_SEQPACKET);
@@ -45,6 +45,17 @@ Result<Request> prepare(const InitContext& ctx) {
         return wrap(conn.error(), "the VM of pod sandbox " + ctx.pod_sandbox);
     }
     r.conn = std::move(*conn);
+    if (spec.process->terminal && ctx.console_fd >= 0) {
+        // As for a VM's own workload (vm_init.cc): the guest makes the process's pty; the engine
+        // gets, at create, the master of a raw host pty whose slave is this process's stdio and
+        // controlling terminal, so a resize reaches it as SIGWINCH and goes to the guest.
+        Pty pty = STRATA_TRY(with_context(open_raw_host_pty(spec.process->console_size), "terminal"));
+        STRATA_TRY(send_master(ctx.console_fd, pty));
+        ::close(ctx.console_fd);
+        ctx.console_fd = -1;
+        STRATA_TRY(make_controlling(pty.slave.get()));
+        r.tty = std::move(pty.slave);
+    }
     std::optional<vm::agent::GuestFilter> filter;
     if (ctx.seccomp) filter = vm::agent::GuestFilter{ctx.seccomp->flags, ctx.seccomp->code};
     std::string hook_state;
@@ -113,8 +124,8 @@ void run_vm_pod_member(InitContext& ctx, InitChannel& channel) {
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
     channel.started();
-    fault::point("init.pod_member_started");
-    auto status = proxy_vm_session(request->conn.get(), id, t0);
+    fault::point("pod_member.started");  // the guest runs the container; this process is its proxy
+    auto status = proxy_vm_session(request->conn.get(), id, t0, request->tty ? request->tty.get() : -1);
     if (!status) {
         log::error("pod container " + id + ": " + status.error().message());
         ::_exit(255);

@@ -195,6 +195,74 @@ TEST_F(VmFaults, NoTapOrRedirectIsLeftInTheNetworkNamespace) {
     EXPECT_EQ(net.leftovers(), "");
 }
 
+// A pod's further container in the pod's VM (runtime/vm_pod_member.h): its create, start and
+// host process killed at each stage. Each time `delete --force` leaves no process on the host or
+// in the guest, no entry in the pod VM's share and no state, the pod's VM runs on, and the same
+// id runs in it again at once.
+TEST_F(VmFaults, PodContainerKilledAtEachStage) {
+    std::string pod = next_id();
+    bundle->set_args({"sleep", "100000"});
+    bundle->config["annotations"]["org.strata.substrate"] = "vm";
+    bundle->config["annotations"]["io.kubernetes.cri.container-type"] = "sandbox";
+    bundle->save();
+    ASSERT_EQ(strata.detached({"run", "-d", "-b", bundle->path(), pod}, log_path()).status, 0) << read_text(log_path());
+    int monitor = nlohmann::json::parse(strata({"state", pod}).out)["pid"];
+    Bundle member = Bundle::busybox();
+    auto& a = member.config["annotations"];
+    a["org.strata.substrate"] = "vm";
+    a["io.kubernetes.cri.sandbox-id"] = pod;
+    std::string ns = "/proc/" + std::to_string(monitor) + "/ns/";
+    member.config["linux"]["namespaces"] = nlohmann::json::array(
+        {{{"type", "mount"}}, {{"type", "pid"}, {"path", ns + "pid"}}, {{"type", "ipc"}, {"path", ns + "ipc"}}, {{"type", "uts"}, {"path", ns + "uts"}}});
+    member.set_args({"sh", "-c", "sleep 1000; : " + marker});
+    member.save();
+    auto in_guest = [&] { return strata({"ps", pod}, "", std::chrono::seconds(60)).out; };
+    auto share_entries = [&](const std::string& id) {
+        return read_text("/proc/" + std::to_string(monitor) + "/mountinfo").find("/vm/share/c/" + id + "/") != std::string::npos;
+    };
+    auto check = [&](const std::string& id, const std::string& what) {
+        auto d = strata({"delete", "--force", id});
+        EXPECT_EQ(d.status, 0) << what << ": " << d.err;
+        EXPECT_NE(access((root.path() + "/" + id).c_str(), F_OK), 0) << what << ": state directory left";
+        for (const auto& dir : container_cgroup_dirs(id)) EXPECT_NE(access(dir.c_str(), F_OK), 0) << what << ": cgroup left: " << dir;
+        std::string ps;
+        EXPECT_TRUE(eventually([&] { return (ps = in_guest()).find(marker) == std::string::npos; }, 20000)) << what << ": in the guest: " << ps;
+        EXPECT_TRUE(eventually([&] { return !share_entries(id); }, 5000)) << what << ": share entries left";
+        for (int pid : processes_matching(marker)) EXPECT_FALSE(alive_not_zombie(pid)) << what << ": host process left";
+        EXPECT_EQ(status_of(pod), "running") << what << ": the pod's VM";
+        auto again = strata.detached({"run", "-d", "-b", member.path(), id}, log_path());
+        EXPECT_EQ(again.status, 0) << what << ": the same id again: " << read_text(log_path());
+        EXPECT_EQ(strata({"delete", "--force", id}).status, 0) << what;
+        EXPECT_TRUE(eventually([&] { return !share_entries(id); }, 5000)) << what << ": share entries left after the rerun";
+    };
+    for (const std::string stage : {"create.dir", "create.recorded", "create.cloned", "create.cgroup", "create.continued", "init.joined",
+                                    "create.ready", "create.saved"})
+        for (int t = 0; t < kTrials; ++t) {
+            std::string id = next_id(), what = "pod container's create killed at " + stage;
+            ASSERT_EQ(faulty(stage, {"create", "-b", member.path(), id}).status, 128 + SIGKILL) << what << ": " << read_text(log_path());
+            check(id, what);
+            ++trials;
+        }
+    for (const std::string stage : {"start.connected", "start.exec"})
+        for (int t = 0; t < kTrials; ++t) {
+            std::string id = next_id(), what = "pod container's start killed at " + stage;
+            ASSERT_EQ(strata.detached({"create", "-b", member.path(), id}, log_path()).status, 0) << what << read_text(log_path());
+            ASSERT_EQ(faulty(stage, {"start", id}).status, 128 + SIGKILL) << what;
+            check(id, what);
+            ++trials;
+        }
+    // The container's host process (its init, forked by create) killed once the guest runs it.
+    for (int t = 0; t < kTrials; ++t) {
+        std::string id = next_id(), what = "pod container's host process killed at pod_member.started";
+        ASSERT_EQ(faulty("pod_member.started", {"create", "-b", member.path(), id}).status, 0) << what << read_text(log_path());
+        (void)strata({"start", id});
+        EXPECT_TRUE(eventually([&] { return status_of(id) == "stopped"; }, 20000)) << what << ": " << status_of(id);
+        check(id, what);
+        ++trials;
+    }
+    std::cout << "pod container: 11 stages, " << trials << " trials (vm)\n";
+}
+
 // Every stage a vm create, start, delete and run pass is in the lists above.
 TEST_F(VmFaults, StageListIsComplete) {
     long_running();

@@ -6,12 +6,12 @@
 // side of each container, kill -9 of its host process, and bad input.
 
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/ioctl.h>
 
 #include <list>
+#include <thread>
 
-#include "base/unique_fd.h"
+#include "tests/support/console_socket.h"
 #include "tests/vm/vm_fixture.h"
 
 namespace strata::test {
@@ -101,6 +101,11 @@ TEST_F(VmPod, AContainerRunsInTheSandboxsVmWithItsOwnRootAndCgroup) {
     EXPECT_NE(exec("app", {"touch", "/data/x"}).status, 0) << "a read-only volume is writable";
     EXPECT_EQ(exec("app", {"sh", "-c", "cat /proc/self/cgroup; cat /sys/fs/cgroup/app/pids.max"}).out, "0::/app\n77\n");
     EXPECT_FALSE(share_mounts_of("pod", "app").empty()) << "the member is not in the pod's share";
+    // Paused as a whole with its sandbox, not alone (its host cgroup holds only its proxy).
+    auto pause = strata({"pause", "app"});
+    EXPECT_EQ(pause.status, 1);
+    EXPECT_NE(pause.err.find("pausing the pod's sandbox pod"), std::string::npos) << pause.err;
+    EXPECT_EQ(status_of("app"), "running");
     // ps and events ask the pod's VM about this container.
     auto ps = strata({"ps", "app"}, "", kBoot);
     EXPECT_EQ(ps.status, 0) << ps.err;
@@ -146,6 +151,33 @@ TEST_F(VmPod, TheSandboxsEndEndsItsContainers) {
     EXPECT_TRUE(eventually([&] { return status_of("pod") == "stopped"; }, 20000));
 }
 
+TEST_F(VmPod, AContainerWithATerminalAsContainerdMakesOne) {
+    run_sandbox("pod");
+    Bundle& b = member_bundle("pod", {"sh", "-c", "tty; stty size; read line; echo got-$line; exec sleep 1000"});
+    b.config["process"]["terminal"] = true;
+    b.config["process"]["consoleSize"] = {{"height", 30}, {"width", 100}};
+    b.save();
+    std::string sock = root.path() + "/console.sock";
+    ConsoleSocket console(sock);
+    std::thread rx([&] { console.receive(60000); });
+    auto c = strata.detached({"create", "--console-socket", sock, "-b", b.path(), "app"}, log_path());
+    rx.join();
+    ASSERT_EQ(c.status, 0) << c.out;
+    ASSERT_GE(console.master(), 0) << "no pty master at create";
+    ASSERT_EQ(strata({"start", "app"}).status, 0);
+    std::string out = console.read_until("30 100", 60000);
+    EXPECT_NE(out.find("/dev/pts/0\r\n30 100"), std::string::npos) << out;
+    ASSERT_EQ(::write(console.master(), "hello\n", 6), 6);
+    out = console.read_until("got-hello", 60000);
+    EXPECT_NE(out.find("got-hello"), std::string::npos) << out;
+    winsize ws{};
+    ws.ws_row = 41;
+    ws.ws_col = 133;
+    ASSERT_EQ(::ioctl(console.master(), TIOCSWINSZ, &ws), 0);
+    EXPECT_TRUE(eventually([&] { return exec("app", {"stty", "size", "-F", "/dev/pts/0"}).out == "41 133\n"; }, 30000))
+        << exec("app", {"stty", "size", "-F", "/dev/pts/0"}).out;
+}
+
 TEST_F(VmPod, BadInputIsOneClearErrorAndLeavesNothing) {
     run_sandbox("pod");
     auto refused = [&](Bundle& b, const std::string& id, const std::vector<std::string>& wanted) {
@@ -160,24 +192,6 @@ TEST_F(VmPod, BadInputIsOneClearErrorAndLeavesNothing) {
     missing.config["mounts"].back()["source"] = "/nonexistent/volume";
     missing.save();
     refused(missing, "missing", {".mounts[", "/nonexistent/volume", "ENOENT"});
-    Bundle& tty = member_bundle("pod", {"true"});
-    tty.config["process"]["terminal"] = true;
-    tty.save();
-    {
-        // A console socket that listens: the refusal is the terminal's, not the socket's.
-        std::string sock = root.path() + "/console.sock";
-        UniqueFd l(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
-        ASSERT_EQ(::bind(l.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-        ASSERT_EQ(::listen(l.get(), 4), 0);
-        auto t = strata({"create", "--console-socket", sock, "-b", tty.path(), "tty"});
-        EXPECT_EQ(t.status, 1);
-        EXPECT_NE(t.err.find("process.terminal"), std::string::npos) << t.err;
-        EXPECT_NE(t.err.find("EOPNOTSUPP"), std::string::npos) << t.err;
-        EXPECT_EQ(strata({"state", "tty"}).status, 1);
-    }
     Bundle& gone = member_bundle("pod", {"true"});
     ASSERT_EQ(strata({"kill", "pod", "KILL"}).status, 0);
     ASSERT_TRUE(eventually([&] { return status_of("pod") == "stopped"; }, 20000));

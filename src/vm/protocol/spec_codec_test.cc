@@ -181,11 +181,13 @@ TEST(SpecCodec, ExecRequestRoundTrip) {
     req.process.rlimits.push_back({"RLIMIT_NOFILE", 512, 1024});
     req.process.terminal = true;
     req.process.console_size = spec::ConsoleSize{40, 120};
+    req.container = "app";
     auto e = encode_exec(req);
     ASSERT_TRUE(e) << e.error().message();
     auto d = decode_exec(*e);
     ASSERT_TRUE(d) << d.error().message();
     EXPECT_EQ(d->session, 7u);
+    EXPECT_EQ(d->container, "app");
     EXPECT_EQ(d->user, "nobody:nogroup");
     EXPECT_EQ(d->process.args, req.process.args);
     EXPECT_EQ(d->process.cwd, "/tmp");
@@ -200,6 +202,32 @@ TEST(SpecCodec, ExecRequestRoundTrip) {
     EXPECT_EQ(d->process.console_size->height, 40u);
     EXPECT_EQ(d->process.console_size->width, 120u);
     for (size_t n = 0; n < e->size(); ++n) EXPECT_FALSE(decode_exec(e->substr(0, n))) << n;
+}
+
+TEST(SpecCodec, APodContainersBindsComeFromItsOwnPartOfTheShare) {
+    spec::Spec s;
+    s.process.emplace();
+    s.process->args = {"sh"};
+    s.mounts.push_back({"/proc", "proc", "proc", {}, {}, {}});
+    s.mounts.push_back({"/data", "bind", "/srv/data", {"rbind", "ro"}, {}, {}});
+    auto e = encode_spec(s, kDefaultShmBytes, nullptr, "", guest_member_share_dir("app"));
+    ASSERT_TRUE(e) << e.error().message();
+    auto d = decode_spec(*e);
+    ASSERT_TRUE(d) << d.error().message();
+    ASSERT_EQ(d->mounts.size(), 2u);
+    EXPECT_EQ(d->mounts[1].source, std::string(kGuestShareDir) + "/c/app/1");
+    EXPECT_EQ(guest_share_entry(1), std::string(kGuestShareDir) + "/1");
+}
+
+TEST(SpecCodec, MemberRequestRoundTrip) {
+    MemberRequest m{9, "app", "encoded-spec"};
+    std::string e = encode_member(m);
+    auto d = decode_member(e);
+    ASSERT_TRUE(d) << d.error().message();
+    EXPECT_EQ(d->session, 9u);
+    EXPECT_EQ(d->name, "app");
+    EXPECT_EQ(d->spec, "encoded-spec");
+    EXPECT_FALSE(decode_member(e.substr(0, e.size() - 1)));
 }
 
 }  // namespace strata::vm::agent
