@@ -67,6 +67,10 @@ Result<Request> prepare(InitContext& ctx) {
     std::string encoded = STRATA_TRY(vm::agent::encode_spec(spec, vm::guest_shm_bytes(spec, ctx.opts->bundle), filter ? &*filter : nullptr,
                                                             hook_state, vm::agent::guest_member_share_dir(id)));
     auto entries = STRATA_TRY(vm::member_entries(spec, ctx.opts->bundle, ctx.rootfs));
+    // Its stdio and every entry go to the monitor in one message.
+    if (3 + entries.size() > sys::kMaxMessageFds)
+        return os_error(E2BIG, "config.json: .mounts: " + std::to_string(entries.size() - 1) + " bind mounts; a container in a pod's VM can have at most " +
+                                   std::to_string(sys::kMaxMessageFds - 4));
     vm::agent::Writer w;
     w.str(id).str(encoded).u32(static_cast<uint32_t>(entries.size()));
     for (auto& e : entries) {

@@ -26,7 +26,7 @@ Result<SocketPair> socketpair_stream() { return unix_pair(SOCK_STREAM); }
 
 // Up to this many fds per message: a cgroup v1 host has ~12 hierarchies whose `tasks` files
 // travel in one message (the kernel's own limit, SCM_MAX_FD, is 253).
-constexpr size_t kMaxFds = 32;
+constexpr size_t kMaxFds = kMaxMessageFds;
 
 Result<> send_msg(int sock, std::string_view data, std::span<const int> fds) {
     iovec iov{const_cast<char*>(data.data()), data.size()};

@@ -25,7 +25,9 @@ struct Message {
     std::vector<UniqueFd> fds;
     bool eof = false;
 };
-// Receives one message of at most `max` bytes and up to 32 fds.
+// How many fds one message carries at most (send_msg refuses more; recv_msg takes no more).
+inline constexpr size_t kMaxMessageFds = 32;
+// Receives one message of at most `max` bytes and up to kMaxMessageFds fds.
 Result<Message> recv_msg(int sock, size_t max = 65536);
 
 // A listening SOCK_SEQPACKET socket bound at dirfd/name.

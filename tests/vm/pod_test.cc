@@ -192,6 +192,11 @@ TEST_F(VmPod, BadInputIsOneClearErrorAndLeavesNothing) {
     missing.config["mounts"].back()["source"] = "/nonexistent/volume";
     missing.save();
     refused(missing, "missing", {".mounts[", "/nonexistent/volume", "ENOENT"});
+    Bundle& many = member_bundle("pod", {"true"});
+    for (int i = 0; i < 29; ++i)
+        many.config["mounts"].push_back({{"destination", "/v" + std::to_string(i)}, {"type", "bind"}, {"source", volume->path()}, {"options", {"rbind"}}});
+    many.save();
+    refused(many, "many", {".mounts: 30 bind mounts", "at most 28", "E2BIG"});
     Bundle& gone = member_bundle("pod", {"true"});
     ASSERT_EQ(strata({"kill", "pod", "KILL"}).status, 0);
     ASSERT_TRUE(eventually([&] { return status_of("pod") == "stopped"; }, 20000));
