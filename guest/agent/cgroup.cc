@@ -54,12 +54,12 @@ std::vector<std::pair<std::string, std::string>> cgroup_v2_writes(const spec::Re
     return w;
 }
 
-Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings, const std::string& dir) {
+Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings, const std::string& dir, bool always) {
     std::vector<std::pair<std::string, std::string>> writes;
     if (spec.linux && spec.linux->resources) writes = cgroup_v2_writes(*spec.linux->resources);
     // Without limits the workload stays in the guest's root cgroup: every controller enabled
     // costs guest time at each boot.
-    if (writes.empty()) return UniqueFd();
+    if (writes.empty() && !always) return UniqueFd();
     struct statfs fs{};
     if (::statfs(kRoot, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
         warnings.push_back("the guest kernel has no cgroup v2: resource limits are not applied inside the VM");

@@ -20,9 +20,9 @@ std::vector<std::pair<std::string, std::string>> cgroup_v2_writes(const spec::Re
 
 // Creates the workload's cgroup at `dir` (a pod VM's further container has one of its own),
 // enables the controllers it needs and writes the limits. Returns the cgroup's directory fd (for
-// clone3's CLONE_INTO_CGROUP), or an invalid fd when the config sets no limits or the guest has
-// no cgroup2 mount.
+// clone3's CLONE_INTO_CGROUP), or an invalid fd when the guest has no cgroup2 mount or, unless
+// `always`, the config sets no limits.
 Result<UniqueFd> make_workload_cgroup(const spec::Spec& spec, std::vector<std::string>& warnings,
-                                      const std::string& dir = kWorkloadCgroup);
+                                      const std::string& dir = kWorkloadCgroup, bool always = false);
 
 }  // namespace strata::agent

@@ -77,7 +77,8 @@ Result<std::unique_ptr<Member>> start_member(const Workload& pod, const vm::agen
         STRATA_TRY(mount_share_device());
         NsPlan ns = STRATA_TRY(plan_namespaces(spec, pod.pid, warnings));
         m->cgroup_dir = std::string(kRootCgroup) + "/" + req.name;
-        UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings, m->cgroup_dir));
+        // Always one of its own: its stats are its own, and its end kills what it left there.
+        UniqueFd cgroup = STRATA_TRY(make_workload_cgroup(spec, warnings, m->cgroup_dir, true));
         m->root_dir = std::string(kMembersDir) + "/" + req.name;
         ChildContext ctx;
         ctx.guest = m->guest.get();
@@ -98,7 +99,14 @@ Result<std::unique_ptr<Member>> start_member(const Workload& pod, const vm::agen
 }
 
 void remove_member(const Member& m) {
-    if (!m.cgroup_dir.empty()) ::rmdir(m.cgroup_dir.c_str());
+    // A container in the pod's pid namespace leaves its other processes behind when its first one
+    // exits; they go with it, as runc kills what is left in a container's cgroup. (One with a pid
+    // namespace of its own has none left.) The directory goes once they are gone: if still busy,
+    // it stays, and a container of the same name reuses it.
+    if (!m.cgroup_dir.empty()) {
+        (void)sys::write_file(m.cgroup_dir + "/cgroup.kill", "1");
+        ::rmdir(m.cgroup_dir.c_str());
+    }
     if (!m.root_dir.empty()) ::rmdir(m.root_dir.c_str());
 }
 

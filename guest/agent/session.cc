@@ -223,7 +223,6 @@ Result<> Relay::start_exec(const Frame& f) {
     if (m_exit || m_w.pid <= 0) return refuse(Error{ESRCH, "exec: the workload has exited"});
     const Workload* target = &m_w;
     if (!req->container.empty()) {
-        target = nullptr;
         target = member_named(req->container);
         if (!target) return refuse(Error{ESRCH, "exec: container " + req->container + " is not running in this pod's VM"});
     }

@@ -128,13 +128,18 @@ TEST_F(VmPod, AContainerRunsInTheSandboxsVmWithItsOwnRootAndCgroup) {
 
 TEST_F(VmPod, KillingTheHostProcessKillsTheGuestProcessAndDetachesItsShare) {
     run_sandbox("pod");
-    Bundle& b = member_bundle("pod", {"sleep", "4343"});
+    // In the pod's pid namespace, with a process of its own beside its first one: both go.
+    Bundle& b = member_bundle("pod", {"sh", "-c", "sleep 4444 & exec sleep 4343"});
     ASSERT_EQ(strata.detached({"run", "-d", "-b", b.path(), "app"}, log_path()).status, 0) << read_text(log_path());
     auto guest_ps = [&] { return exec("pod", {"sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"}).out; };
+    ASSERT_TRUE(eventually([&] { return guest_ps().find("sleep 4444") != std::string::npos; }, 20000)) << guest_ps();
     ASSERT_NE(guest_ps().find("sleep 4343"), std::string::npos);
     ASSERT_EQ(::kill(state_pid("app"), SIGKILL), 0);
     ASSERT_TRUE(eventually([&] { return status_of("app") == "stopped"; }, 10000));
-    EXPECT_TRUE(eventually([&] { return guest_ps().find("sleep 4343") == std::string::npos; }, 20000)) << guest_ps();
+    EXPECT_TRUE(eventually([&] {
+        std::string ps = guest_ps();
+        return ps.find("sleep 4343") == std::string::npos && ps.find("sleep 4444") == std::string::npos;
+    }, 20000)) << guest_ps();
     EXPECT_TRUE(eventually([&] { return share_mounts_of("pod", "app").empty(); }, 5000));
     ASSERT_EQ(strata({"delete", "app"}).status, 0);
     // The same name can run again in the pod.
