@@ -8,6 +8,7 @@
 #include "agent/cgroup.h"
 #include "agent/share.h"
 #include "base/strings.h"
+#include "spec/tables.h"
 #include "sys/file.h"
 
 namespace strata::agent {
@@ -19,8 +20,7 @@ struct NsPlan {
     uint64_t flags = CLONE_NEWNS;  // always: its root and mounts are its own
     bool new_uts = false, own_pid = false;
     UniqueFd join_pid;
-    std::vector<UniqueFd> joins;
-    std::vector<std::pair<int, int>> join_list;  // fd, type: for the child
+    std::vector<std::pair<UniqueFd, int>> joins;  // the pod's namespaces (fd, CLONE_NEW*) but pid
 };
 
 // config.json's namespaces in the pod VM: a path (the engine's, naming the sandbox) joins the
@@ -29,17 +29,14 @@ Result<NsPlan> plan_namespaces(const spec::Spec& spec, pid_t pod, std::vector<st
     NsPlan p;
     if (!spec.linux) return p;
     for (const auto& n : spec.linux->namespaces) {
-        int type = 0;
-        const char* proc_name = nullptr;
         if (n.type == "network" || n.type == "mount") continue;  // the guest's network; always its own mounts
-        if (n.type == "pid") type = CLONE_NEWPID, proc_name = "pid";
-        else if (n.type == "ipc") type = CLONE_NEWIPC, proc_name = "ipc";
-        else if (n.type == "uts") type = CLONE_NEWUTS, proc_name = "uts";
-        else if (n.type == "cgroup") type = CLONE_NEWCGROUP, proc_name = "cgroup";
-        else {
+        auto flag = spec::namespace_clone_flag(n.type);
+        if (!flag || *flag == CLONE_NEWUSER || *flag == CLONE_NEWTIME) {
             warnings.push_back("the " + n.type + " namespace is not created inside the VM (the VM is the boundary)");
             continue;
         }
+        int type = *flag;
+        std::string proc_name(spec::namespace_proc_name(type));
         if (n.path.empty()) {
             p.flags |= static_cast<uint64_t>(type);
             if (type == CLONE_NEWUTS) p.new_uts = true;
@@ -48,26 +45,18 @@ Result<NsPlan> plan_namespaces(const spec::Spec& spec, pid_t pod, std::vector<st
         }
         std::string path = "/proc/" + std::to_string(pod) + "/ns/" + proc_name;
         UniqueFd fd = STRATA_TRY(with_context(sys::open(path, O_RDONLY | O_CLOEXEC),
-                                              "the pod's " + std::string(proc_name) + " namespace (config.json: " + quote(n.path) + ")"));
-        if (type == CLONE_NEWPID) {
-            p.join_pid = std::move(fd);
-        } else {
-            p.join_list.emplace_back(fd.get(), type);
-            p.joins.push_back(std::move(fd));
-        }
+                                              "the pod's " + proc_name + " namespace (config.json: " + quote(n.path) + ")"));
+        if (type == CLONE_NEWPID) p.join_pid = std::move(fd);
+        else p.joins.emplace_back(std::move(fd), type);
     }
     return p;
-}
-
-bool plain_name(const std::string& name) {
-    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos && name.size() <= 255;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Member>> start_member(const Workload& pod, const vm::agent::MemberRequest& req,
                                              std::vector<std::string>& warnings) {
-    if (!plain_name(req.name)) return os_error(EINVAL, "pod container: bad name " + quote(req.name));
+    if (!vm::agent::plain_name(req.name)) return os_error(EINVAL, "pod container: bad name " + quote(req.name));
     if (pod.pid <= 0) return os_error(ESRCH, "pod container " + req.name + ": the pod's workload is not running");
     auto m = std::make_unique<Member>();
     m->name = req.name;
@@ -86,7 +75,7 @@ Result<std::unique_ptr<Member>> start_member(const Workload& pod, const vm::agen
         ctx.new_uts = ns.new_uts;
         ctx.root = m->root_dir;
         ctx.root_source = vm::agent::guest_member_share_dir(req.name) + "/" + vm::agent::kMemberRootfsEntry;
-        ctx.joins = ns.join_list;
+        for (const auto& [fd, type] : ns.joins) ctx.joins.emplace_back(fd.get(), type);
         m->w = STRATA_TRY(clone_workload(std::move(ctx), ns.flags, std::move(cgroup), ns.join_pid ? ns.join_pid.get() : -1, ns.own_pid));
         m->w.cgroup_path = m->cgroup_dir;
         return start_workload(m->w);

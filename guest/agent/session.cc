@@ -105,6 +105,14 @@ private:
     Result<> on_exec_frame(const Frame& f);
     Result<> start_exec(const Frame& f);
     Result<> start_member_session(const Frame& f);
+    // Why a new session `id` (an exec, a pod VM's further container: `what`) cannot start.
+    std::optional<Error> session_refusal(uint32_t id, const std::string& what) const {
+        if (m_exec.count(id)) return Error{EEXIST, what + ": session " + std::to_string(id) + " exists"};
+        if (m_exec.size() >= vm::agent::kMaxExecSessions)
+            return Error{EBUSY, what + ": " + std::to_string(vm::agent::kMaxExecSessions) + " containers and exec'd processes run already"};
+        if (m_exit || m_w.pid <= 0) return Error{ESRCH, what + ": the workload has exited"};
+        return std::nullopt;
+    }
     // The running further container of a pod VM named `name`, or null.
     const Workload* member_named(const std::string& name) {
         for (const auto& [sid, m] : m_members) {
@@ -217,10 +225,7 @@ Result<> Relay::start_exec(const Frame& f) {
     if (!req) return error("agent: " + req.error().message());
     uint32_t id = req->session;
     auto refuse = [&](const Error& e) { return send_session(Msg::exec_error, id, vm::agent::encode_error(e)); };
-    if (m_exec.count(id)) return refuse(Error{EEXIST, "exec: session " + std::to_string(id) + " exists"});
-    if (m_exec.size() >= vm::agent::kMaxExecSessions)
-        return refuse(Error{EBUSY, "exec: " + std::to_string(vm::agent::kMaxExecSessions) + " exec'd processes run already"});
-    if (m_exit || m_w.pid <= 0) return refuse(Error{ESRCH, "exec: the workload has exited"});
+    if (auto no = session_refusal(id, "exec")) return refuse(*no);
     const Workload* target = &m_w;
     if (!req->container.empty()) {
         target = member_named(req->container);
@@ -240,11 +245,7 @@ Result<> Relay::start_member_session(const Frame& f) {
     if (!req) return error("agent: " + req.error().message());
     uint32_t id = req->session;
     auto refuse = [&](const Error& e) { return send_session(Msg::exec_error, id, vm::agent::encode_error(e)); };
-    if (m_exec.count(id)) return refuse(Error{EEXIST, "pod container: session " + std::to_string(id) + " exists"});
-    if (m_exec.size() >= vm::agent::kMaxExecSessions)
-        return refuse(Error{EBUSY, "pod container " + req->name + ": " + std::to_string(vm::agent::kMaxExecSessions) +
-                                       " containers and exec'd processes run already"});
-    if (m_exit || m_w.pid <= 0) return refuse(Error{ESRCH, "pod container " + req->name + ": the pod's workload has exited"});
+    if (auto no = session_refusal(id, "pod container " + req->name)) return refuse(*no);
     for (const auto& [sid, m] : m_members)
         if (m->name == req->name) return refuse(Error{EEXIST, "pod container " + req->name + " runs already"});
     int64_t t0 = sys::monotonic_us();

@@ -112,12 +112,8 @@ std::string pod_vm_of(const std::string& root, const spec::Spec& spec) {
     auto dir = ContainerDir::open(root, sandbox);
     if (!dir) return "";
     auto st = dir->load();
-    if (!st || st->substrate != "vm" || !st->pod_sandbox.empty()) return "";
-    auto type = st->annotations.find(kCriContainerType);
-    auto crio = st->annotations.find(kCrioContainerType);
-    bool is_sandbox = (type != st->annotations.end() && type->second == "sandbox") ||
-                      (crio != st->annotations.end() && crio->second == "sandbox");
-    return is_sandbox ? sandbox : "";
+    if (!st || st->substrate != "vm" || !is_pod_sandbox(st->annotations)) return "";
+    return sandbox;
 }
 
 // Kills and reaps a half-created init so a failed create leaves no process behind.

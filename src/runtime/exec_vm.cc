@@ -80,6 +80,21 @@ Result<int> proxy_vm_session(int conn, const std::string& id, int64_t t_started,
     }
 }
 
+Result<GuestStarted> await_guest_start(int conn, const std::string& what) {
+    auto reply = STRATA_TRY(sys::recv_msg(conn, 65536));
+    if (reply.eof || reply.data.empty()) return error(what + ": the VM's monitor hung up (the VM stopped?)");
+    if (reply.data[0] == vm::kExecFailed) {
+        Error e = vm::agent::decode_error(std::string_view(reply.data).substr(1));
+        return std::unexpected(Error{e.code, what + " (in the VM): " + e.context});
+    }
+    if (reply.data[0] != vm::kExecStarted) return error(what + ": unexpected reply from the VM's monitor");
+    vm::agent::Reader r(std::string_view(reply.data).substr(1));
+    GuestStarted s;
+    s.pid = STRATA_TRY(r.u32());
+    s.us = STRATA_TRY(r.u32());
+    return s;
+}
+
 namespace {
 
 // The waiting parent of a forked proxy in the foreground: its status, with signals passed on.
@@ -158,19 +173,10 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
     stdio.clear();
     fault::point("exec.vm_requested");  // the guest may be starting the process
 
-    auto reply = STRATA_TRY(sys::recv_msg(conn->get(), 65536));
-    if (reply.eof || reply.data.empty()) return error("exec " + o.id + ": the VM's monitor hung up (the VM stopped?)");
-    if (reply.data[0] == vm::kExecFailed) {
-        Error e = vm::agent::decode_error(std::string_view(reply.data).substr(1));
-        return std::unexpected(Error{e.code, "exec " + o.id + " (in the VM): " + e.context});
-    }
-    if (reply.data[0] != vm::kExecStarted) return error("exec " + o.id + ": unexpected reply from the VM's monitor");
-    vm::agent::Reader started(std::string_view(reply.data).substr(1));
-    uint32_t guest_pid = STRATA_TRY(started.u32());
-    uint32_t guest_us = STRATA_TRY(started.u32());
+    GuestStarted started = STRATA_TRY(await_guest_start(conn->get(), "exec " + o.id));
     // The split of an exec's start, for bench/exec.sh: the host's round trip and the guest's share.
-    log::debug("exec " + o.id + ": guest pid " + std::to_string(guest_pid) + " started " +
-               std::to_string(sys::monotonic_us() - t_request) + " us after the request, " + std::to_string(guest_us) +
+    log::debug("exec " + o.id + ": guest pid " + std::to_string(started.pid) + " started " +
+               std::to_string(sys::monotonic_us() - t_request) + " us after the request, " + std::to_string(started.us) +
                " us of it in the guest");
     int64_t t_started = sys::monotonic_us();
     fault::point("exec.vm_started");  // the process runs in the guest; its proxy is this process

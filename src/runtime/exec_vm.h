@@ -25,4 +25,12 @@ Result<int> exec_in_vm(const ExecOptions& o, const std::string& state_dir, const
 // (128+N for a signal) once the monitor reports it. `what` names it in errors.
 Result<int> proxy_vm_session(int conn, const std::string& what, int64_t t_started, int tty = -1);
 
+// The monitor's answer to a request that starts a guest process (an exec, a pod VM's further
+// container): its pid in the guest and the µs the guest took, or the guest's error. `what`
+// ("exec ID") leads every error.
+struct GuestStarted {
+    uint32_t pid = 0, us = 0;
+};
+Result<GuestStarted> await_guest_start(int conn, const std::string& what);
+
 }  // namespace strata::runtime

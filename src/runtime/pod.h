@@ -19,9 +19,12 @@ inline constexpr const char* kCrioContainerType = "io.kubernetes.cri-o.Container
 inline constexpr const char* kCriSandboxId = "io.kubernetes.cri.sandbox-id";
 inline constexpr const char* kCrioSandboxId = "io.kubernetes.cri-o.SandboxID";
 
-inline bool is_pod_sandbox(const spec::Spec& spec) {
-    return spec.annotation(kCriContainerType) == "sandbox" || spec.annotation(kCrioContainerType) == "sandbox";
+inline bool is_pod_sandbox(const std::map<std::string, std::string>& annotations) {
+    for (const char* key : {kCriContainerType, kCrioContainerType})
+        if (auto it = annotations.find(key); it != annotations.end() && it->second == "sandbox") return true;
+    return false;
 }
+inline bool is_pod_sandbox(const spec::Spec& spec) { return is_pod_sandbox(spec.annotations); }
 
 // The sandbox a pod's container names ("" for a sandbox, or a container outside a pod).
 inline std::string pod_sandbox_of(const spec::Spec& spec) {

@@ -11,6 +11,33 @@
 
 namespace strata::runtime {
 
+std::optional<vm::agent::GuestFilter> guest_filter(const InitContext& ctx) {
+    if (!ctx.seccomp) return std::nullopt;
+    return vm::agent::GuestFilter{ctx.seccomp->flags, ctx.seccomp->code};
+}
+
+std::string guest_hook_state(const InitContext& ctx) {
+    if (ctx.spec->hooks.start_container.empty()) return "";
+    auto state = nlohmann::json::parse(ctx.hook_state);
+    state["status"] = "created";
+    return state.dump();
+}
+
+Result<UniqueFd> host_terminal_for_guest(InitContext& ctx) {
+    Pty pty = STRATA_TRY(with_context(open_raw_host_pty(ctx.spec->process->console_size), "terminal"));
+    STRATA_TRY(send_master(ctx.console_fd, pty));
+    ::close(ctx.console_fd);
+    ctx.console_fd = -1;
+    STRATA_TRY(make_controlling(pty.slave.get()));
+    return std::move(pty.slave);
+}
+
+Result<> run_host_create_hooks(const InitContext& ctx) {
+    STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
+    STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
+    return {};
+}
+
 void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     if (!ctx.pod_sandbox.empty()) run_vm_pod_member(ctx, channel);
     vm::MonitorOptions o;
@@ -27,36 +54,19 @@ void run_vm_monitor(InitContext& ctx, InitChannel& channel) {
     const bool host_create_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
     // The workload must not exec before the prestart and createRuntime hooks ran.
     o.start_at_once = ctx.opts->for_run && !host_create_hooks;
-    if (ctx.seccomp) o.seccomp = vm::agent::GuestFilter{ctx.seccomp->flags, ctx.seccomp->code};
+    o.seccomp = guest_filter(ctx);
     if (ctx.spec->process->terminal && ctx.console_fd >= 0) {
-        // The guest makes the workload's pty; the engine gets the master of a raw host pty whose
-        // slave is the monitor's stdio and controlling terminal, so a resize of the master
-        // reaches the monitor as SIGWINCH and goes to the guest as `resize` (vm/monitor/relay).
-        auto tty = [&]() -> Result<> {
-            Pty pty = STRATA_TRY(with_context(open_raw_host_pty(ctx.spec->process->console_size), "terminal"));
-            STRATA_TRY(send_master(ctx.console_fd, pty));
-            ::close(ctx.console_fd);
-            ctx.console_fd = -1;
-            return make_controlling(pty.slave.get());
-        }();
+        // The monitor's SIGWINCH goes to the guest as `resize` (vm/monitor/relay); its fds 0-2
+        // keep the slave open.
+        auto tty = host_terminal_for_guest(ctx);
         if (!tty) channel.fail(tty.error());
         o.terminal = true;
     }
     if (ctx.opts->preserve_fds > 0)
         log::warn("vm: --preserve-fds: host file descriptors cannot be passed into the VM; ignored");
-    if (!hooks.start_container.empty()) {
-        auto state = nlohmann::json::parse(ctx.hook_state);
-        state["status"] = "created";
-        o.hook_state = state.dump();
-    }
+    o.hook_state = guest_hook_state(ctx);
     vm::MonitorHooks h;
-    if (host_create_hooks)
-        h.create_hooks = [&]() -> Result<> {
-            // The parent (create) runs them in the runtime's namespaces, as for a container.
-            STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
-            STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
-            return {};
-        };
+    if (host_create_hooks) h.create_hooks = [&] { return run_host_create_hooks(ctx); };
     h.ready = [&] { return channel.ready(); };
     h.wait_for_go = [&] { return channel.wait_for_go(); };
     h.started = [&] { channel.started(); };

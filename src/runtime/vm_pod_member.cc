@@ -7,8 +7,7 @@
 #include "base/fault.h"
 #include "base/log.h"
 #include "runtime/exec_vm.h"
-#include "runtime/sync.h"
-#include "runtime/terminal.h"
+#include "runtime/vm_init.h"
 #include "sys/clock.h"
 #include "sys/file.h"
 #include "sys/process.h"
@@ -45,27 +44,11 @@ Result<Request> prepare(InitContext& ctx) {
         return wrap(conn.error(), "the VM of pod sandbox " + ctx.pod_sandbox);
     }
     r.conn = std::move(*conn);
-    if (spec.process->terminal && ctx.console_fd >= 0) {
-        // As for a VM's own workload (vm_init.cc): the guest makes the process's pty; the engine
-        // gets, at create, the master of a raw host pty whose slave is this process's stdio and
-        // controlling terminal, so a resize reaches it as SIGWINCH and goes to the guest.
-        Pty pty = STRATA_TRY(with_context(open_raw_host_pty(spec.process->console_size), "terminal"));
-        STRATA_TRY(send_master(ctx.console_fd, pty));
-        ::close(ctx.console_fd);
-        ctx.console_fd = -1;
-        STRATA_TRY(make_controlling(pty.slave.get()));
-        r.tty = std::move(pty.slave);
-    }
-    std::optional<vm::agent::GuestFilter> filter;
-    if (ctx.seccomp) filter = vm::agent::GuestFilter{ctx.seccomp->flags, ctx.seccomp->code};
-    std::string hook_state;
-    if (!spec.hooks.start_container.empty()) {
-        auto state = nlohmann::json::parse(ctx.hook_state);
-        state["status"] = "created";
-        hook_state = state.dump();
-    }
+    // As a VM's own workload's, at create; the slave is kept for the resizes (its fds 0-2 go).
+    if (spec.process->terminal && ctx.console_fd >= 0) r.tty = STRATA_TRY(host_terminal_for_guest(ctx));
+    auto filter = guest_filter(ctx);
     std::string encoded = STRATA_TRY(vm::agent::encode_spec(spec, vm::guest_shm_bytes(spec, ctx.opts->bundle), filter ? &*filter : nullptr,
-                                                            hook_state, vm::agent::guest_member_share_dir(id)));
+                                                            guest_hook_state(ctx), vm::agent::guest_member_share_dir(id)));
     auto entries = STRATA_TRY(vm::member_entries(spec, ctx.opts->bundle, ctx.rootfs));
     // Its stdio and every entry go to the monitor in one message.
     if (3 + entries.size() > sys::kMaxMessageFds)
@@ -83,21 +66,13 @@ Result<Request> prepare(InitContext& ctx) {
 
 // Hands the container over at start; returns once the guest runs it.
 Result<> start_in_guest(Request& r, const std::string& id) {
+    std::string what = "pod container " + id;
     std::vector<int> fds = {0, 1, 2};
     for (const auto& t : r.trees) fds.push_back(t.get());
-    STRATA_TRY(with_context(sys::send_msg(r.conn.get(), r.message, fds), "send the container to the pod VM's monitor"));
+    STRATA_TRY(with_context(sys::send_msg(r.conn.get(), r.message, fds), what + ": send it to the pod VM's monitor"));
     r.trees.clear();
-    auto reply = STRATA_TRY(sys::recv_msg(r.conn.get(), 65536));
-    if (reply.eof || reply.data.empty()) return error("the pod VM's monitor hung up (the VM stopped?)");
-    if (reply.data[0] == vm::kExecFailed) {
-        Error e = vm::agent::decode_error(std::string_view(reply.data).substr(1));
-        return std::unexpected(Error{e.code, "in the pod's VM: " + e.context});
-    }
-    if (reply.data[0] != vm::kExecStarted) return error("unexpected reply from the pod VM's monitor");
-    vm::agent::Reader started(std::string_view(reply.data).substr(1));
-    uint32_t guest_pid = STRATA_TRY(started.u32());
-    uint32_t guest_us = STRATA_TRY(started.u32());
-    log::debug("pod container " + id + ": guest pid " + std::to_string(guest_pid) + ", " + std::to_string(guest_us) + " us in the guest");
+    GuestStarted started = STRATA_TRY(await_guest_start(r.conn.get(), what));
+    log::debug(what + ": guest pid " + std::to_string(started.pid) + ", " + std::to_string(started.us) + " us in the guest");
     return {};
 }
 
@@ -110,19 +85,12 @@ void run_vm_pod_member(InitContext& ctx, InitChannel& channel) {
     auto request = prepare(ctx);
     if (!request) channel.fail(wrap(request.error(), "pod container " + id).error());
     const auto& hooks = ctx.spec->hooks;
-    if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
-        // The parent (create) runs them in the runtime's namespaces, as for a container.
-        auto ran = [&]() -> Result<> {
-            STRATA_TRY(sync::send(ctx.sync_fd, sync::kHooks));
-            STRATA_TRY(sync::expect(ctx.sync_fd, sync::kContinue, "the createRuntime hooks ran"));
-            return {};
-        }();
-        if (!ran) channel.fail(ran.error());
-    }
+    if (!hooks.prestart.empty() || !hooks.create_runtime.empty())
+        if (auto ran = run_host_create_hooks(ctx); !ran) channel.fail(ran.error());
     if (!channel.ready()) ::_exit(1);
     if (!channel.wait_for_go()) ::_exit(1);
     int64_t t0 = sys::monotonic_us();
-    if (auto started = start_in_guest(*request, id); !started) channel.fail(wrap(started.error(), "pod container " + id).error());
+    if (auto started = start_in_guest(*request, id); !started) channel.fail(started.error());
     // The monitor writes the container's output to the engine's fds itself: this copy must not
     // hold them open (the engine reads until EOF).
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);

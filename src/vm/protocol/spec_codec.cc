@@ -104,6 +104,11 @@ std::string guest_share_entry(size_t index, const std::string& dir) { return dir
 
 std::string guest_member_share_dir(const std::string& name) { return std::string(kGuestShareDir) + "/c/" + name; }
 
+bool plain_name(const std::string& name) {
+    return !name.empty() && name.size() <= 255 && name != "." && name != ".." && name.find('/') == std::string::npos &&
+           name.find('\0') == std::string::npos;
+}
+
 bool guest_tmpfs_bind(const rootfs::MountOp& op) {
     return op.kind == rootfs::MountOp::Kind::bind && op.destination == "/dev/shm";
 }

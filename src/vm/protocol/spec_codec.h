@@ -50,6 +50,8 @@ std::string guest_share_entry(size_t index, const std::string& dir = kGuestShare
 // rootfs (kMemberRootfsEntry) and its bind mounts by index (vm/pod/member_share.h on the host).
 std::string guest_member_share_dir(const std::string& name);
 inline constexpr const char* kMemberRootfsEntry = "rootfs";
+// Whether `name` can name such a container or a share entry: one path component.
+bool plain_name(const std::string& name);
 // A bind mount the guest replaces by a tmpfs of its own instead of sharing the host's: /dev/shm
 // (shared memory between host and guest processes cannot work through a file share).
 bool guest_tmpfs_bind(const rootfs::MountOp& op);

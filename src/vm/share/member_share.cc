@@ -15,11 +15,6 @@
 
 namespace strata::vm {
 
-bool plain_entry_name(const std::string& name) {
-    return !name.empty() && name.size() <= 255 && name != "." && name != ".." && name.find('/') == std::string::npos &&
-           name.find('\0') == std::string::npos;
-}
-
 Result<std::vector<MemberEntry>> member_entries(const spec::Spec& spec, const std::string& bundle, const std::string& rootfs) {
     std::vector<ShareBind> binds = STRATA_TRY(plan_share(spec, bundle));
     std::vector<MemberEntry> out;
@@ -42,7 +37,7 @@ Result<std::vector<MemberEntry>> member_entries(const spec::Spec& spec, const st
 }
 
 Result<MemberShare> MemberShare::stage(const std::string& share_dir, const std::string& name, std::vector<MemberEntry> entries) {
-    if (!plain_entry_name(name)) return os_error(EINVAL, "pod container: bad name " + quote(name));
+    if (!agent::plain_name(name)) return os_error(EINVAL, "pod container: bad name " + quote(name));
     MemberShare s;
     std::string parent = share_dir + "/c";
     if (::mkdir(parent.c_str(), 0755) < 0 && errno != EEXIST) return os_error(errno, "mkdir " + parent);
@@ -52,17 +47,11 @@ Result<MemberShare> MemberShare::stage(const std::string& share_dir, const std::
     s.m_dir = dir;
     UniqueFd d = STRATA_TRY(sys::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
     for (auto& e : entries) {
-        if (!plain_entry_name(e.name)) return os_error(EINVAL, "pod container " + name + ": bad share entry " + quote(e.name));
+        if (!agent::plain_name(e.name)) return os_error(EINVAL, "pod container " + name + ": bad share entry " + quote(e.name));
         struct stat st{};
         if (::fstat(e.tree.get(), &st) < 0) return os_error(errno, "pod container " + name + ": stat share entry " + e.name);
-        if (S_ISDIR(st.st_mode)) {
-            STRATA_TRY(sys::mkdirat(d.get(), e.name, 0755));
-        } else {
-            (void)STRATA_TRY(sys::openat(d.get(), e.name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-        }
-        s.m_entries.push_back(e.name);
-        UniqueFd target = STRATA_TRY(sys::openat(d.get(), e.name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-        STRATA_TRY(with_context(sys::attach_mount(e.tree.get(), target.get(), "the share's entry " + e.name), "pod container " + name));
+        s.m_entries.push_back(e.name);  // released even if only made
+        STRATA_TRY(with_context(attach_share_entry(d.get(), e.name, e.tree.get(), S_ISDIR(st.st_mode)), "pod container " + name));
     }
     return s;
 }

@@ -46,7 +46,4 @@ private:
     std::vector<std::string> m_entries;
 };
 
-// Whether `name` can name a share entry or a container's directory: one path component.
-bool plain_entry_name(const std::string& name);
-
 }  // namespace strata::vm

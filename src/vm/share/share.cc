@@ -64,25 +64,24 @@ Result<> stage_one(const ShareBind& b, int dir, int rootfs) {
     std::string field = "config.json: .mounts[" + std::to_string(b.index) + "].source " + quote(b.source);
     // Symlinks in the source path are followed, as runc and the container substrate do.
     struct stat st = STRATA_TRY(with_context(sys::stat(b.source), field));
-    std::string name = std::to_string(b.index);
     // The mount point in the image, as runc and the container substrate make it (confined to
     // the rootfs): the guest's root may be read-only (root.readonly, or erofs without overlay).
     auto kind = S_ISDIR(st.st_mode) ? rootfs::Kind::directory : rootfs::Kind::file;
     (void)STRATA_TRY(with_context(rootfs::create_in_root(rootfs, b.destination, kind),
                                   "config.json: .mounts[" + std::to_string(b.index) + "].destination " + quote(b.destination)));
-    if (S_ISDIR(st.st_mode)) {
-        STRATA_TRY(sys::mkdirat(dir, name, 0755));
-    } else {
-        (void)STRATA_TRY(sys::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    }
     UniqueFd tree = STRATA_TRY(with_context(sys::clone_tree(AT_FDCWD, b.source, b.recursive, "the source"), field));
     if (b.attrs) STRATA_TRY(with_context(sys::set_mount_attr(tree.get(), b.attrs, 0, 0, b.recursive, "the source"), field));
-    UniqueFd entry = STRATA_TRY(sys::openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    STRATA_TRY(with_context(sys::attach_mount(tree.get(), entry.get(), "the share's entry " + name), field));
-    return {};
+    return with_context(attach_share_entry(dir, std::to_string(b.index), tree.get(), S_ISDIR(st.st_mode)), field);
 }
 
 }  // namespace
+
+Result<> attach_share_entry(int dir, const std::string& name, int tree, bool directory) {
+    if (directory) STRATA_TRY(sys::mkdirat(dir, name, 0755));
+    else (void)STRATA_TRY(sys::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    UniqueFd entry = STRATA_TRY(sys::openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    return sys::attach_mount(tree, entry.get(), "the share's entry " + name);
+}
 
 Result<> stage_share(const std::vector<ShareBind>& binds, const std::string& dir, const std::string& rootfs) {
     auto staged = [&]() -> Result<> {

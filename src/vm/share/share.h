@@ -41,4 +41,8 @@ uint64_t guest_shm_bytes(const spec::Spec& spec, const std::string& bundle);
 // A source that is missing: "config.json: .mounts[N].source "PATH": ... ENOENT (...)".
 Result<> stage_share(const std::vector<ShareBind>& binds, const std::string& dir, const std::string& rootfs);
 
+// dir/name: an empty directory (or file) made for the detached mount `tree` and `tree` attached
+// on it. For stage_share's entries and a pod VM's further containers' (member_share.h).
+Result<> attach_share_entry(int dir, const std::string& name, int tree, bool directory);
+
 }  // namespace strata::vm
